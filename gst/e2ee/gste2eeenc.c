@@ -1,0 +1,850 @@
+/* e2eeenc: SFrame (RFC 9605) encryption of RTP payloads or whole frames.
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-e2eeenc
+ * @title: e2eeenc
+ * @see_also: e2eedec, keyexchange
+ *
+ * Encrypts media end to end with SFrame (RFC 9605), so that a server that
+ * relays it cannot read it.
+ *
+ * The mode follows the caps.  On `application/x-rtp` each packet is
+ * encrypted on its own: the RTP header (CSRCs and header extensions
+ * included) stays in clear for the network and the relay, the payload is
+ * replaced by an SFrame (header, ciphertext, tag), and the header fields
+ * chosen by #GstE2eeEnc:rtp-auth-fields are authenticated as SFrame
+ * metadata.  Any other caps select frame mode: each buffer becomes one
+ * SFrame and the output caps are `application/x-sframe` with the input caps
+ * in the field `original-caps`, so that e2eedec restores them exactly.
+ * Timestamps, buffer flags and metas that describe no memory layout pass
+ * through.
+ *
+ * Keys come either from #GstE2eeEnc:key and #GstE2eeEnc:kid (a pre-shared
+ * key, for broadcast and tests) or from the meeting keyring that
+ * keyexchange fills, found through a #GstContext of type
+ * `gst-e2ee.keyring`.  Without a send key the element drops (and counts)
+ * buffers; it never sends anything in clear.
+ *
+ * A (key, nonce) pair is never used twice.  With the keyring, every send
+ * key owns one counter shared by all e2eeenc of the process and keys are
+ * never reused across epochs.  With a pre-shared key the next counter is
+ * kept in a state file in #GstE2eeEnc:counter-dir, reserved ahead in blocks
+ * of 65536 and written durably before any counter of the block is used, so
+ * a restarted pipeline continues after the last reserved counter; an
+ * exclusive lock on that file stops a second sender from using the same
+ * key and KID.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 audiotestsrc num-buffers=100 ! opusenc ! rtpopuspay ! \
+ *   e2eeenc key=000102030405060708090a0b0c0d0e0f kid=1 ! \
+ *   e2eedec key=000102030405060708090a0b0c0d0e0f ! rtpopusdepay ! \
+ *   opusdec ! fakesink
+ * ]| Per-packet SFrame on Opus RTP and back.
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=50 ! vp8enc ! \
+ *   e2eeenc cipher-suite=aes-128-ctr-hmac-sha256-80 \
+ *     key=000102030405060708090a0b0c0d0e0f kid=2 ! \
+ *   e2eedec cipher-suite=aes-128-ctr-hmac-sha256-80 \
+ *     key=000102030405060708090a0b0c0d0e0f ! vp8dec ! fakesink
+ * ]| Per-frame SFrame on VP8 frames, with the 80-bit-tag CTR suite.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eeenc.h"
+
+#include <string.h>
+
+#include <gst/rtp/gstrtpbuffer.h>
+
+#include "gste2eecommon.h"
+#include "gste2eeelements.h"
+#include "gste2eekeyring.h"
+#include "sframe.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
+#define GST_CAT_DEFAULT gst_e2ee_enc_debug
+
+#define DEFAULT_KID 0
+
+enum
+{
+  PROP_0,
+  PROP_CIPHER_SUITE,
+  PROP_KEY,
+  PROP_KID,
+  PROP_COUNTER_DIR,
+  PROP_RTP_AUTH_FIELDS,
+  PROP_STATS,
+};
+
+typedef struct
+{
+  guint64 kid;
+  guint64 packets;
+  guint64 bytes;
+  guint64 last_ctr;
+} KidStats;
+
+struct _GstE2eeEnc
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties, under the object lock */
+  SFrameSuite suite;
+  guint8 *key;                  /* sodium_malloc, NULL without a key */
+  gsize key_len;
+  gchar *key_error;
+  guint64 kid;
+  gchar *counter_dir;
+  guint rtp_auth_fields;
+  GstE2eeKeyring *keyring;
+  gint config_cookie;           /* atomic: bumped when keys/suite change */
+
+  /* streaming thread */
+  gint cur_cookie;
+  gboolean static_mode;
+  SFrameSuite cur_suite;
+  guint cur_auth_fields;
+  gboolean rtp_mode;
+  SFrameCipher *cipher;
+  GstE2eeKey *send_key;         /* keyring mode */
+  GstE2eeKeyring *cur_keyring;
+  guint keyring_gen;
+  E2eeCounterStore store;       /* static mode */
+  gboolean store_open;
+  E2eeDropReport no_key_report;
+
+  /* stats, under the object lock */
+  guint64 packets;
+  guint64 bytes_in;
+  guint64 bytes_out;
+  guint64 dropped_no_key;
+  guint64 dropped_invalid;
+  GArray *kid_stats;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-rtp; application/x-sframe"));
+
+#define gst_e2ee_enc_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstE2eeEnc, gst_e2ee_enc, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_e2ee_enc_debug, "e2eeenc", 0,
+        "SFrame end-to-end encryption"));
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (e2eeenc, "e2eeenc", GST_RANK_NONE,
+    GST_TYPE_E2EE_ENC, e2ee_element_init (plugin));
+
+static void gst_e2ee_enc_finalize (GObject * object);
+static void gst_e2ee_enc_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_e2ee_enc_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_e2ee_enc_change_state (GstElement * element,
+    GstStateChange transition);
+static void gst_e2ee_enc_set_context (GstElement * element,
+    GstContext * context);
+static GstFlowReturn gst_e2ee_enc_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buf);
+static GstFlowReturn gst_e2ee_enc_chain_list (GstPad * pad,
+    GstObject * parent, GstBufferList * list);
+static gboolean gst_e2ee_enc_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static gboolean gst_e2ee_enc_query (GstPad * pad, GstObject * parent,
+    GstQuery * query);
+
+static void
+gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_e2ee_enc_finalize;
+  gobject_class->set_property = gst_e2ee_enc_set_property;
+  gobject_class->get_property = gst_e2ee_enc_get_property;
+
+  /**
+   * GstE2eeEnc:cipher-suite:
+   *
+   * The RFC 9605 cipher suite.  Sender and receivers must agree on it out
+   * of band: SFrame does not carry it.
+   */
+  g_object_class_install_property (gobject_class, PROP_CIPHER_SUITE,
+      g_param_spec_enum ("cipher-suite", "Cipher suite",
+          "SFrame cipher suite (RFC 9605 section 4.5)",
+          GST_TYPE_E2EE_CIPHER_SUITE, DEFAULT_CIPHER_SUITE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+
+  /**
+   * GstE2eeEnc:key:
+   *
+   * A pre-shared SFrame base key as 32 to 128 hex digits (16 to 64 bytes).
+   * Write-only: it cannot be read back.  When set it takes precedence over
+   * the meeting keyring.  Setting it while playing switches keys at the
+   * next buffer.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY,
+      g_param_spec_string ("key", "Key",
+          "Pre-shared SFrame base key, 32 to 128 hex digits (write-only)",
+          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:kid:
+   *
+   * The SFrame key ID sent with the pre-shared key.  Each sender of a
+   * pre-shared key needs its own KID.
+   */
+  g_object_class_install_property (gobject_class, PROP_KID,
+      g_param_spec_uint64 ("kid", "Key ID",
+          "SFrame KID of the pre-shared key", 0, G_MAXUINT64, DEFAULT_KID,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:counter-dir:
+   *
+   * Directory of the counter state of pre-shared keys (one file per key,
+   * KID and suite, named by a keyed hash).  Default:
+   * `$XDG_STATE_HOME/gst-e2ee/counters`.
+   */
+  g_object_class_install_property (gobject_class, PROP_COUNTER_DIR,
+      g_param_spec_string ("counter-dir", "Counter directory",
+          "Where the SFrame counters of pre-shared keys persist across "
+          "restarts (default: $XDG_STATE_HOME/gst-e2ee/counters)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeEnc:rtp-auth-fields:
+   *
+   * The clear RTP header fields authenticated in per-packet mode.  The
+   * default (marker and payload type) survives relays that rewrite SSRC,
+   * sequence numbers and timestamps, as simulcast-switching SFUs do.
+   * e2eedec must use the same value.
+   */
+  g_object_class_install_property (gobject_class, PROP_RTP_AUTH_FIELDS,
+      g_param_spec_flags ("rtp-auth-fields", "RTP authenticated fields",
+          "RTP header fields authenticated as SFrame metadata",
+          GST_TYPE_E2EE_RTP_AUTH_FIELDS, DEFAULT_RTP_AUTH_FIELDS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY | GST_PARAM_DOC_SHOW_DEFAULT));
+
+  /**
+   * GstE2eeEnc:stats:
+   *
+   * Counters: `packets`, `bytes-in`, `bytes-out`, `dropped-no-key`,
+   * `dropped-invalid`, and `keys`, an array with one `kid-stats` structure
+   * (`kid`, `packets`, `bytes`, `last-counter`) per KID sent with.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics", "Encryption statistics",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_e2ee_enc_change_state);
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_context);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "SFrame encryptor", "Filter/Network/Encryptor",
+      "End-to-end encrypts RTP payloads or whole frames with SFrame "
+      "(RFC 9605)", "gst-e2ee-meeting contributors");
+}
+
+static void
+gst_e2ee_enc_init (GstE2eeEnc * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_e2ee_enc_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_e2ee_enc_chain_list));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_e2ee_enc_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_e2ee_enc_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_e2ee_enc_query));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->suite = DEFAULT_CIPHER_SUITE;
+  self->kid = DEFAULT_KID;
+  self->rtp_auth_fields = DEFAULT_RTP_AUTH_FIELDS;
+  self->cur_cookie = -1;
+  self->store.lock_fd = -1;
+  self->kid_stats = g_array_new (FALSE, TRUE, sizeof (KidStats));
+}
+
+static void
+reset_crypto (GstE2eeEnc * self)
+{
+  g_clear_pointer (&self->cipher, sframe_cipher_free);
+  g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
+  gst_clear_object (&self->cur_keyring);
+  if (self->store_open)
+    e2ee_counter_store_close (&self->store);
+  self->store_open = FALSE;
+  self->cur_cookie = -1;
+}
+
+static void
+gst_e2ee_enc_finalize (GObject * object)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (object);
+
+  reset_crypto (self);
+  e2ee_free_key (self->key);
+  g_free (self->key_error);
+  g_free (self->counter_dir);
+  gst_clear_object (&self->keyring);
+  g_array_unref (self->kid_stats);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GstStructure *
+gst_e2ee_enc_get_stats (GstE2eeEnc * self)
+{
+  GstStructure *s;
+  GValue arr = G_VALUE_INIT;
+
+  g_value_init (&arr, GST_TYPE_ARRAY);
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new ("application/x-e2eeenc-stats",
+      "packets", G_TYPE_UINT64, self->packets,
+      "bytes-in", G_TYPE_UINT64, self->bytes_in,
+      "bytes-out", G_TYPE_UINT64, self->bytes_out,
+      "dropped-no-key", G_TYPE_UINT64, self->dropped_no_key,
+      "dropped-invalid", G_TYPE_UINT64, self->dropped_invalid, NULL);
+  for (guint i = 0; i < self->kid_stats->len; i++) {
+    KidStats *k = &g_array_index (self->kid_stats, KidStats, i);
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&v, gst_structure_new ("kid-stats",
+            "kid", G_TYPE_UINT64, k->kid, "packets", G_TYPE_UINT64,
+            k->packets, "bytes", G_TYPE_UINT64, k->bytes,
+            "last-counter", G_TYPE_UINT64, k->last_ctr, NULL));
+    gst_value_array_append_and_take_value (&arr, &v);
+  }
+  GST_OBJECT_UNLOCK (self);
+  gst_structure_take_value (s, "keys", &arr);
+  return s;
+}
+
+static void
+gst_e2ee_enc_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_CIPHER_SUITE:
+      self->suite = g_value_get_enum (value);
+      break;
+    case PROP_KEY:{
+      const gchar *hex = g_value_get_string (value);
+      e2ee_free_key (self->key);
+      self->key = NULL;
+      g_clear_pointer (&self->key_error, g_free);
+      if (hex && *hex) {
+        self->key = e2ee_parse_hex_key (hex, &self->key_len,
+            &self->key_error);
+        if (!self->key)
+          GST_WARNING_OBJECT (self, "invalid key: %s", self->key_error);
+      }
+      break;
+    }
+    case PROP_KID:
+      self->kid = g_value_get_uint64 (value);
+      break;
+    case PROP_COUNTER_DIR:
+      g_free (self->counter_dir);
+      self->counter_dir = g_value_dup_string (value);
+      break;
+    case PROP_RTP_AUTH_FIELDS:
+      self->rtp_auth_fields = g_value_get_flags (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_inc (&self->config_cookie);
+}
+
+static void
+gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (object);
+
+  switch (prop_id) {
+    case PROP_CIPHER_SUITE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->suite);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_KID:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->kid);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_COUNTER_DIR:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->counter_dir);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_RTP_AUTH_FIELDS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_flags (value, self->rtp_auth_fields);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_e2ee_enc_get_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_e2ee_enc_set_context (GstElement * element, GstContext * context)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (element);
+
+  if (gst_e2ee_keyring_handle_set_context (element, context, &self->keyring))
+    g_atomic_int_inc (&self->config_cookie);
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+/* Checks that a key source exists before data flows. */
+static gboolean
+check_keys (GstE2eeEnc * self)
+{
+  gboolean have_key, have_keyring;
+  gchar *err;
+
+  GST_OBJECT_LOCK (self);
+  have_key = self->key != NULL;
+  err = g_strdup (self->key_error);
+  GST_OBJECT_UNLOCK (self);
+
+  if (err) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid key: %s", err),
+        (NULL));
+    g_free (err);
+    return FALSE;
+  }
+  if (have_key)
+    return TRUE;
+  have_keyring = gst_e2ee_keyring_ensure (GST_ELEMENT (self), &self->keyring);
+  if (!have_keyring) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No key: set the 'key' property or add keyexchange (or a keyring "
+            "context) to the pipeline"), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!sframe_init ()) {
+        GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+            ("libsodium or OpenSSL failed to initialise"), (NULL));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      GST_OBJECT_LOCK (self);
+      if (!self->key) {
+        GST_OBJECT_UNLOCK (self);
+        gst_e2ee_keyring_ensure (element, &self->keyring);
+      } else {
+        GST_OBJECT_UNLOCK (self);
+      }
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!check_keys (self))
+        return GST_STATE_CHANGE_FAILURE;
+      self->rtp_mode = FALSE;
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      reset_crypto (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_clear_object (&self->keyring);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+static gboolean
+gst_e2ee_enc_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CONTEXT:{
+      GstE2eeKeyring *kr;
+      gboolean ret;
+      GST_OBJECT_LOCK (self);
+      kr = self->keyring ? gst_object_ref (self->keyring) : NULL;
+      GST_OBJECT_UNLOCK (self);
+      ret = gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query,
+          kr);
+      gst_clear_object (&kr);
+      if (ret)
+        return TRUE;
+      break;
+    }
+    case GST_QUERY_CAPS:
+      if (pad == self->sinkpad) {
+        /* any media can be encrypted */
+        GstCaps *filter, *caps;
+        gst_query_parse_caps (query, &filter);
+        caps = filter ? gst_caps_ref (filter) : gst_caps_new_any ();
+        gst_query_set_caps_result (query, caps);
+        gst_caps_unref (caps);
+        return TRUE;
+      }
+      break;
+    default:
+      break;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+gst_e2ee_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (parent);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps, *out;
+    const GstStructure *s;
+    gboolean ret;
+
+    gst_event_parse_caps (event, &caps);
+    s = gst_caps_get_structure (caps, 0);
+    if (gst_structure_has_name (s, "application/x-rtp")) {
+      self->rtp_mode = TRUE;
+      out = gst_caps_ref (caps);
+    } else {
+      self->rtp_mode = FALSE;
+      out = gst_caps_new_simple ("application/x-sframe",
+          "original-caps", GST_TYPE_CAPS, caps, NULL);
+    }
+    GST_DEBUG_OBJECT (self, "%s mode, output caps %" GST_PTR_FORMAT,
+        self->rtp_mode ? "per-packet" : "per-frame", out);
+    gst_event_unref (event);
+    ret = gst_pad_push_event (self->srcpad, gst_event_new_caps (out));
+    gst_caps_unref (out);
+    return ret;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* Makes self->cipher match the current key source. FALSE on a fatal
+ * error (posted); TRUE with cipher == NULL when there is no send key. */
+static gboolean
+ensure_cipher (GstE2eeEnc * self)
+{
+  gint cookie = g_atomic_int_get (&self->config_cookie);
+
+  if (G_UNLIKELY (cookie != self->cur_cookie)) {
+    reset_crypto (self);
+    self->cur_cookie = cookie;
+    GST_OBJECT_LOCK (self);
+    self->static_mode = self->key != NULL;
+    self->cur_suite = self->suite;
+    self->cur_auth_fields = self->rtp_auth_fields;
+    self->cur_keyring = self->keyring ? gst_object_ref (self->keyring) : NULL;
+    if (self->static_mode) {
+      GError *err = NULL;
+      gchar *dir = g_strdup (self->counter_dir);
+      guint64 kid = self->kid;
+      gboolean ok = e2ee_counter_store_open (&self->store, dir,
+          self->suite, kid, self->key, self->key_len, &err);
+      if (ok)
+        self->cipher = sframe_cipher_new (self->suite, SFRAME_BACKEND_AUTO,
+            kid, self->key, self->key_len);
+      GST_OBJECT_UNLOCK (self);
+      g_free (dir);
+      if (!ok) {
+        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+            ("Cannot reserve SFrame counters for the pre-shared key"),
+            ("%s", err->message));
+        g_error_free (err);
+        return FALSE;
+      }
+      self->store_open = TRUE;
+      if (!self->cipher) {
+        GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+            ("Cannot set up cipher suite %d", self->cur_suite), (NULL));
+        return FALSE;
+      }
+      GST_INFO_OBJECT (self, "pre-shared key, KID %" G_GUINT64_FORMAT
+          ", counters from %" G_GUINT64_FORMAT ", backend %s", kid,
+          self->store.next, sframe_backend_name (sframe_cipher_get_backend
+              (self->cipher)));
+      return TRUE;
+    }
+    GST_OBJECT_UNLOCK (self);
+    self->keyring_gen = G_MAXUINT;
+  }
+
+  if (self->static_mode)
+    return TRUE;
+
+  if (self->cur_keyring) {
+    guint gen = gst_e2ee_keyring_get_generation (self->cur_keyring);
+    GstE2eeKey *key;
+
+    if (G_LIKELY (gen == self->keyring_gen))
+      return TRUE;
+    self->keyring_gen = gen;
+    key = gst_e2ee_keyring_get_send_key (self->cur_keyring);
+    if (key == self->send_key) {
+      if (key)
+        gst_e2ee_key_unref (key);
+      return TRUE;
+    }
+    g_clear_pointer (&self->cipher, sframe_cipher_free);
+    g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
+    if (key) {
+      gsize len;
+      const guint8 *base = gst_e2ee_key_get_base_key (key, &len);
+      self->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO,
+          gst_e2ee_key_get_kid (key), base, len);
+      if (!self->cipher) {
+        gst_e2ee_key_unref (key);
+        GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+            ("Cannot set up cipher suite %d", self->cur_suite), (NULL));
+        return FALSE;
+      }
+      self->send_key = key;
+      GST_INFO_OBJECT (self, "sending with keyring KID %" G_GUINT64_FORMAT,
+          gst_e2ee_key_get_kid (key));
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+next_counter (GstE2eeEnc * self, guint64 * ctr)
+{
+  GError *err = NULL;
+
+  if (self->static_mode) {
+    if (e2ee_counter_store_next (&self->store, ctr, &err))
+      return TRUE;
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Cannot reserve more SFrame counters"), ("%s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+  if (gst_e2ee_key_next_counter (self->send_key, ctr))
+    return TRUE;
+  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+      ("SFrame counter of KID %" G_GUINT64_FORMAT " exhausted",
+          gst_e2ee_key_get_kid (self->send_key)), ("the keyring must rekey"));
+  return FALSE;
+}
+
+static void
+account (GstE2eeEnc * self, guint64 kid, guint64 ctr, gsize in, gsize out)
+{
+  KidStats *k = NULL;
+
+  GST_OBJECT_LOCK (self);
+  self->packets++;
+  self->bytes_in += in;
+  self->bytes_out += out;
+  for (guint i = self->kid_stats->len; i > 0; i--) {
+    KidStats *c = &g_array_index (self->kid_stats, KidStats, i - 1);
+    if (c->kid == kid) {
+      k = c;
+      break;
+    }
+  }
+  if (!k) {
+    KidStats n = { kid, 0, 0, 0 };
+    if (self->kid_stats->len >= 256)
+      g_array_remove_index (self->kid_stats, 0);
+    g_array_append_val (self->kid_stats, n);
+    k = &g_array_index (self->kid_stats, KidStats, self->kid_stats->len - 1);
+  }
+  k->packets++;
+  k->bytes += out;
+  k->last_ctr = ctr;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstBuffer *
+encrypt_rtp (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint8 meta[E2EE_RTP_METADATA_MAX];
+  gsize mlen, hdr_len, plen, cap;
+  GstBuffer *out;
+  GstMapInfo map;
+  gssize n;
+
+  if (!gst_rtp_buffer_map (in, GST_MAP_READ, &rtp))
+    return NULL;
+  hdr_len = gst_rtp_buffer_get_header_len (&rtp);
+  plen = gst_rtp_buffer_get_payload_len (&rtp);
+  mlen = e2ee_rtp_metadata (&rtp, self->cur_auth_fields, meta);
+  cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
+  out = gst_buffer_new_allocate (NULL, cap, NULL);
+  gst_buffer_map (out, &map, GST_MAP_WRITE);
+  gst_buffer_extract (in, 0, map.data, hdr_len);
+  map.data[0] &= ~0x20;         /* padding is not carried over */
+  n = sframe_cipher_encrypt (self->cipher, ctr, meta, mlen,
+      gst_rtp_buffer_get_payload (&rtp), plen, map.data + hdr_len,
+      cap - hdr_len);
+  gst_buffer_unmap (out, &map);
+  gst_rtp_buffer_unmap (&rtp);
+  if (n < 0) {
+    gst_buffer_unref (out);
+    GST_WARNING_OBJECT (self, "encryption failed: %s",
+        sframe_result_to_string (n));
+    return NULL;
+  }
+  gst_buffer_set_size (out, hdr_len + n);
+  return out;
+}
+
+static GstBuffer *
+encrypt_frame (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
+{
+  GstMapInfo imap, omap;
+  GstBuffer *out;
+  gsize cap;
+  gssize n;
+
+  if (!gst_buffer_map (in, &imap, GST_MAP_READ))
+    return NULL;
+  cap = imap.size + sframe_cipher_overhead (self->cipher, ctr);
+  out = gst_buffer_new_allocate (NULL, cap, NULL);
+  gst_buffer_map (out, &omap, GST_MAP_WRITE);
+  n = sframe_cipher_encrypt (self->cipher, ctr, NULL, 0, imap.data,
+      imap.size, omap.data, cap);
+  gst_buffer_unmap (out, &omap);
+  gst_buffer_unmap (in, &imap);
+  if (n < 0) {
+    gst_buffer_unref (out);
+    GST_WARNING_OBJECT (self, "encryption failed: %s",
+        sframe_result_to_string (n));
+    return NULL;
+  }
+  gst_buffer_set_size (out, n);
+  return out;
+}
+
+/* Encrypts one buffer. *out is NULL when the buffer is dropped. */
+static GstFlowReturn
+encrypt_one (GstE2eeEnc * self, GstBuffer * in, GstBuffer ** out)
+{
+  guint64 ctr, kid;
+
+  *out = NULL;
+  if (!ensure_cipher (self))
+    return GST_FLOW_ERROR;
+  if (!self->cipher) {
+    guint64 total;
+    GST_OBJECT_LOCK (self);
+    total = ++self->dropped_no_key;
+    GST_OBJECT_UNLOCK (self);
+    GST_LOG_OBJECT (self, "no send key yet, dropping");
+    e2ee_post_drop (GST_ELEMENT (self), &self->no_key_report, GST_SECOND,
+        "no-key", FALSE, 0, NULL, FALSE, 0, total);
+    return GST_FLOW_OK;
+  }
+  if (!next_counter (self, &ctr))
+    return GST_FLOW_ERROR;
+
+  *out = self->rtp_mode ? encrypt_rtp (self, in, ctr) :
+      encrypt_frame (self, in, ctr);
+  if (!*out) {
+    GST_OBJECT_LOCK (self);
+    self->dropped_invalid++;
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "dropping a buffer that is not valid %s",
+        self->rtp_mode ? "RTP" : "input");
+    return GST_FLOW_OK;
+  }
+  e2ee_copy_metadata (*out, in);
+  kid = sframe_cipher_get_kid (self->cipher);
+  account (self, kid, ctr, gst_buffer_get_size (in),
+      gst_buffer_get_size (*out));
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_e2ee_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (parent);
+  GstBuffer *out;
+  GstFlowReturn ret = encrypt_one (self, buf, &out);
+
+  gst_buffer_unref (buf);
+  if (ret != GST_FLOW_OK || !out)
+    return ret;
+  return gst_pad_push (self->srcpad, out);
+}
+
+static GstFlowReturn
+gst_e2ee_enc_chain_list (GstPad * pad, GstObject * parent,
+    GstBufferList * list)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (parent);
+  guint n = gst_buffer_list_length (list);
+  GstBufferList *outl = gst_buffer_list_new_sized (n);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  for (guint i = 0; i < n && ret == GST_FLOW_OK; i++) {
+    GstBuffer *out;
+    ret = encrypt_one (self, gst_buffer_list_get (list, i), &out);
+    if (out)
+      gst_buffer_list_add (outl, out);
+  }
+  gst_buffer_list_unref (list);
+  if (ret != GST_FLOW_OK || gst_buffer_list_length (outl) == 0) {
+    gst_buffer_list_unref (outl);
+    return ret;
+  }
+  return gst_pad_push_list (self->srcpad, outl);
+}

@@ -1,0 +1,707 @@
+/* SFrame (RFC 9605) codec.
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "sframe.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <sodium.h>
+
+static const SFrameSuiteInfo suites[] = {
+  {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80, "AES_128_CTR_HMAC_SHA256_80", 32,
+      16, 48, 12, 10},
+  {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64, "AES_128_CTR_HMAC_SHA256_64", 32,
+      16, 48, 12, 8},
+  {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32, "AES_128_CTR_HMAC_SHA256_32", 32,
+      16, 48, 12, 4},
+  {SFRAME_SUITE_AES_128_GCM_SHA256_128, "AES_128_GCM_SHA256_128", 32, 0, 16,
+      12, 16},
+  {SFRAME_SUITE_AES_256_GCM_SHA512_128, "AES_256_GCM_SHA512_128", 64, 0, 32,
+      12, 16},
+};
+
+/* Fetched once: implicit fetches by name cost a lookup on every init. */
+static EVP_CIPHER *evp_aes128_ctr, *evp_aes128_gcm, *evp_aes256_gcm;
+static EVP_KDF *evp_hkdf;
+static gboolean sodium_gcm_ok;
+
+struct _SFrameCipher
+{
+  const SFrameSuiteInfo *info;
+  SFrameBackend backend;
+  guint64 kid;
+  /* sodium_malloc'd, guarded, wiped on free */
+  guint8 *salt;                 /* Nn bytes */
+  crypto_auth_hmacsha256_state *hmac; /* keyed HMAC state, CTR suites */
+  crypto_aead_aes256gcm_state *gcm;   /* sodium backend, suite 5 */
+  EVP_CIPHER_CTX *enc;          /* OpenSSL contexts keyed once */
+  EVP_CIPHER_CTX *dec;
+};
+
+static gpointer
+do_init (gpointer data)
+{
+  (void) data;
+  if (sodium_init () < 0)
+    return GINT_TO_POINTER (1);
+  sodium_gcm_ok = crypto_aead_aes256gcm_is_available ();
+  evp_aes128_ctr = EVP_CIPHER_fetch (NULL, "AES-128-CTR", NULL);
+  evp_aes128_gcm = EVP_CIPHER_fetch (NULL, "AES-128-GCM", NULL);
+  evp_aes256_gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL);
+  evp_hkdf = EVP_KDF_fetch (NULL, "HKDF", NULL);
+  if (!evp_aes128_ctr || !evp_aes128_gcm || !evp_aes256_gcm || !evp_hkdf)
+    return GINT_TO_POINTER (1);
+  return GINT_TO_POINTER (2);
+}
+
+gboolean
+sframe_init (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, do_init, NULL);
+  return GPOINTER_TO_INT (once.retval) == 2;
+}
+
+const SFrameSuiteInfo *
+sframe_suite_info (SFrameSuite suite)
+{
+  if (suite < 1 || suite > G_N_ELEMENTS (suites))
+    return NULL;
+  return &suites[suite - 1];
+}
+
+const gchar *
+sframe_result_to_string (SFrameResult r)
+{
+  switch (r) {
+    case SFRAME_OK:
+      return "ok";
+    case SFRAME_ERR_TRUNCATED:
+      return "truncated";
+    case SFRAME_ERR_NON_MINIMAL:
+      return "non-minimal header";
+    case SFRAME_ERR_AUTH:
+      return "authentication failed";
+    case SFRAME_ERR_TOO_BIG:
+      return "too big";
+    case SFRAME_ERR_CRYPTO:
+      return "crypto library error";
+    case SFRAME_ERR_UNSUPPORTED:
+      return "unsupported";
+  }
+  return "unknown";
+}
+
+/* ---------------------------------------------------------------- header */
+
+static guint
+min_bytes (guint64 v)
+{
+  guint n = 1;
+  while (n < 8 && (v >> (8 * n)) != 0)
+    n++;
+  return n;
+}
+
+gsize
+sframe_header_len (guint64 kid, guint64 ctr)
+{
+  return 1 + (kid < 8 ? 0 : min_bytes (kid)) + (ctr < 8 ? 0 : min_bytes (ctr));
+}
+
+static guint8 *
+put_be (guint8 * p, guint64 v, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    p[i] = (guint8) (v >> (8 * (n - 1 - i)));
+  return p + n;
+}
+
+gsize
+sframe_header_encode (guint64 kid, guint64 ctr, guint8 out[SFRAME_HEADER_MAX])
+{
+  guint8 cfg = 0, *p = out + 1;
+
+  if (kid < 8) {
+    cfg |= (guint8) (kid << 4);
+  } else {
+    guint n = min_bytes (kid);
+    cfg |= 0x80 | (guint8) ((n - 1) << 4);
+    p = put_be (p, kid, n);
+  }
+  if (ctr < 8) {
+    cfg |= (guint8) ctr;
+  } else {
+    guint n = min_bytes (ctr);
+    cfg |= 0x08 | (guint8) (n - 1);
+    p = put_be (p, ctr, n);
+  }
+  out[0] = cfg;
+  return (gsize) (p - out);
+}
+
+/* One of the two variable fields; returns bytes consumed or < 0. */
+static gint
+get_field (const guint8 * p, gsize avail, gboolean extended, guint small,
+    guint64 * v)
+{
+  guint n;
+  guint64 x = 0;
+
+  if (!extended) {
+    *v = small;
+    return 0;
+  }
+  n = small + 1;
+  if (avail < n)
+    return SFRAME_ERR_TRUNCATED;
+  for (guint i = 0; i < n; i++)
+    x = (x << 8) | p[i];
+  /* Minimal encoding: no leading zero byte, and values 0..7 use the short
+   * form. Conforming senders never do otherwise. */
+  if ((n > 1 && p[0] == 0) || x < 8)
+    return SFRAME_ERR_NON_MINIMAL;
+  *v = x;
+  return (gint) n;
+}
+
+gint
+sframe_header_decode (const guint8 * buf, gsize len, guint64 * kid,
+    guint64 * ctr)
+{
+  gint a, b;
+  guint8 cfg;
+
+  if (len < 1)
+    return SFRAME_ERR_TRUNCATED;
+  cfg = buf[0];
+  a = get_field (buf + 1, len - 1, cfg & 0x80, (cfg >> 4) & 0x7, kid);
+  if (a < 0)
+    return a;
+  b = get_field (buf + 1 + a, len - 1 - a, cfg & 0x08, cfg & 0x7, ctr);
+  if (b < 0)
+    return b;
+  return 1 + a + b;
+}
+
+/* ------------------------------------------------------------ key schedule */
+
+static gboolean
+hkdf (const gchar * md, gboolean extract, const guint8 * key, gsize key_len,
+    const guint8 * info, gsize info_len, guint8 * out, gsize out_len)
+{
+  EVP_KDF_CTX *kctx;
+  OSSL_PARAM params[5], *p = params;
+  int mode = extract ? EVP_KDF_HKDF_MODE_EXTRACT_ONLY :
+      EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  static const guint8 empty = 0;
+  gboolean ok;
+
+  kctx = EVP_KDF_CTX_new (evp_hkdf);
+  if (!kctx)
+    return FALSE;
+  *p++ = OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST,
+      (char *) md, 0);
+  *p++ = OSSL_PARAM_construct_int (OSSL_KDF_PARAM_MODE, &mode);
+  /* OpenSSL refuses an empty key; HMAC pads keys with zeros, so one zero
+   * byte is the same key as none (RFC 2104). */
+  if (key_len == 0)
+    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
+        (void *) &empty, 1);
+  else
+    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
+        (void *) key, key_len);
+  if (!extract)
+    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO,
+        (void *) info, info_len);
+  *p = OSSL_PARAM_construct_end ();
+  ok = EVP_KDF_derive (kctx, out, out_len, params) == 1;
+  EVP_KDF_CTX_free (kctx);
+  return ok;
+}
+
+gboolean
+sframe_derive (SFrameSuite suite, guint64 kid, const guint8 * base_key,
+    gsize base_key_len, guint8 * sframe_key, guint8 * sframe_salt)
+{
+  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  static const char key_label[] = "SFrame 1.0 Secret key ";
+  static const char salt_label[] = "SFrame 1.0 Secret salt ";
+  guint8 label[64], secret[64];
+  const gchar *md;
+  gsize n;
+  gboolean ok;
+
+  if (!info || !sframe_init ())
+    return FALSE;
+  md = info->nh == 64 ? "SHA512" : "SHA256";
+  if (!hkdf (md, TRUE, base_key, base_key_len, NULL, 0, secret, info->nh))
+    return FALSE;
+
+  n = sizeof (key_label) - 1;
+  memcpy (label, key_label, n);
+  put_be (put_be (label + n, kid, 8), suite, 2);
+  ok = hkdf (md, FALSE, secret, info->nh, label, n + 10, sframe_key, info->nk);
+
+  n = sizeof (salt_label) - 1;
+  memcpy (label, salt_label, n);
+  put_be (put_be (label + n, kid, 8), suite, 2);
+  ok = ok && hkdf (md, FALSE, secret, info->nh, label, n + 10, sframe_salt,
+      info->nn);
+
+  sodium_memzero (secret, sizeof (secret));
+  return ok;
+}
+
+/* ------------------------------------------------------------------ AEAD */
+
+static gboolean
+is_ctr_suite (const SFrameSuiteInfo * info)
+{
+  return info->nka != 0;
+}
+
+SFrameBackend
+sframe_backend_for_suite (SFrameSuite suite)
+{
+  sframe_init ();
+  /* Measured with tests/bench/bench-sframe (see docs/sframe.md): OpenSSL's
+   * stitched AES-NI/AVX GCM beats libsodium 1.0.18's AES-256-GCM at every
+   * packet size, so libsodium is only the fallback for suite 5 when OpenSSL
+   * is unusable. The CTR suites always take OpenSSL for AES-CTR and
+   * libsodium for HMAC. */
+  (void) suite;
+  return SFRAME_BACKEND_OPENSSL;
+}
+
+gboolean
+sframe_backend_available (SFrameSuite suite, SFrameBackend b)
+{
+  if (!sframe_init () || !sframe_suite_info (suite))
+    return FALSE;
+  switch (b) {
+    case SFRAME_BACKEND_AUTO:
+    case SFRAME_BACKEND_OPENSSL:
+      return TRUE;
+    case SFRAME_BACKEND_SODIUM:
+      return suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_gcm_ok;
+  }
+  return FALSE;
+}
+
+const gchar *
+sframe_backend_name (SFrameBackend b)
+{
+  switch (b) {
+    case SFRAME_BACKEND_AUTO:
+      return "auto";
+    case SFRAME_BACKEND_OPENSSL:
+      return "openssl";
+    case SFRAME_BACKEND_SODIUM:
+      return "libsodium";
+  }
+  return "unknown";
+}
+
+static void
+cipher_wipe (SFrameCipher * c)
+{
+  if (c->salt)
+    sodium_free (c->salt);
+  if (c->hmac)
+    sodium_free (c->hmac);
+  if (c->gcm)
+    sodium_free (c->gcm);
+  /* EVP_CIPHER_CTX_free cleanses the key schedule */
+  EVP_CIPHER_CTX_free (c->enc);
+  EVP_CIPHER_CTX_free (c->dec);
+  memset (c, 0, sizeof (*c));
+}
+
+void
+sframe_cipher_free (SFrameCipher * c)
+{
+  if (!c)
+    return;
+  cipher_wipe (c);
+  g_free (c);
+}
+
+/* Prepares c for key (Nk bytes) and salt (Nn bytes, may be NULL for raw AEAD
+ * use). */
+static gboolean
+cipher_setup (SFrameCipher * c, const SFrameSuiteInfo * info,
+    SFrameBackend backend, const guint8 * key, const guint8 * salt)
+{
+  const EVP_CIPHER *evp;
+
+  c->info = info;
+  if (backend == SFRAME_BACKEND_AUTO)
+    backend = sframe_backend_for_suite (info->id);
+  if (!sframe_backend_available (info->id, backend))
+    return FALSE;
+  c->backend = backend;
+
+  c->salt = sodium_malloc (SFRAME_NONCE_LEN);
+  if (!c->salt)
+    return FALSE;
+  if (salt)
+    memcpy (c->salt, salt, info->nn);
+  else
+    memset (c->salt, 0, info->nn);
+
+  if (is_ctr_suite (info)) {
+    c->hmac = sodium_malloc (sizeof (*c->hmac));
+    if (!c->hmac)
+      return FALSE;
+    crypto_auth_hmacsha256_init (c->hmac, key + info->nka, info->nh);
+    evp = evp_aes128_ctr;
+  } else if (backend == SFRAME_BACKEND_SODIUM) {
+    c->gcm = sodium_malloc (crypto_aead_aes256gcm_statebytes ());
+    if (!c->gcm || crypto_aead_aes256gcm_beforenm (c->gcm, key) != 0)
+      return FALSE;
+    return TRUE;
+  } else {
+    evp = info->nk == 32 ? evp_aes256_gcm : evp_aes128_gcm;
+  }
+
+  c->enc = EVP_CIPHER_CTX_new ();
+  c->dec = EVP_CIPHER_CTX_new ();
+  if (!c->enc || !c->dec)
+    return FALSE;
+  if (EVP_EncryptInit_ex2 (c->enc, evp, key, NULL, NULL) != 1)
+    return FALSE;
+  if (is_ctr_suite (info)) {
+    /* CTR is its own inverse: both directions use an encrypt context */
+    if (EVP_EncryptInit_ex2 (c->dec, evp, key, NULL, NULL) != 1)
+      return FALSE;
+  } else if (EVP_DecryptInit_ex2 (c->dec, evp, key, NULL, NULL) != 1) {
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static SFrameCipher *
+cipher_new_raw (const SFrameSuiteInfo * info, SFrameBackend backend,
+    const guint8 * key, const guint8 * salt)
+{
+  SFrameCipher *c = g_new0 (SFrameCipher, 1);
+  if (!cipher_setup (c, info, backend, key, salt)) {
+    sframe_cipher_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+SFrameCipher *
+sframe_cipher_new (SFrameSuite suite, SFrameBackend backend, guint64 kid,
+    const guint8 * base_key, gsize base_key_len)
+{
+  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  guint8 *km;
+  SFrameCipher *c = NULL;
+
+  if (!info || !sframe_init ())
+    return NULL;
+  km = sodium_malloc (SFRAME_KEY_MAX + SFRAME_NONCE_LEN);
+  if (!km)
+    return NULL;
+  if (sframe_derive (suite, kid, base_key, base_key_len, km,
+          km + SFRAME_KEY_MAX))
+    c = cipher_new_raw (info, backend, km, km + SFRAME_KEY_MAX);
+  sodium_free (km);
+  if (c)
+    c->kid = kid;
+  return c;
+}
+
+SFrameSuite
+sframe_cipher_get_suite (const SFrameCipher * c)
+{
+  return c->info->id;
+}
+
+guint64
+sframe_cipher_get_kid (const SFrameCipher * c)
+{
+  return c->kid;
+}
+
+SFrameBackend
+sframe_cipher_get_backend (const SFrameCipher * c)
+{
+  return c->backend;
+}
+
+gsize
+sframe_cipher_overhead (const SFrameCipher * c, guint64 ctr)
+{
+  return sframe_header_len (c->kid, ctr) + c->info->nt;
+}
+
+static void
+make_nonce (const SFrameCipher * c, guint64 ctr, guint8 nonce[16])
+{
+  memcpy (nonce, c->salt, SFRAME_NONCE_LEN);
+  for (guint i = 0; i < 8; i++)
+    nonce[SFRAME_NONCE_LEN - 1 - i] ^= (guint8) (ctr >> (8 * i));
+  /* AES-CTR initial counter block: nonce || 32-bit block counter 0 */
+  memset (nonce + SFRAME_NONCE_LEN, 0, 4);
+}
+
+/* HMAC tag of the CTR suites (RFC 9605 section 4.5.1) over the AAD given in
+ * two parts (header, metadata). */
+static void
+ctr_hmac_tag (const SFrameCipher * c, const guint8 * nonce,
+    const guint8 * aad1, gsize aad1_len, const guint8 * aad2, gsize aad2_len,
+    const guint8 * ct, gsize ct_len, guint8 tag[32])
+{
+  crypto_auth_hmacsha256_state st;
+  guint8 lens[24];
+
+  put_be (put_be (put_be (lens, aad1_len + aad2_len, 8), ct_len, 8),
+      c->info->nt, 8);
+  memcpy (&st, c->hmac, sizeof (st));
+  crypto_auth_hmacsha256_update (&st, lens, sizeof (lens));
+  crypto_auth_hmacsha256_update (&st, nonce, SFRAME_NONCE_LEN);
+  crypto_auth_hmacsha256_update (&st, aad1, aad1_len);
+  crypto_auth_hmacsha256_update (&st, aad2, aad2_len);
+  crypto_auth_hmacsha256_update (&st, ct, ct_len);
+  crypto_auth_hmacsha256_final (&st, tag);
+  sodium_memzero (&st, sizeof (st));
+}
+
+static gboolean
+evp_crypt (EVP_CIPHER_CTX * ctx, const guint8 * in, gsize len, guint8 * out)
+{
+  int outl;
+
+  while (len > 0) {
+    int chunk = len > (1 << 30) ? (1 << 30) : (int) len;
+    if (EVP_CipherUpdate (ctx, out, &outl, in, chunk) != 1)
+      return FALSE;
+    in += chunk;
+    out += chunk;
+    len -= chunk;
+  }
+  return TRUE;
+}
+
+static gboolean
+evp_aad (EVP_CIPHER_CTX * ctx, const guint8 * aad, gsize len)
+{
+  int outl;
+  if (len == 0)
+    return TRUE;
+  return EVP_CipherUpdate (ctx, NULL, &outl, aad, (int) len) == 1;
+}
+
+/* AEAD.Encrypt with the AAD in two parts; ct gets pt_len + Nt bytes. */
+static SFrameResult
+seal (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
+    const guint8 * aad2, gsize aad2_len, const guint8 * pt, gsize pt_len,
+    guint8 * ct)
+{
+  guint8 nonce[16];
+  const SFrameSuiteInfo *info = c->info;
+  int outl;
+
+  make_nonce (c, ctr, nonce);
+
+  if (is_ctr_suite (info)) {
+    guint8 tag[32];
+    if (EVP_EncryptInit_ex2 (c->enc, NULL, NULL, nonce, NULL) != 1 ||
+        !evp_crypt (c->enc, pt, pt_len, ct))
+      return SFRAME_ERR_CRYPTO;
+    ctr_hmac_tag (c, nonce, aad1, aad1_len, aad2, aad2_len, ct, pt_len, tag);
+    memcpy (ct + pt_len, tag, info->nt);
+    return SFRAME_OK;
+  }
+
+  if (c->backend == SFRAME_BACKEND_SODIUM) {
+    guint8 aad[SFRAME_HEADER_MAX + SFRAME_METADATA_MAX];
+    unsigned long long maclen;
+    if (aad1_len + aad2_len > sizeof (aad))
+      return SFRAME_ERR_TOO_BIG;
+    memcpy (aad, aad1, aad1_len);
+    if (aad2_len)
+      memcpy (aad + aad1_len, aad2, aad2_len);
+    if (crypto_aead_aes256gcm_encrypt_detached_afternm (ct, ct + pt_len,
+            &maclen, pt, pt_len, aad, aad1_len + aad2_len, NULL, nonce,
+            c->gcm) != 0)
+      return SFRAME_ERR_CRYPTO;
+    return SFRAME_OK;
+  }
+
+  if (EVP_EncryptInit_ex2 (c->enc, NULL, NULL, nonce, NULL) != 1 ||
+      !evp_aad (c->enc, aad1, aad1_len) || !evp_aad (c->enc, aad2, aad2_len) ||
+      !evp_crypt (c->enc, pt, pt_len, ct) ||
+      EVP_EncryptFinal_ex (c->enc, ct + pt_len, &outl) != 1 ||
+      EVP_CIPHER_CTX_ctrl (c->enc, EVP_CTRL_GCM_GET_TAG, 16,
+          ct + pt_len) != 1)
+    return SFRAME_ERR_CRYPTO;
+  return SFRAME_OK;
+}
+
+/* AEAD.Decrypt; ct_len includes the tag. On failure out is wiped. */
+static SFrameResult
+open_ (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
+    const guint8 * aad2, gsize aad2_len, const guint8 * ct, gsize ct_len,
+    guint8 * pt)
+{
+  guint8 nonce[16];
+  const SFrameSuiteInfo *info = c->info;
+  gsize len;
+  int outl;
+
+  if (ct_len < info->nt)
+    return SFRAME_ERR_TRUNCATED;
+  len = ct_len - info->nt;
+  make_nonce (c, ctr, nonce);
+
+  if (is_ctr_suite (info)) {
+    guint8 tag[32];
+    gboolean ok;
+    ctr_hmac_tag (c, nonce, aad1, aad1_len, aad2, aad2_len, ct, len, tag);
+    ok = sodium_memcmp (tag, ct + len, info->nt) == 0;
+    sodium_memzero (tag, sizeof (tag));
+    if (!ok)
+      return SFRAME_ERR_AUTH;
+    if (EVP_EncryptInit_ex2 (c->dec, NULL, NULL, nonce, NULL) != 1 ||
+        !evp_crypt (c->dec, ct, len, pt))
+      return SFRAME_ERR_CRYPTO;
+    return SFRAME_OK;
+  }
+
+  if (c->backend == SFRAME_BACKEND_SODIUM) {
+    guint8 aad[SFRAME_HEADER_MAX + SFRAME_METADATA_MAX];
+    if (aad1_len + aad2_len > sizeof (aad))
+      return SFRAME_ERR_TOO_BIG;
+    memcpy (aad, aad1, aad1_len);
+    if (aad2_len)
+      memcpy (aad + aad1_len, aad2, aad2_len);
+    if (crypto_aead_aes256gcm_decrypt_detached_afternm (pt, NULL, ct, len,
+            ct + len, aad, aad1_len + aad2_len, nonce, c->gcm) != 0) {
+      sodium_memzero (pt, len);
+      return SFRAME_ERR_AUTH;
+    }
+    return SFRAME_OK;
+  }
+
+  if (EVP_DecryptInit_ex2 (c->dec, NULL, NULL, nonce, NULL) != 1 ||
+      !evp_aad (c->dec, aad1, aad1_len) || !evp_aad (c->dec, aad2, aad2_len) ||
+      !evp_crypt (c->dec, ct, len, pt) ||
+      EVP_CIPHER_CTX_ctrl (c->dec, EVP_CTRL_GCM_SET_TAG, 16,
+          (void *) (ct + len)) != 1)
+    return SFRAME_ERR_CRYPTO;
+  if (EVP_DecryptFinal_ex (c->dec, pt + len, &outl) != 1) {
+    /* OpenSSL decrypts before it checks: never let that plaintext out */
+    sodium_memzero (pt, len);
+    return SFRAME_ERR_AUTH;
+  }
+  return SFRAME_OK;
+}
+
+SFrameResult
+sframe_aead_seal (SFrameSuite suite, SFrameBackend backend,
+    const guint8 * key, const guint8 * nonce, const guint8 * aad,
+    gsize aad_len, const guint8 * pt, gsize pt_len, guint8 * ct)
+{
+  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  SFrameCipher *c;
+  SFrameResult r;
+
+  if (!info || !sframe_init ())
+    return SFRAME_ERR_UNSUPPORTED;
+  /* CTR 0 makes the nonce equal to the salt */
+  c = cipher_new_raw (info, backend, key, nonce);
+  if (!c)
+    return SFRAME_ERR_UNSUPPORTED;
+  r = seal (c, 0, aad, aad_len, NULL, 0, pt, pt_len, ct);
+  sframe_cipher_free (c);
+  return r;
+}
+
+SFrameResult
+sframe_aead_open (SFrameSuite suite, SFrameBackend backend,
+    const guint8 * key, const guint8 * nonce, const guint8 * aad,
+    gsize aad_len, const guint8 * ct, gsize ct_len, guint8 * pt)
+{
+  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  SFrameCipher *c;
+  SFrameResult r;
+
+  if (!info || !sframe_init ())
+    return SFRAME_ERR_UNSUPPORTED;
+  c = cipher_new_raw (info, backend, key, nonce);
+  if (!c)
+    return SFRAME_ERR_UNSUPPORTED;
+  r = open_ (c, 0, aad, aad_len, NULL, 0, ct, ct_len, pt);
+  sframe_cipher_free (c);
+  return r;
+}
+
+gssize
+sframe_cipher_encrypt (SFrameCipher * c, guint64 ctr,
+    const guint8 * metadata, gsize metadata_len, const guint8 * pt,
+    gsize pt_len, guint8 * out, gsize out_size)
+{
+  gsize hlen;
+  SFrameResult r;
+
+  if (metadata_len > SFRAME_METADATA_MAX)
+    return SFRAME_ERR_TOO_BIG;
+  if (out_size < SFRAME_HEADER_MAX + c->info->nt ||
+      out_size - sframe_cipher_overhead (c, ctr) < pt_len)
+    return SFRAME_ERR_TOO_BIG;
+  hlen = sframe_header_encode (c->kid, ctr, out);
+  r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len,
+      out + hlen);
+  if (r != SFRAME_OK)
+    return r;
+  return (gssize) (hlen + pt_len + c->info->nt);
+}
+
+gssize
+sframe_cipher_decrypt (SFrameCipher * c, const guint8 * sframe, gsize len,
+    gsize hdr_len, guint64 ctr, const guint8 * metadata, gsize metadata_len,
+    guint8 * out, gsize out_size)
+{
+  gsize pt_len;
+  SFrameResult r;
+
+  if (metadata_len > SFRAME_METADATA_MAX)
+    return SFRAME_ERR_TOO_BIG;
+  if (hdr_len > len || len - hdr_len < c->info->nt)
+    return SFRAME_ERR_TRUNCATED;
+  pt_len = len - hdr_len - c->info->nt;
+  if (out_size < pt_len)
+    return SFRAME_ERR_TOO_BIG;
+  r = open_ (c, ctr, sframe, hdr_len, metadata, metadata_len,
+      sframe + hdr_len, len - hdr_len, out);
+  if (r != SFRAME_OK)
+    return r;
+  return (gssize) pt_len;
+}
+
+gssize
+sframe_decrypt (SFrameCipher * c, const guint8 * sframe, gsize len,
+    const guint8 * metadata, gsize metadata_len, guint8 * out,
+    gsize out_size)
+{
+  guint64 kid, ctr;
+  gint hlen = sframe_header_decode (sframe, len, &kid, &ctr);
+
+  if (hlen < 0)
+    return hlen;
+  if (kid != c->kid)
+    return SFRAME_ERR_AUTH;
+  return sframe_cipher_decrypt (c, sframe, len, (gsize) hlen, ctr, metadata,
+      metadata_len, out, out_size);
+}
