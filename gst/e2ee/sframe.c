@@ -657,8 +657,7 @@ sframe_cipher_encrypt (SFrameCipher * c, guint64 ctr,
 
   if (metadata_len > SFRAME_METADATA_MAX)
     return SFRAME_ERR_TOO_BIG;
-  if (out_size < SFRAME_HEADER_MAX + c->info->nt ||
-      out_size - sframe_cipher_overhead (c, ctr) < pt_len)
+  if (pt_len > out_size || out_size - pt_len < sframe_cipher_overhead (c, ctr))
     return SFRAME_ERR_TOO_BIG;
   hlen = sframe_header_encode (c->kid, ctr, out);
   r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len,

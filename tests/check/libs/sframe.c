@@ -23,6 +23,7 @@ load_vectors (void)
   GError *err = NULL;
   const gchar *path = g_getenv ("SFRAME_VECTORS");
 
+  fail_unless (sframe_init ());
   if (!path)
     path = SFRAME_VECTORS;
   vectors_parser = json_parser_new ();
@@ -391,7 +392,6 @@ sframe_suite (void)
   Suite *s = suite_create ("sframe");
   TCase *tc = tcase_create ("rfc9605");
 
-  fail_unless (sframe_init ());
   suite_add_tcase (s, tc);
   tcase_add_unchecked_fixture (tc, load_vectors, free_vectors);
   tcase_add_test (tc, test_header_vectors);
