@@ -84,8 +84,6 @@ sframe_result_to_string (SFrameResult r)
       return "ok";
     case SFRAME_ERR_TRUNCATED:
       return "truncated";
-    case SFRAME_ERR_NON_MINIMAL:
-      return "non-minimal header";
     case SFRAME_ERR_AUTH:
       return "authentication failed";
     case SFRAME_ERR_TOO_BIG:
@@ -163,10 +161,9 @@ get_field (const guint8 * p, gsize avail, gboolean extended, guint small,
     return SFRAME_ERR_TRUNCATED;
   for (guint i = 0; i < n; i++)
     x = (x << 8) | p[i];
-  /* Minimal encoding: no leading zero byte, and values 0..7 use the short
-   * form. Conforming senders never do otherwise. */
-  if ((n > 1 && p[0] == 0) || x < 8)
-    return SFRAME_ERR_NON_MINIMAL;
+  /* RFC 9605 section 4.3 tells senders to use the shortest form; longer
+   * forms are accepted (as the header is authenticated as AAD, they cannot
+   * be used to forge or replay anything) for interoperability. */
   *v = x;
   return (gint) n;
 }

@@ -56,7 +56,6 @@ typedef enum
 {
   SFRAME_OK = 0,
   SFRAME_ERR_TRUNCATED = -1,    /* shorter than its own header or the tag */
-  SFRAME_ERR_NON_MINIMAL = -2,  /* KID/CTR not minimally encoded */
   SFRAME_ERR_AUTH = -3,         /* tag mismatch */
   SFRAME_ERR_TOO_BIG = -4,      /* output buffer too small / input too big */
   SFRAME_ERR_CRYPTO = -5,       /* the crypto library failed */
@@ -72,8 +71,9 @@ gboolean sframe_init (void);
 const SFrameSuiteInfo *sframe_suite_info (SFrameSuite suite);
 const gchar *sframe_result_to_string (SFrameResult r);
 
-/* Header (section 4.3).  encode returns the header length (1..17);
- * decode returns the header length or a negative SFrameResult. */
+/* Header (section 4.3).  encode writes the shortest form and returns the
+ * header length (1..17); decode also accepts longer (non-minimal) forms and
+ * returns the header length or SFRAME_ERR_TRUNCATED. */
 gsize sframe_header_encode (guint64 kid, guint64 ctr,
     guint8 out[SFRAME_HEADER_MAX]);
 gint sframe_header_decode (const guint8 * buf, gsize len, guint64 * kid,

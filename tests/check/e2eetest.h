@@ -95,7 +95,8 @@ buffers_equal (GstBuffer * a, GstBuffer * b)
 
   gst_buffer_map (a, &ma, GST_MAP_READ);
   gst_buffer_map (b, &mb, GST_MAP_READ);
-  eq = ma.size == mb.size && memcmp (ma.data, mb.data, ma.size) == 0;
+  eq = ma.size == mb.size && (ma.size == 0 ||
+      memcmp (ma.data, mb.data, ma.size) == 0);
   gst_buffer_unmap (a, &ma);
   gst_buffer_unmap (b, &mb);
   return eq;

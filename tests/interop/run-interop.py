@@ -19,7 +19,8 @@ mode:
       replayed packet are dropped by e2eedec and counted in its stats.
 
 Usage: run-interop.py --tool <interop-tool> [--vectors <json>] [--seed N]
-                      [--keep] [--verbose]
+                      [--time-budget S] [--tool-wrapper CMD] [--keep]
+                      [--verbose]
 Exit status 0 when everything passed, 1 on a failure, 77 (skip) when
 python3-cryptography is missing.  The last line is
 "interop: N passed, M failed".
@@ -29,6 +30,7 @@ import argparse
 import glob
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -37,6 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 import sframe_ref as ref  # noqa: E402
 
 TIME_BUDGET = 55.0          # seconds for the whole run
@@ -185,7 +188,9 @@ class Interop:
         self.rng = random.Random(args.seed)
         self.passed = 0
         self.failed = 0
-        self.deadline = time.monotonic() + TIME_BUDGET
+        self.budget = args.time_budget
+        self.deadline = time.monotonic() + self.budget
+        self.wrapper = shlex.split(args.tool_wrapper or "")
         self.tmp = tempfile.mkdtemp(prefix="sframe-interop-")
         self.n = 0
 
@@ -217,12 +222,13 @@ class Interop:
         """Runs interop-tool; returns (rc, outputs, info dict)."""
         left = self.deadline - time.monotonic()
         if left <= 1:
-            raise TimeoutError("time budget of %.0f s exhausted" % TIME_BUDGET)
+            raise TimeoutError("time budget of %.0f s exhausted" % self.budget)
         inp = self.path("in.rec")
         outp = self.path("out.rec")
         write_records(inp, records)
-        cmd = [self.tool, "--element", element, "--caps", caps,
-               "--input", inp, "--output", outp]
+        cmd = self.wrapper + [self.tool, "--element", element,
+                              "--caps", caps, "--input", inp,
+                              "--output", outp]
         for k, v in props:
             cmd += ["-p", "%s=%s" % (k, v)]
         if expect_caps is not None:
@@ -231,7 +237,8 @@ class Interop:
             cmd.append("--buffer-list")
         try:
             p = subprocess.run(cmd, capture_output=True, text=True,
-                               timeout=min(TOOL_TIMEOUT, left))
+                               timeout=left if self.wrapper else
+                               min(TOOL_TIMEOUT, left))
         except subprocess.TimeoutExpired:
             raise TimeoutError("interop-tool timed out: " + " ".join(cmd))
         info = {"stderr": p.stderr, "cmd": " ".join(cmd)}
@@ -594,6 +601,11 @@ def main():
                     help="RFC 9605 vectors JSON")
     ap.add_argument("--seed", type=int, default=9605,
                     help="random seed (default 9605)")
+    ap.add_argument("--time-budget", type=float, default=TIME_BUDGET,
+                    help="seconds for the whole run (default %(default)s)")
+    ap.add_argument("--tool-wrapper", default="",
+                    help="command prefix for interop-tool, e.g. "
+                    "'valgrind -q --error-exitcode=9' (raise --time-budget)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary files")
     ap.add_argument("--verbose", "-v", action="store_true")

@@ -137,8 +137,9 @@ def encode_header(kid, ctr):
 
 def decode_header(buf):
     """Parses the header at the start of buf.  Returns (kid, ctr,
-    header_length).  Non-minimal lengths are accepted (section 4.3 only
-    defines how a length is signalled)."""
+    header_length).  This parser is deliberately liberal: it also accepts
+    a longer than minimal KID or CTR field (encode_header() always writes
+    the minimal form, and the interop test checks that e2eeenc does)."""
     if len(buf) < 1:
         raise MalformedError("empty")
     config = buf[0]
