@@ -18,7 +18,7 @@ BUILD_PKGS=(gcc libc6-dev meson ninja-build pkg-config python3
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libsodium-dev libssl-dev libjson-glib-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
-TEST_PKGS=(clang libclang-rt-14-dev python3-cryptography)
+TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography)
 BENCH_PKGS=(gstreamer1.0-plugins-bad)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*"; }
@@ -115,6 +115,14 @@ case "$cmd" in
       else
         FAILED=$((FAILED + 1)); SUMMARY+=("fuzz: 0 passed, 1 failed")
       fi
+    fi
+    log "formatting (clang-format, see .clang-format)"
+    mapfile -t sources < <(find gst ext tools tests -name '*.[ch]' \
+      -not -path '*/corpus/*' 2>/dev/null | sort)
+    if clang-format --dry-run --Werror "${sources[@]}"; then
+      PASSED=$((PASSED + 1)); SUMMARY+=("format: 1 passed, 0 failed")
+    else
+      FAILED=$((FAILED + 1)); SUMMARY+=("format: 0 passed, 1 failed")
     fi
     log "summary"
     printf '%s\n' "${SUMMARY[@]}"

@@ -24,22 +24,25 @@ gst_e2ee_cipher_suite_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80,
+    { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80,
         "AES_128_CTR_HMAC_SHA256_80 (0x0001): AES-128-CTR + HMAC-SHA256, "
-          "80-bit tag", "aes-128-ctr-hmac-sha256-80"},
-    {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64,
+        "80-bit tag",
+        "aes-128-ctr-hmac-sha256-80" },
+    { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64,
         "AES_128_CTR_HMAC_SHA256_64 (0x0002): AES-128-CTR + HMAC-SHA256, "
-          "64-bit tag", "aes-128-ctr-hmac-sha256-64"},
-    {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32,
+        "64-bit tag",
+        "aes-128-ctr-hmac-sha256-64" },
+    { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32,
         "AES_128_CTR_HMAC_SHA256_32 (0x0003): AES-128-CTR + HMAC-SHA256, "
-          "32-bit tag", "aes-128-ctr-hmac-sha256-32"},
-    {SFRAME_SUITE_AES_128_GCM_SHA256_128,
+        "32-bit tag",
+        "aes-128-ctr-hmac-sha256-32" },
+    { SFRAME_SUITE_AES_128_GCM_SHA256_128,
         "AES_128_GCM_SHA256_128 (0x0004): AES-128-GCM, 128-bit tag",
-        "aes-128-gcm-sha256-128"},
-    {SFRAME_SUITE_AES_256_GCM_SHA512_128,
+        "aes-128-gcm-sha256-128" },
+    { SFRAME_SUITE_AES_256_GCM_SHA512_128,
         "AES_256_GCM_SHA512_128 (0x0005): AES-256-GCM, 128-bit tag",
-        "aes-256-gcm-sha512-128"},
-    {0, NULL, NULL},
+        "aes-256-gcm-sha512-128" },
+    { 0, NULL, NULL },
   };
 
   if (g_once_init_enter (&type)) {
@@ -54,13 +57,13 @@ gst_e2ee_rtp_auth_fields_get_type (void)
 {
   static GType type = 0;
   static const GFlagsValue values[] = {
-    {GST_E2EE_RTP_AUTH_MARKER, "Marker bit", "marker"},
-    {GST_E2EE_RTP_AUTH_PAYLOAD_TYPE, "Payload type", "payload-type"},
-    {GST_E2EE_RTP_AUTH_TIMESTAMP, "RTP timestamp", "timestamp"},
-    {GST_E2EE_RTP_AUTH_SSRC, "SSRC", "ssrc"},
-    {GST_E2EE_RTP_AUTH_SEQUENCE, "Sequence number", "sequence"},
-    {GST_E2EE_RTP_AUTH_CSRC, "CSRC list", "csrc"},
-    {0, NULL, NULL},
+    { GST_E2EE_RTP_AUTH_MARKER, "Marker bit", "marker" },
+    { GST_E2EE_RTP_AUTH_PAYLOAD_TYPE, "Payload type", "payload-type" },
+    { GST_E2EE_RTP_AUTH_TIMESTAMP, "RTP timestamp", "timestamp" },
+    { GST_E2EE_RTP_AUTH_SSRC, "SSRC", "ssrc" },
+    { GST_E2EE_RTP_AUTH_SEQUENCE, "Sequence number", "sequence" },
+    { GST_E2EE_RTP_AUTH_CSRC, "CSRC list", "csrc" },
+    { 0, NULL, NULL },
   };
 
   if (g_once_init_enter (&type)) {
@@ -71,7 +74,7 @@ gst_e2ee_rtp_auth_fields_get_type (void)
 }
 
 static guint8 *
-put32 (guint8 * p, guint32 v)
+put32 (guint8 *p, guint32 v)
 {
   p[0] = v >> 24;
   p[1] = v >> 16;
@@ -83,8 +86,8 @@ put32 (guint8 * p, guint32 v)
 /* Canonical metadata: the selected fields in a fixed order and width.  With
  * no field selected it is empty, as plain SFrame over the payload. */
 gsize
-e2ee_rtp_metadata (GstRTPBuffer * rtp, guint fields,
-    guint8 out[E2EE_RTP_METADATA_MAX])
+e2ee_rtp_metadata (
+    GstRTPBuffer *rtp, guint fields, guint8 out[E2EE_RTP_METADATA_MAX])
 {
   guint8 *p = out;
 
@@ -107,11 +110,11 @@ e2ee_rtp_metadata (GstRTPBuffer * rtp, guint fields,
     for (guint8 i = 0; i < cc; i++)
       p = put32 (p, gst_rtp_buffer_get_csrc (rtp, i));
   }
-  return (gsize) (p - out);
+  return (gsize)(p - out);
 }
 
 guint8 *
-e2ee_parse_hex_key (const gchar * hex, gsize * len, gchar ** why)
+e2ee_parse_hex_key (const gchar *hex, gsize *len, gchar **why)
 {
   gsize n;
   guint8 *key;
@@ -123,7 +126,8 @@ e2ee_parse_hex_key (const gchar * hex, gsize * len, gchar ** why)
   n = strlen (hex);
   if (n % 2 != 0 || n < 32 || n > 128) {
     *why = g_strdup_printf ("key must be 32 to 128 hex digits (16 to 64 "
-        "bytes), got %" G_GSIZE_FORMAT " characters", n);
+                            "bytes), got %" G_GSIZE_FORMAT " characters",
+        n);
     return NULL;
   }
   key = sodium_malloc (n / 2);
@@ -136,25 +140,26 @@ e2ee_parse_hex_key (const gchar * hex, gsize * len, gchar ** why)
     gint lo = g_ascii_xdigit_value (hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       sodium_free (key);
-      *why = g_strdup_printf ("key has a non-hex character at position %"
-          G_GSIZE_FORMAT, 2 * i + (hi < 0 ? 0 : 1));
+      *why = g_strdup_printf (
+          "key has a non-hex character at position %" G_GSIZE_FORMAT,
+          2 * i + (hi < 0 ? 0 : 1));
       return NULL;
     }
-    key[i] = (guint8) (hi << 4 | lo);
+    key[i] = (guint8)(hi << 4 | lo);
   }
   *len = n / 2;
   return key;
 }
 
 void
-e2ee_free_key (guint8 * key)
+e2ee_free_key (guint8 *key)
 {
   if (key)
     sodium_free (key);
 }
 
 static gboolean
-copy_meta (GstBuffer * src, GstMeta ** meta, gpointer user_data)
+copy_meta (GstBuffer *src, GstMeta **meta, gpointer user_data)
 {
   GstBuffer *dst = user_data;
   const GstMetaInfo *info = (*meta)->info;
@@ -168,10 +173,10 @@ copy_meta (GstBuffer * src, GstMeta ** meta, gpointer user_data)
 }
 
 void
-e2ee_copy_metadata (GstBuffer * dst, GstBuffer * src)
+e2ee_copy_metadata (GstBuffer *dst, GstBuffer *src)
 {
-  gst_buffer_copy_into (dst, src,
-      GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  gst_buffer_copy_into (
+      dst, src, GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
   gst_buffer_foreach_meta (src, copy_meta, dst);
 }
 
@@ -180,14 +185,14 @@ e2ee_copy_metadata (GstBuffer * dst, GstBuffer * src)
 gchar *
 e2ee_default_counter_dir (void)
 {
-  return g_build_filename (g_get_user_state_dir (), "gst-e2ee", "counters",
-      NULL);
+  return g_build_filename (
+      g_get_user_state_dir (), "gst-e2ee", "counters", NULL);
 }
 
 gboolean
-e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
-    SFrameSuite suite, guint64 kid, const guint8 * key, gsize key_len,
-    GError ** error)
+e2ee_counter_store_open (E2eeCounterStore *s, const gchar *dir,
+    SFrameSuite suite, guint64 kid, const guint8 *key, gsize key_len,
+    GError **error)
 {
   static const char ctx[] = "gst-e2ee sframe counter v1";
   guint8 msg[sizeof (ctx) + 10], id[16];
@@ -202,8 +207,7 @@ e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
     dir = defdir = e2ee_default_counter_dir ();
   if (g_mkdir_with_parents (dir, 0700) != 0) {
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-        "cannot create the counter directory %s: %s", dir,
-        g_strerror (errno));
+        "cannot create the counter directory %s: %s", dir, g_strerror (errno));
     return FALSE;
   }
 
@@ -212,7 +216,7 @@ e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
   msg[sizeof (ctx)] = suite >> 8;
   msg[sizeof (ctx) + 1] = suite & 0xff;
   for (guint i = 0; i < 8; i++)
-    msg[sizeof (ctx) + 2 + i] = (guint8) (kid >> (56 - 8 * i));
+    msg[sizeof (ctx) + 2 + i] = (guint8)(kid >> (56 - 8 * i));
   /* base keys are 16 to 64 bytes, the BLAKE2b key range */
   g_assert (key_len >= crypto_generichash_KEYBYTES_MIN &&
       key_len <= crypto_generichash_KEYBYTES_MAX);
@@ -235,7 +239,8 @@ e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
         "another sender is using this key and KID %" G_GUINT64_FORMAT
         " (counter state %s is locked): two senders on one key would "
-        "repeat nonces", kid, s->path);
+        "repeat nonces",
+        kid, s->path);
     e2ee_counter_store_close (s);
     return FALSE;
   }
@@ -246,7 +251,8 @@ e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
     if (end == contents || (*end != '\n' && *end != '\0')) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
           "counter state %s is corrupt; refusing to guess a counter "
-          "(remove it only if this key was never used)", s->path);
+          "(remove it only if this key was never used)",
+          s->path);
       g_free (contents);
       e2ee_counter_store_close (s);
       return FALSE;
@@ -264,8 +270,7 @@ e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
 }
 
 gboolean
-e2ee_counter_store_next (E2eeCounterStore * s, guint64 * ctr,
-    GError ** error)
+e2ee_counter_store_next (E2eeCounterStore *s, guint64 *ctr, GError **error)
 {
   if (G_UNLIKELY (s->next >= s->limit)) {
     gchar buf[32];
@@ -277,12 +282,13 @@ e2ee_counter_store_next (E2eeCounterStore * s, guint64 * ctr,
           "key or KID");
       return FALSE;
     }
-    limit = s->next > G_MAXUINT64 - E2EE_COUNTER_BLOCK ? G_MAXUINT64 :
-        s->next + E2EE_COUNTER_BLOCK;
+    limit = s->next > G_MAXUINT64 - E2EE_COUNTER_BLOCK
+        ? G_MAXUINT64
+        : s->next + E2EE_COUNTER_BLOCK;
     g_snprintf (buf, sizeof (buf), "%" G_GUINT64_FORMAT "\n", limit);
     if (!g_file_set_contents_full (s->path, buf, -1,
-            G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-            0600, error))
+            G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
+            error))
       return FALSE;
     s->limit = limit;
   }
@@ -291,10 +297,10 @@ e2ee_counter_store_next (E2eeCounterStore * s, guint64 * ctr,
 }
 
 void
-e2ee_counter_store_close (E2eeCounterStore * s)
+e2ee_counter_store_close (E2eeCounterStore *s)
 {
   if (s->lock_fd >= 0)
-    close (s->lock_fd);         /* releases the flock */
+    close (s->lock_fd); /* releases the flock */
   s->lock_fd = -1;
   g_clear_pointer (&s->path, g_free);
 }
@@ -302,23 +308,21 @@ e2ee_counter_store_close (E2eeCounterStore * s)
 /* ---------------------------------------------------------- drop report */
 
 void
-e2ee_post_drop (GstElement * element, E2eeDropReport * r,
-    GstClockTime interval, const gchar * reason, gboolean have_kid,
-    guint64 kid, const gchar * sender, gboolean have_ssrc, guint32 ssrc,
-    guint64 total)
+e2ee_post_drop (GstElement *element, E2eeDropReport *r, GstClockTime interval,
+    const gchar *reason, gboolean have_kid, guint64 kid, const gchar *sender,
+    gboolean have_ssrc, guint32 ssrc, guint64 total)
 {
   gint64 now = g_get_monotonic_time ();
   GstStructure *s;
 
   r->unreported++;
   if (r->last_us != 0 && interval != 0 &&
-      now - r->last_us < (gint64) (interval / GST_USECOND))
+      now - r->last_us < (gint64)(interval / GST_USECOND))
     return;
   r->last_us = now;
 
-  s = gst_structure_new ("e2ee-drop", "reason", G_TYPE_STRING, reason,
-      "count", G_TYPE_UINT64, r->unreported, "total", G_TYPE_UINT64, total,
-      NULL);
+  s = gst_structure_new ("e2ee-drop", "reason", G_TYPE_STRING, reason, "count",
+      G_TYPE_UINT64, r->unreported, "total", G_TYPE_UINT64, total, NULL);
   if (have_kid)
     gst_structure_set (s, "kid", G_TYPE_UINT64, kid, NULL);
   if (sender)
@@ -327,6 +331,6 @@ e2ee_post_drop (GstElement * element, E2eeDropReport * r,
     gst_structure_set (s, "ssrc", G_TYPE_UINT, ssrc, NULL);
   r->unreported = 0;
   GST_INFO_OBJECT (element, "dropped: %" GST_PTR_FORMAT, s);
-  gst_element_post_message (element,
-      gst_message_new_element (GST_OBJECT (element), s));
+  gst_element_post_message (
+      element, gst_message_new_element (GST_OBJECT (element), s));
 }

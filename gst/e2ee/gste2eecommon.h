@@ -43,23 +43,23 @@ typedef enum
 GType gst_e2ee_rtp_auth_fields_get_type (void);
 
 #define DEFAULT_CIPHER_SUITE SFRAME_SUITE_AES_256_GCM_SHA512_128
-#define DEFAULT_RTP_AUTH_FIELDS \
+#define DEFAULT_RTP_AUTH_FIELDS                                                \
   (GST_E2EE_RTP_AUTH_MARKER | GST_E2EE_RTP_AUTH_PAYLOAD_TYPE)
 
 #define E2EE_RTP_METADATA_MAX (1 + 1 + 4 + 4 + 2 + 1 + 15 * 4)
 
 G_GNUC_INTERNAL
-gsize e2ee_rtp_metadata (GstRTPBuffer * rtp, guint fields,
-    guint8 out[E2EE_RTP_METADATA_MAX]);
+gsize e2ee_rtp_metadata (
+    GstRTPBuffer *rtp, guint fields, guint8 out[E2EE_RTP_METADATA_MAX]);
 
 /* Parses a hex base key into guarded memory; NULL and a message on error. */
 G_GNUC_INTERNAL
-guint8 *e2ee_parse_hex_key (const gchar * hex, gsize * len, gchar ** why);
-G_GNUC_INTERNAL void e2ee_free_key (guint8 * key);
+guint8 *e2ee_parse_hex_key (const gchar *hex, gsize *len, gchar **why);
+G_GNUC_INTERNAL void e2ee_free_key (guint8 *key);
 
 /* Copies timestamps, flags and the metas that describe no memory layout
  * (metas without tags) from src to dst. */
-G_GNUC_INTERNAL void e2ee_copy_metadata (GstBuffer * dst, GstBuffer * src);
+G_GNUC_INTERNAL void e2ee_copy_metadata (GstBuffer *dst, GstBuffer *src);
 
 /* Persistent counter reservation for pre-shared keys: the next counter of
  * (key, KID, suite) lives in a state file, reserved ahead in blocks and
@@ -76,13 +76,13 @@ typedef struct
 #define E2EE_COUNTER_BLOCK 65536
 
 G_GNUC_INTERNAL
-gboolean e2ee_counter_store_open (E2eeCounterStore * s, const gchar * dir,
-    SFrameSuite suite, guint64 kid, const guint8 * key, gsize key_len,
-    GError ** error);
+gboolean e2ee_counter_store_open (E2eeCounterStore *s, const gchar *dir,
+    SFrameSuite suite, guint64 kid, const guint8 *key, gsize key_len,
+    GError **error);
 G_GNUC_INTERNAL
-gboolean e2ee_counter_store_next (E2eeCounterStore * s, guint64 * ctr,
-    GError ** error);
-G_GNUC_INTERNAL void e2ee_counter_store_close (E2eeCounterStore * s);
+gboolean e2ee_counter_store_next (
+    E2eeCounterStore *s, guint64 *ctr, GError **error);
+G_GNUC_INTERNAL void e2ee_counter_store_close (E2eeCounterStore *s);
 G_GNUC_INTERNAL gchar *e2ee_default_counter_dir (void);
 
 /* Rate-limited drop reports: at most one bus message per KID and interval,
@@ -94,10 +94,9 @@ typedef struct
 } E2eeDropReport;
 
 G_GNUC_INTERNAL
-void e2ee_post_drop (GstElement * element, E2eeDropReport * r,
-    GstClockTime interval, const gchar * reason, gboolean have_kid,
-    guint64 kid, const gchar * sender, gboolean have_ssrc, guint32 ssrc,
-    guint64 total);
+void e2ee_post_drop (GstElement *element, E2eeDropReport *r,
+    GstClockTime interval, const gchar *reason, gboolean have_kid, guint64 kid,
+    const gchar *sender, gboolean have_ssrc, guint32 ssrc, guint64 total);
 
 G_END_DECLS
 

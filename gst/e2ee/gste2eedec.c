@@ -41,7 +41,8 @@
  * ## Example pipelines
  * |[
  * gst-launch-1.0 udpsrc port=5004 \
- *     caps="application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=96" ! \
+ *     caps="application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=96"
+ * ! \
  *   e2eedec key=000102030405060708090a0b0c0d0e0f ! rtpjitterbuffer ! \
  *   rtpopusdepay ! opusdec ! autoaudiosink
  * ]| Receives per-packet SFrame-protected Opus over UDP.
@@ -101,15 +102,14 @@ typedef enum
   N_DROP_REASONS
 } DropReason;
 
-static const gchar *const drop_reason_names[N_DROP_REASONS] = {
-  "auth-failed", "replay", "unknown-kid", "malformed"
-};
+static const gchar *const drop_reason_names[N_DROP_REASONS] = { "auth-failed",
+  "replay", "unknown-kid", "malformed" };
 
 typedef struct
 {
   guint64 kid;
   SFrameCipher *cipher;
-  GstE2eeKey *key;              /* keyring mode */
+  GstE2eeKey *key; /* keyring mode */
   gchar *sender;
   /* replay window over the counters of this KID */
   gboolean seen;
@@ -148,10 +148,12 @@ struct _GstE2eeDec
   guint drop_report_interval;
   guint rtp_auth_fields;
   GstE2eeKeyring *keyring;
-  gint config_cookie;
+  gint config_cookie; /* atomic: key material changed */
+  gint tune_cookie; /* atomic: a tunable changed */
 
   /* streaming thread */
   gint cur_cookie;
+  gint cur_tune_cookie;
   gboolean static_mode;
   SFrameSuite cur_suite;
   guint8 *cur_key;
@@ -165,7 +167,7 @@ struct _GstE2eeDec
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
   gboolean rtp_mode;
-  GHashTable *states;           /* kid -> KidState; writes under lock */
+  GHashTable *states; /* kid -> KidState; writes under lock */
   KidState *last_state;
   GQueue held;
   gsize held_bytes;
@@ -178,40 +180,39 @@ struct _GstE2eeDec
   guint64 drops[N_DROP_REASONS];
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-rtp; application/x-sframe"));
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+        GST_STATIC_CAPS ("application/x-rtp; application/x-sframe"));
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 #define gst_e2ee_dec_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstE2eeDec, gst_e2ee_dec, GST_TYPE_ELEMENT,
-    GST_DEBUG_CATEGORY_INIT (gst_e2ee_dec_debug, "e2eedec", 0,
-        "SFrame end-to-end decryption"));
+    GST_DEBUG_CATEGORY_INIT (
+        gst_e2ee_dec_debug, "e2eedec", 0, "SFrame end-to-end decryption"));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (e2eedec, "e2eedec", GST_RANK_NONE,
     GST_TYPE_E2EE_DEC, e2ee_element_init (plugin));
 
-static void gst_e2ee_dec_finalize (GObject * object);
-static void gst_e2ee_dec_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_e2ee_dec_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_e2ee_dec_change_state (GstElement * element,
-    GstStateChange transition);
-static void gst_e2ee_dec_set_context (GstElement * element,
-    GstContext * context);
-static GstFlowReturn gst_e2ee_dec_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buf);
-static GstFlowReturn gst_e2ee_dec_chain_list (GstPad * pad,
-    GstObject * parent, GstBufferList * list);
-static gboolean gst_e2ee_dec_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_e2ee_dec_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
+static void gst_e2ee_dec_finalize (GObject *object);
+static void gst_e2ee_dec_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_e2ee_dec_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static GstStateChangeReturn gst_e2ee_dec_change_state (
+    GstElement *element, GstStateChange transition);
+static void gst_e2ee_dec_set_context (GstElement *element, GstContext *context);
+static GstFlowReturn gst_e2ee_dec_chain (
+    GstPad *pad, GstObject *parent, GstBuffer *buf);
+static GstFlowReturn gst_e2ee_dec_chain_list (
+    GstPad *pad, GstObject *parent, GstBufferList *list);
+static gboolean gst_e2ee_dec_sink_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
+static gboolean gst_e2ee_dec_query (
+    GstPad *pad, GstObject *parent, GstQuery *query);
 
 static void
-gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
+gst_e2ee_dec_class_init (GstE2eeDecClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
@@ -230,7 +231,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
           "SFrame cipher suite (RFC 9605 section 4.5)",
           GST_TYPE_E2EE_CIPHER_SUITE, DEFAULT_CIPHER_SUITE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeDec:key:
@@ -240,9 +241,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_KEY,
       g_param_spec_string ("key", "Key",
-          "Pre-shared SFrame base key, 32 to 128 hex digits (write-only)",
-          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          "Pre-shared SFrame base key, 32 to 128 hex digits (write-only)", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstE2eeDec:kid:
@@ -253,9 +254,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_KID,
       g_param_spec_uint64 ("kid", "Key ID",
-          "KID accepted with the pre-shared key (2^64-1 = any)", 0,
-          G_MAXUINT64, ANY_KID, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          "KID accepted with the pre-shared key (2^64-1 = any)", 0, G_MAXUINT64,
+          ANY_KID,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstE2eeDec:replay-window:
@@ -268,10 +270,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_REPLAY_WINDOW,
       g_param_spec_uint ("replay-window", "Replay window",
-          "Per-KID replay window in counters (0 = off)", 0,
-          MAX_REPLAY_WINDOW, DEFAULT_REPLAY_WINDOW,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY | GST_PARAM_DOC_SHOW_DEFAULT));
+          "Per-KID replay window in counters (0 = off)", 0, MAX_REPLAY_WINDOW,
+          DEFAULT_REPLAY_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY |
+              GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeDec:unknown-kid-timeout:
@@ -281,10 +283,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_UNKNOWN_KID_TIMEOUT,
       g_param_spec_uint ("unknown-kid-timeout", "Unknown KID timeout",
-          "Milliseconds to hold buffers whose key is not known yet", 0,
-          60000, DEFAULT_UNKNOWN_KID_TIMEOUT,
+          "Milliseconds to hold buffers whose key is not known yet", 0, 60000,
+          DEFAULT_UNKNOWN_KID_TIMEOUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeDec:unknown-kid-max-bytes:
@@ -296,7 +298,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
           "Bytes of buffers held while their key is unknown", 0,
           64 * 1024 * 1024, DEFAULT_UNKNOWN_KID_MAX_BYTES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeDec:drop-report-interval:
@@ -307,10 +309,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_DROP_REPORT_INTERVAL,
       g_param_spec_uint ("drop-report-interval", "Drop report interval",
-          "Milliseconds between drop messages per KID and reason", 0,
-          3600000, DEFAULT_DROP_REPORT_INTERVAL,
+          "Milliseconds between drop messages per KID and reason", 0, 3600000,
+          DEFAULT_DROP_REPORT_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeDec:rtp-auth-fields:
@@ -322,8 +324,8 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
       g_param_spec_flags ("rtp-auth-fields", "RTP authenticated fields",
           "RTP header fields authenticated as SFrame metadata",
           GST_TYPE_E2EE_RTP_AUTH_FIELDS, DEFAULT_RTP_AUTH_FIELDS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY | GST_PARAM_DOC_SHOW_DEFAULT));
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY |
+              GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeDec:stats:
@@ -343,14 +345,14 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "SFrame decryptor", "Filter/Network/Decryptor",
+  gst_element_class_set_static_metadata (element_class, "SFrame decryptor",
+      "Filter/Network/Decryptor",
       "Decrypts and authenticates SFrame (RFC 9605) RTP payloads or frames",
       "gst-e2ee-meeting contributors");
 }
 
 static void
-kid_state_free (KidState * st)
+kid_state_free (KidState *st)
 {
   g_clear_pointer (&st->cipher, sframe_cipher_free);
   g_clear_pointer (&st->key, gst_e2ee_key_unref);
@@ -360,22 +362,22 @@ kid_state_free (KidState * st)
 }
 
 static void
-gst_e2ee_dec_init (GstE2eeDec * self)
+gst_e2ee_dec_init (GstE2eeDec *self)
 {
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain));
-  gst_pad_set_chain_list_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain_list));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_dec_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_dec_query));
+  gst_pad_set_chain_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain));
+  gst_pad_set_chain_list_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain_list));
+  gst_pad_set_event_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_sink_event));
+  gst_pad_set_query_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_query));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_dec_query));
+  gst_pad_set_query_function (
+      self->srcpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_query));
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
@@ -387,13 +389,14 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->drop_report_interval = DEFAULT_DROP_REPORT_INTERVAL;
   self->rtp_auth_fields = DEFAULT_RTP_AUTH_FIELDS;
   self->cur_cookie = -1;
-  self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-      (GDestroyNotify) kid_state_free);
+  self->cur_tune_cookie = -1;
+  self->states = g_hash_table_new_full (
+      g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)kid_state_free);
   g_queue_init (&self->held);
 }
 
 static void
-clear_held (GstE2eeDec * self)
+clear_held (GstE2eeDec *self)
 {
   Held *h;
 
@@ -406,7 +409,7 @@ clear_held (GstE2eeDec * self)
 
 /* Forget everything derived from keys (streaming thread). */
 static void
-reset_crypto (GstE2eeDec * self)
+reset_crypto (GstE2eeDec *self)
 {
   GST_OBJECT_LOCK (self);
   g_hash_table_remove_all (self->states);
@@ -416,10 +419,11 @@ reset_crypto (GstE2eeDec * self)
   self->cur_key = NULL;
   gst_clear_object (&self->cur_keyring);
   self->cur_cookie = -1;
+  self->cur_tune_cookie = -1;
 }
 
 static void
-gst_e2ee_dec_finalize (GObject * object)
+gst_e2ee_dec_finalize (GObject *object)
 {
   GstE2eeDec *self = GST_E2EE_DEC (object);
 
@@ -433,7 +437,7 @@ gst_e2ee_dec_finalize (GObject * object)
 }
 
 static GstStructure *
-gst_e2ee_dec_get_stats (GstE2eeDec * self)
+gst_e2ee_dec_get_stats (GstE2eeDec *self)
 {
   GstStructure *s;
   GValue arr = G_VALUE_INIT;
@@ -442,26 +446,23 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
 
   g_value_init (&arr, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
-  s = gst_structure_new ("application/x-e2eedec-stats",
-      "packets", G_TYPE_UINT64, self->packets,
-      "bytes-in", G_TYPE_UINT64, self->bytes_in,
-      "bytes-out", G_TYPE_UINT64, self->bytes_out,
-      "auth-failures", G_TYPE_UINT64, self->drops[DROP_AUTH],
-      "replays", G_TYPE_UINT64, self->drops[DROP_REPLAY],
-      "unknown-kid", G_TYPE_UINT64, self->drops[DROP_UNKNOWN_KID],
-      "malformed", G_TYPE_UINT64, self->drops[DROP_MALFORMED],
-      "held", G_TYPE_UINT, g_queue_get_length (&self->held), NULL);
+  s = gst_structure_new ("application/x-e2eedec-stats", "packets",
+      G_TYPE_UINT64, self->packets, "bytes-in", G_TYPE_UINT64, self->bytes_in,
+      "bytes-out", G_TYPE_UINT64, self->bytes_out, "auth-failures",
+      G_TYPE_UINT64, self->drops[DROP_AUTH], "replays", G_TYPE_UINT64,
+      self->drops[DROP_REPLAY], "unknown-kid", G_TYPE_UINT64,
+      self->drops[DROP_UNKNOWN_KID], "malformed", G_TYPE_UINT64,
+      self->drops[DROP_MALFORMED], "held", G_TYPE_UINT,
+      g_queue_get_length (&self->held), NULL);
   g_hash_table_iter_init (&it, self->states);
   while (g_hash_table_iter_next (&it, NULL, &v)) {
     KidState *k = v;
     GValue e = G_VALUE_INIT;
-    GstStructure *ks = gst_structure_new ("kid-stats",
-        "kid", G_TYPE_UINT64, k->kid,
-        "packets", G_TYPE_UINT64, k->packets,
-        "bytes", G_TYPE_UINT64, k->bytes,
-        "auth-failures", G_TYPE_UINT64, k->drops[DROP_AUTH],
-        "replays", G_TYPE_UINT64, k->drops[DROP_REPLAY],
-        "unknown-kid", G_TYPE_UINT64, k->drops[DROP_UNKNOWN_KID], NULL);
+    GstStructure *ks = gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64,
+        k->kid, "packets", G_TYPE_UINT64, k->packets, "bytes", G_TYPE_UINT64,
+        k->bytes, "auth-failures", G_TYPE_UINT64, k->drops[DROP_AUTH],
+        "replays", G_TYPE_UINT64, k->drops[DROP_REPLAY], "unknown-kid",
+        G_TYPE_UINT64, k->drops[DROP_UNKNOWN_KID], NULL);
     if (k->sender)
       gst_structure_set (ks, "sender", G_TYPE_STRING, k->sender, NULL);
     g_value_init (&e, GST_TYPE_STRUCTURE);
@@ -474,8 +475,8 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
 }
 
 static void
-gst_e2ee_dec_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_e2ee_dec_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstE2eeDec *self = GST_E2EE_DEC (object);
 
@@ -484,14 +485,13 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id,
     case PROP_CIPHER_SUITE:
       self->suite = g_value_get_enum (value);
       break;
-    case PROP_KEY:{
+    case PROP_KEY: {
       const gchar *hex = g_value_get_string (value);
       e2ee_free_key (self->key);
       self->key = NULL;
       g_clear_pointer (&self->key_error, g_free);
       if (hex && *hex) {
-        self->key = e2ee_parse_hex_key (hex, &self->key_len,
-            &self->key_error);
+        self->key = e2ee_parse_hex_key (hex, &self->key_len, &self->key_error);
         if (!self->key)
           GST_WARNING_OBJECT (self, "invalid key: %s", self->key_error);
       }
@@ -520,12 +520,17 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
-  g_atomic_int_inc (&self->config_cookie);
+  /* new keys reset the per-KID state; tunables keep the replay windows */
+  if (prop_id == PROP_KEY || prop_id == PROP_KID ||
+      prop_id == PROP_CIPHER_SUITE)
+    g_atomic_int_inc (&self->config_cookie);
+  else
+    g_atomic_int_inc (&self->tune_cookie);
 }
 
 static void
-gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
+gst_e2ee_dec_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstE2eeDec *self = GST_E2EE_DEC (object);
 
@@ -564,7 +569,7 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
-gst_e2ee_dec_set_context (GstElement * element, GstContext * context)
+gst_e2ee_dec_set_context (GstElement *element, GstContext *context)
 {
   GstE2eeDec *self = GST_E2EE_DEC (element);
 
@@ -574,7 +579,7 @@ gst_e2ee_dec_set_context (GstElement * element, GstContext * context)
 }
 
 static gboolean
-check_keys (GstE2eeDec * self)
+check_keys (GstE2eeDec *self)
 {
   gboolean have_key;
   gchar *err;
@@ -585,28 +590,28 @@ check_keys (GstE2eeDec * self)
   GST_OBJECT_UNLOCK (self);
 
   if (err) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid key: %s", err),
-        (NULL));
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, SETTINGS, ("Invalid key: %s", err), (NULL));
     g_free (err);
     return FALSE;
   }
-  if (have_key || gst_e2ee_keyring_ensure (GST_ELEMENT (self),
-          &self->keyring))
+  if (have_key || gst_e2ee_keyring_ensure (GST_ELEMENT (self), &self->keyring))
     return TRUE;
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
       ("No key: set the 'key' property or add keyexchange (or a keyring "
-          "context) to the pipeline"), (NULL));
+       "context) to the pipeline"),
+      (NULL));
   return FALSE;
 }
 
 static GstStateChangeReturn
-gst_e2ee_dec_change_state (GstElement * element, GstStateChange transition)
+gst_e2ee_dec_change_state (GstElement *element, GstStateChange transition)
 {
   GstE2eeDec *self = GST_E2EE_DEC (element);
   GstStateChangeReturn ret;
 
   switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:{
+    case GST_STATE_CHANGE_NULL_TO_READY: {
       gboolean have_key;
       if (!sframe_init ()) {
         GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -646,7 +651,7 @@ gst_e2ee_dec_change_state (GstElement * element, GstStateChange transition)
 }
 
 static gboolean
-gst_e2ee_dec_query (GstPad * pad, GstObject * parent, GstQuery * query)
+gst_e2ee_dec_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstE2eeDec *self = GST_E2EE_DEC (parent);
 
@@ -656,8 +661,7 @@ gst_e2ee_dec_query (GstPad * pad, GstObject * parent, GstQuery * query)
     GST_OBJECT_LOCK (self);
     kr = self->keyring ? gst_object_ref (self->keyring) : NULL;
     GST_OBJECT_UNLOCK (self);
-    ret = gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query,
-        kr);
+    ret = gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query, kr);
     gst_clear_object (&kr);
     if (ret)
       return TRUE;
@@ -668,10 +672,26 @@ gst_e2ee_dec_query (GstPad * pad, GstObject * parent, GstQuery * query)
 /* ------------------------------------------------------------ streaming */
 
 static void
-sync_config (GstE2eeDec * self)
+sync_tunables (GstE2eeDec *self)
+{
+  gint cookie = g_atomic_int_get (&self->tune_cookie);
+
+  if (G_LIKELY (cookie == self->cur_tune_cookie))
+    return;
+  self->cur_tune_cookie = cookie;
+  GST_OBJECT_LOCK (self);
+  self->cur_report_interval = self->drop_report_interval * GST_MSECOND;
+  self->cur_hold_us = (gint64)self->unknown_kid_timeout * 1000;
+  self->cur_hold_bytes = self->unknown_kid_max_bytes;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+sync_config (GstE2eeDec *self)
 {
   gint cookie = g_atomic_int_get (&self->config_cookie);
 
+  sync_tunables (self);
   if (G_LIKELY (cookie == self->cur_cookie))
     return;
   reset_crypto (self);
@@ -686,18 +706,16 @@ sync_config (GstE2eeDec * self)
   self->cur_suite = self->suite;
   self->cur_kid = self->kid;
   self->window_bits = (self->replay_window + 63) / 64 * 64;
-  self->cur_report_interval = self->drop_report_interval * GST_MSECOND;
-  self->cur_hold_us = (gint64) self->unknown_kid_timeout * 1000;
-  self->cur_hold_bytes = self->unknown_kid_max_bytes;
   self->cur_auth_fields = self->rtp_auth_fields;
   self->cur_keyring = self->keyring ? gst_object_ref (self->keyring) : NULL;
   GST_OBJECT_UNLOCK (self);
-  self->keyring_gen = self->cur_keyring ?
-      gst_e2ee_keyring_get_generation (self->cur_keyring) : 0;
+  self->keyring_gen = self->cur_keyring
+      ? gst_e2ee_keyring_get_generation (self->cur_keyring)
+      : 0;
 }
 
 static KidState *
-get_state (GstE2eeDec * self, guint64 kid)
+get_state (GstE2eeDec *self, guint64 kid)
 {
   KidState *st;
 
@@ -715,7 +733,7 @@ get_state (GstE2eeDec * self, guint64 kid)
       KidState *oldest = NULL;
       g_hash_table_iter_init (&it, self->states);
       while (g_hash_table_iter_next (&it, NULL, &v))
-        if (!oldest || ((KidState *) v)->last_used < oldest->last_used)
+        if (!oldest || ((KidState *)v)->last_used < oldest->last_used)
           oldest = v;
       g_hash_table_remove (self->states, &oldest->kid);
     }
@@ -728,7 +746,7 @@ get_state (GstE2eeDec * self, guint64 kid)
 
 /* Keyring changed: forget ciphers of keys that were removed or expired. */
 static void
-revalidate (GstE2eeDec * self)
+revalidate (GstE2eeDec *self)
 {
   GHashTableIter it;
   gpointer v;
@@ -737,8 +755,8 @@ revalidate (GstE2eeDec * self)
   while (g_hash_table_iter_next (&it, NULL, &v)) {
     KidState *st = v;
     if (st->key && !gst_e2ee_key_is_valid (st->key)) {
-      GST_DEBUG_OBJECT (self, "key of KID %" G_GUINT64_FORMAT " is gone",
-          st->kid);
+      GST_DEBUG_OBJECT (
+          self, "key of KID %" G_GUINT64_FORMAT " is gone", st->kid);
       g_clear_pointer (&st->cipher, sframe_cipher_free);
       g_clear_pointer (&st->key, gst_e2ee_key_unref);
     }
@@ -747,7 +765,7 @@ revalidate (GstE2eeDec * self)
 
 /* Looks up (and derives) the cipher of a KID. */
 static gboolean
-state_cipher (GstE2eeDec * self, KidState * st)
+state_cipher (GstE2eeDec *self, KidState *st)
 {
   if (st->cipher)
     return TRUE;
@@ -757,15 +775,15 @@ state_cipher (GstE2eeDec * self, KidState * st)
     st->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO,
         st->kid, self->cur_key, self->cur_key_len);
   } else if (self->cur_keyring) {
-    GstE2eeKey *key = gst_e2ee_keyring_lookup (self->cur_keyring, st->kid,
-        GST_E2EE_KEY_RECEIVE);
+    GstE2eeKey *key = gst_e2ee_keyring_lookup (
+        self->cur_keyring, st->kid, GST_E2EE_KEY_RECEIVE);
     gsize len;
     const guint8 *base;
     if (!key)
       return FALSE;
     base = gst_e2ee_key_get_base_key (key, &len);
-    st->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO,
-        st->kid, base, len);
+    st->cipher = sframe_cipher_new (
+        self->cur_suite, SFRAME_BACKEND_AUTO, st->kid, base, len);
     st->key = key;
     if (!st->sender && gst_e2ee_key_get_sender (key)) {
       GST_OBJECT_LOCK (self);
@@ -774,13 +792,14 @@ state_cipher (GstE2eeDec * self, KidState * st)
     }
   }
   if (!st->cipher)
-    GST_WARNING_OBJECT (self, "cannot set up suite %d for KID %"
-        G_GUINT64_FORMAT, self->cur_suite, st->kid);
+    GST_WARNING_OBJECT (self,
+        "cannot set up suite %d for KID %" G_GUINT64_FORMAT, self->cur_suite,
+        st->kid);
   return st->cipher != NULL;
 }
 
 static gboolean
-replay_ok (GstE2eeDec * self, KidState * st, guint64 ctr)
+replay_ok (GstE2eeDec *self, KidState *st, guint64 ctr)
 {
   guint w = self->window_bits;
   guint64 pos;
@@ -794,7 +813,7 @@ replay_ok (GstE2eeDec * self, KidState * st, guint64 ctr)
 }
 
 static void
-replay_mark (GstE2eeDec * self, KidState * st, guint64 ctr)
+replay_mark (GstE2eeDec *self, KidState *st, guint64 ctr)
 {
   guint w = self->window_bits;
   guint64 pos;
@@ -820,7 +839,7 @@ replay_mark (GstE2eeDec * self, KidState * st, guint64 ctr)
 }
 
 static void
-drop (GstE2eeDec * self, DropReason reason, KidState * st, gboolean have_ssrc,
+drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_ssrc,
     guint32 ssrc)
 {
   guint64 total;
@@ -848,7 +867,7 @@ typedef enum
 /* Decrypts one buffer into *out. RESULT_NO_KEY leaves the decision (hold or
  * drop) to the caller and counts nothing. */
 static Result
-decrypt_one (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out)
+decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstMapInfo imap, omap;
@@ -887,8 +906,8 @@ decrypt_one (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out)
 
   hlen = sframe_header_decode (sf, sf_len, &kid, &ctr);
   if (hlen < 0) {
-    GST_DEBUG_OBJECT (self, "not an SFrame: %s",
-        sframe_result_to_string (hlen));
+    GST_DEBUG_OBJECT (
+        self, "not an SFrame: %s", sframe_result_to_string (hlen));
     goto malformed;
   }
   st = get_state (self, kid);
@@ -904,8 +923,8 @@ decrypt_one (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out)
     return RESULT_DROPPED;
   }
   if (!replay_ok (self, st, ctr)) {
-    GST_DEBUG_OBJECT (self, "replay: KID %" G_GUINT64_FORMAT " CTR %"
-        G_GUINT64_FORMAT, kid, ctr);
+    GST_DEBUG_OBJECT (self,
+        "replay: KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT, kid, ctr);
     if (self->rtp_mode)
       gst_rtp_buffer_unmap (&rtp);
     else
@@ -913,7 +932,7 @@ decrypt_one (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out)
     drop (self, DROP_REPLAY, st, have_ssrc, ssrc);
     return RESULT_DROPPED;
   }
-  if (sf_len < (gsize) hlen + sframe_suite_info (self->cur_suite)->nt)
+  if (sf_len < (gsize)hlen + sframe_suite_info (self->cur_suite)->nt)
     goto auth_failed;
 
   o = gst_buffer_new_allocate (NULL, hdr_len + sf_len, NULL);
@@ -931,8 +950,9 @@ decrypt_one (GstE2eeDec * self, GstBuffer * in, GstBuffer ** out)
     gst_buffer_unmap (in, &imap);
   if (n < 0) {
     gst_buffer_unref (o);
-    GST_DEBUG_OBJECT (self, "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT
-        ": %s", kid, ctr, sframe_result_to_string (n));
+    GST_DEBUG_OBJECT (self,
+        "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %s", kid, ctr,
+        sframe_result_to_string (n));
     drop (self, DROP_AUTH, st, have_ssrc, ssrc);
     return RESULT_DROPPED;
   }
@@ -969,7 +989,7 @@ malformed:
 
 /* KID and SSRC of a held buffer, for its drop report. */
 static void
-drop_held (GstE2eeDec * self, Held * h)
+drop_held (GstE2eeDec *self, Held *h)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstMapInfo map;
@@ -996,7 +1016,7 @@ drop_held (GstE2eeDec * self, Held * h)
 }
 
 static void
-hold (GstE2eeDec * self, GstBuffer * in)
+hold (GstE2eeDec *self, GstBuffer *in)
 {
   Held *h;
   gsize size = gst_buffer_get_size (in);
@@ -1022,7 +1042,7 @@ hold (GstE2eeDec * self, GstBuffer * in)
 /* Retries held buffers whose key may have arrived, drops the expired ones;
  * outputs go to outl in order. */
 static void
-process_held (GstE2eeDec * self, GstBufferList * outl, gboolean final)
+process_held (GstE2eeDec *self, GstBufferList *outl, gboolean final)
 {
   GList *l;
   gint64 now = g_get_monotonic_time ();
@@ -1052,7 +1072,7 @@ process_held (GstE2eeDec * self, GstBufferList * outl, gboolean final)
 }
 
 static void
-process (GstE2eeDec * self, GstBuffer * in, GstBufferList * outl)
+process (GstE2eeDec *self, GstBuffer *in, GstBufferList *outl)
 {
   GstBuffer *out;
 
@@ -1085,7 +1105,7 @@ process (GstE2eeDec * self, GstBuffer * in, GstBufferList * outl)
 }
 
 static GstFlowReturn
-push_outputs (GstE2eeDec * self, GstBufferList * outl)
+push_outputs (GstE2eeDec *self, GstBufferList *outl)
 {
   guint n = gst_buffer_list_length (outl);
 
@@ -1102,7 +1122,7 @@ push_outputs (GstE2eeDec * self, GstBufferList * outl)
 }
 
 static GstFlowReturn
-gst_e2ee_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+gst_e2ee_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstE2eeDec *self = GST_E2EE_DEC (parent);
   GstBufferList *outl = gst_buffer_list_new_sized (1);
@@ -1113,8 +1133,7 @@ gst_e2ee_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static GstFlowReturn
-gst_e2ee_dec_chain_list (GstPad * pad, GstObject * parent,
-    GstBufferList * list)
+gst_e2ee_dec_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
   GstE2eeDec *self = GST_E2EE_DEC (parent);
   guint n = gst_buffer_list_length (list);
@@ -1127,12 +1146,12 @@ gst_e2ee_dec_chain_list (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_e2ee_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
   GstE2eeDec *self = GST_E2EE_DEC (parent);
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_CAPS:{
+    case GST_EVENT_CAPS: {
       GstCaps *caps, *out = NULL;
       const GstStructure *s;
       gboolean ret;
@@ -1153,7 +1172,8 @@ gst_e2ee_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         GST_ELEMENT_ERROR (self, STREAM, FORMAT,
             ("SFrame frames without their original caps"),
             ("application/x-sframe needs a fixed 'original-caps' field, got "
-                "%" GST_PTR_FORMAT, caps));
+             "%" GST_PTR_FORMAT,
+                caps));
         return FALSE;
       }
       GST_DEBUG_OBJECT (self, "%s mode, output caps %" GST_PTR_FORMAT,

@@ -13,7 +13,7 @@
 #include "sframe.h"
 
 void
-e2ee_element_init (GstPlugin * plugin)
+e2ee_element_init (GstPlugin *plugin)
 {
   static gsize done = 0;
 

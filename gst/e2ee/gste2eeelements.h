@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-G_GNUC_INTERNAL void e2ee_element_init (GstPlugin * plugin);
+G_GNUC_INTERNAL void e2ee_element_init (GstPlugin *plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (e2eeenc);
 GST_ELEMENT_REGISTER_DECLARE (e2eedec);

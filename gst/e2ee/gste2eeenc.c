@@ -100,14 +100,14 @@ struct _GstE2eeEnc
 
   /* properties, under the object lock */
   SFrameSuite suite;
-  guint8 *key;                  /* sodium_malloc, NULL without a key */
+  guint8 *key; /* sodium_malloc, NULL without a key */
   gsize key_len;
   gchar *key_error;
   guint64 kid;
   gchar *counter_dir;
   guint rtp_auth_fields;
   GstE2eeKeyring *keyring;
-  gint config_cookie;           /* atomic: bumped when keys/suite change */
+  gint config_cookie; /* atomic: bumped when keys/suite change */
 
   /* streaming thread */
   gint cur_cookie;
@@ -116,10 +116,10 @@ struct _GstE2eeEnc
   guint cur_auth_fields;
   gboolean rtp_mode;
   SFrameCipher *cipher;
-  GstE2eeKey *send_key;         /* keyring mode */
+  GstE2eeKey *send_key; /* keyring mode */
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
-  E2eeCounterStore store;       /* static mode */
+  E2eeCounterStore store; /* static mode */
   gboolean store_open;
   E2eeDropReport no_key_report;
 
@@ -132,40 +132,39 @@ struct _GstE2eeEnc
   GArray *kid_stats;
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-rtp; application/x-sframe"));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+        GST_STATIC_CAPS ("application/x-rtp; application/x-sframe"));
 
 #define gst_e2ee_enc_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstE2eeEnc, gst_e2ee_enc, GST_TYPE_ELEMENT,
-    GST_DEBUG_CATEGORY_INIT (gst_e2ee_enc_debug, "e2eeenc", 0,
-        "SFrame end-to-end encryption"));
+    GST_DEBUG_CATEGORY_INIT (
+        gst_e2ee_enc_debug, "e2eeenc", 0, "SFrame end-to-end encryption"));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (e2eeenc, "e2eeenc", GST_RANK_NONE,
     GST_TYPE_E2EE_ENC, e2ee_element_init (plugin));
 
-static void gst_e2ee_enc_finalize (GObject * object);
-static void gst_e2ee_enc_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_e2ee_enc_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_e2ee_enc_change_state (GstElement * element,
-    GstStateChange transition);
-static void gst_e2ee_enc_set_context (GstElement * element,
-    GstContext * context);
-static GstFlowReturn gst_e2ee_enc_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buf);
-static GstFlowReturn gst_e2ee_enc_chain_list (GstPad * pad,
-    GstObject * parent, GstBufferList * list);
-static gboolean gst_e2ee_enc_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_e2ee_enc_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
+static void gst_e2ee_enc_finalize (GObject *object);
+static void gst_e2ee_enc_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_e2ee_enc_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static GstStateChangeReturn gst_e2ee_enc_change_state (
+    GstElement *element, GstStateChange transition);
+static void gst_e2ee_enc_set_context (GstElement *element, GstContext *context);
+static GstFlowReturn gst_e2ee_enc_chain (
+    GstPad *pad, GstObject *parent, GstBuffer *buf);
+static GstFlowReturn gst_e2ee_enc_chain_list (
+    GstPad *pad, GstObject *parent, GstBufferList *list);
+static gboolean gst_e2ee_enc_sink_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
+static gboolean gst_e2ee_enc_query (
+    GstPad *pad, GstObject *parent, GstQuery *query);
 
 static void
-gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
+gst_e2ee_enc_class_init (GstE2eeEncClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
@@ -185,7 +184,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
           "SFrame cipher suite (RFC 9605 section 4.5)",
           GST_TYPE_E2EE_CIPHER_SUITE, DEFAULT_CIPHER_SUITE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeEnc:key:
@@ -197,9 +196,9 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_KEY,
       g_param_spec_string ("key", "Key",
-          "Pre-shared SFrame base key, 32 to 128 hex digits (write-only)",
-          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          "Pre-shared SFrame base key, 32 to 128 hex digits (write-only)", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstE2eeEnc:kid:
@@ -208,10 +207,10 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    * pre-shared key needs its own KID.
    */
   g_object_class_install_property (gobject_class, PROP_KID,
-      g_param_spec_uint64 ("kid", "Key ID",
-          "SFrame KID of the pre-shared key", 0, G_MAXUINT64, DEFAULT_KID,
+      g_param_spec_uint64 ("kid", "Key ID", "SFrame KID of the pre-shared key",
+          0, G_MAXUINT64, DEFAULT_KID,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+              GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstE2eeEnc:counter-dir:
@@ -223,9 +222,10 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   g_object_class_install_property (gobject_class, PROP_COUNTER_DIR,
       g_param_spec_string ("counter-dir", "Counter directory",
           "Where the SFrame counters of pre-shared keys persist across "
-          "restarts (default: $XDG_STATE_HOME/gst-e2ee/counters)", NULL,
+          "restarts (default: $XDG_STATE_HOME/gst-e2ee/counters)",
+          NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+              GST_PARAM_MUTABLE_READY));
 
   /**
    * GstE2eeEnc:rtp-auth-fields:
@@ -239,8 +239,8 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
       g_param_spec_flags ("rtp-auth-fields", "RTP authenticated fields",
           "RTP header fields authenticated as SFrame metadata",
           GST_TYPE_E2EE_RTP_AUTH_FIELDS, DEFAULT_RTP_AUTH_FIELDS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY | GST_PARAM_DOC_SHOW_DEFAULT));
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY |
+              GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstE2eeEnc:stats:
@@ -258,29 +258,30 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "SFrame encryptor", "Filter/Network/Encryptor",
+  gst_element_class_set_static_metadata (element_class, "SFrame encryptor",
+      "Filter/Network/Encryptor",
       "End-to-end encrypts RTP payloads or whole frames with SFrame "
-      "(RFC 9605)", "gst-e2ee-meeting contributors");
+      "(RFC 9605)",
+      "gst-e2ee-meeting contributors");
 }
 
 static void
-gst_e2ee_enc_init (GstE2eeEnc * self)
+gst_e2ee_enc_init (GstE2eeEnc *self)
 {
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_enc_chain));
-  gst_pad_set_chain_list_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_enc_chain_list));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_enc_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_enc_query));
+  gst_pad_set_chain_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_enc_chain));
+  gst_pad_set_chain_list_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_enc_chain_list));
+  gst_pad_set_event_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_enc_sink_event));
+  gst_pad_set_query_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_enc_query));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_e2ee_enc_query));
+  gst_pad_set_query_function (
+      self->srcpad, GST_DEBUG_FUNCPTR (gst_e2ee_enc_query));
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
@@ -293,7 +294,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
 }
 
 static void
-reset_crypto (GstE2eeEnc * self)
+reset_crypto (GstE2eeEnc *self)
 {
   g_clear_pointer (&self->cipher, sframe_cipher_free);
   g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
@@ -305,7 +306,7 @@ reset_crypto (GstE2eeEnc * self)
 }
 
 static void
-gst_e2ee_enc_finalize (GObject * object)
+gst_e2ee_enc_finalize (GObject *object)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
@@ -319,26 +320,25 @@ gst_e2ee_enc_finalize (GObject * object)
 }
 
 static GstStructure *
-gst_e2ee_enc_get_stats (GstE2eeEnc * self)
+gst_e2ee_enc_get_stats (GstE2eeEnc *self)
 {
   GstStructure *s;
   GValue arr = G_VALUE_INIT;
 
   g_value_init (&arr, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
-  s = gst_structure_new ("application/x-e2eeenc-stats",
-      "packets", G_TYPE_UINT64, self->packets,
-      "bytes-in", G_TYPE_UINT64, self->bytes_in,
-      "bytes-out", G_TYPE_UINT64, self->bytes_out,
-      "dropped-no-key", G_TYPE_UINT64, self->dropped_no_key,
-      "dropped-invalid", G_TYPE_UINT64, self->dropped_invalid, NULL);
+  s = gst_structure_new ("application/x-e2eeenc-stats", "packets",
+      G_TYPE_UINT64, self->packets, "bytes-in", G_TYPE_UINT64, self->bytes_in,
+      "bytes-out", G_TYPE_UINT64, self->bytes_out, "dropped-no-key",
+      G_TYPE_UINT64, self->dropped_no_key, "dropped-invalid", G_TYPE_UINT64,
+      self->dropped_invalid, NULL);
   for (guint i = 0; i < self->kid_stats->len; i++) {
     KidStats *k = &g_array_index (self->kid_stats, KidStats, i);
     GValue v = G_VALUE_INIT;
     g_value_init (&v, GST_TYPE_STRUCTURE);
-    g_value_take_boxed (&v, gst_structure_new ("kid-stats",
-            "kid", G_TYPE_UINT64, k->kid, "packets", G_TYPE_UINT64,
-            k->packets, "bytes", G_TYPE_UINT64, k->bytes,
+    g_value_take_boxed (&v,
+        gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64, k->kid, "packets",
+            G_TYPE_UINT64, k->packets, "bytes", G_TYPE_UINT64, k->bytes,
             "last-counter", G_TYPE_UINT64, k->last_ctr, NULL));
     gst_value_array_append_and_take_value (&arr, &v);
   }
@@ -348,8 +348,8 @@ gst_e2ee_enc_get_stats (GstE2eeEnc * self)
 }
 
 static void
-gst_e2ee_enc_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_e2ee_enc_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
@@ -358,14 +358,13 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id,
     case PROP_CIPHER_SUITE:
       self->suite = g_value_get_enum (value);
       break;
-    case PROP_KEY:{
+    case PROP_KEY: {
       const gchar *hex = g_value_get_string (value);
       e2ee_free_key (self->key);
       self->key = NULL;
       g_clear_pointer (&self->key_error, g_free);
       if (hex && *hex) {
-        self->key = e2ee_parse_hex_key (hex, &self->key_len,
-            &self->key_error);
+        self->key = e2ee_parse_hex_key (hex, &self->key_len, &self->key_error);
         if (!self->key)
           GST_WARNING_OBJECT (self, "invalid key: %s", self->key_error);
       }
@@ -390,8 +389,8 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
+gst_e2ee_enc_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
@@ -426,7 +425,7 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
-gst_e2ee_enc_set_context (GstElement * element, GstContext * context)
+gst_e2ee_enc_set_context (GstElement *element, GstContext *context)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (element);
 
@@ -437,7 +436,7 @@ gst_e2ee_enc_set_context (GstElement * element, GstContext * context)
 
 /* Checks that a key source exists before data flows. */
 static gboolean
-check_keys (GstE2eeEnc * self)
+check_keys (GstE2eeEnc *self)
 {
   gboolean have_key, have_keyring;
   gchar *err;
@@ -448,8 +447,8 @@ check_keys (GstE2eeEnc * self)
   GST_OBJECT_UNLOCK (self);
 
   if (err) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid key: %s", err),
-        (NULL));
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, SETTINGS, ("Invalid key: %s", err), (NULL));
     g_free (err);
     return FALSE;
   }
@@ -459,14 +458,15 @@ check_keys (GstE2eeEnc * self)
   if (!have_keyring) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("No key: set the 'key' property or add keyexchange (or a keyring "
-            "context) to the pipeline"), (NULL));
+         "context) to the pipeline"),
+        (NULL));
     return FALSE;
   }
   return TRUE;
 }
 
 static GstStateChangeReturn
-gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
+gst_e2ee_enc_change_state (GstElement *element, GstStateChange transition)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (element);
   GstStateChangeReturn ret;
@@ -511,19 +511,19 @@ gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
 }
 
 static gboolean
-gst_e2ee_enc_query (GstPad * pad, GstObject * parent, GstQuery * query)
+gst_e2ee_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (parent);
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CONTEXT:{
+    case GST_QUERY_CONTEXT: {
       GstE2eeKeyring *kr;
       gboolean ret;
       GST_OBJECT_LOCK (self);
       kr = self->keyring ? gst_object_ref (self->keyring) : NULL;
       GST_OBJECT_UNLOCK (self);
-      ret = gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query,
-          kr);
+      ret =
+          gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query, kr);
       gst_clear_object (&kr);
       if (ret)
         return TRUE;
@@ -547,7 +547,7 @@ gst_e2ee_enc_query (GstPad * pad, GstObject * parent, GstQuery * query)
 }
 
 static gboolean
-gst_e2ee_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+gst_e2ee_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (parent);
 
@@ -563,8 +563,8 @@ gst_e2ee_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       out = gst_caps_ref (caps);
     } else {
       self->rtp_mode = FALSE;
-      out = gst_caps_new_simple ("application/x-sframe",
-          "original-caps", GST_TYPE_CAPS, caps, NULL);
+      out = gst_caps_new_simple (
+          "application/x-sframe", "original-caps", GST_TYPE_CAPS, caps, NULL);
     }
     GST_DEBUG_OBJECT (self, "%s mode, output caps %" GST_PTR_FORMAT,
         self->rtp_mode ? "per-packet" : "per-frame", out);
@@ -579,7 +579,7 @@ gst_e2ee_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 /* Makes self->cipher match the current key source. FALSE on a fatal
  * error (posted); TRUE with cipher == NULL when there is no send key. */
 static gboolean
-ensure_cipher (GstE2eeEnc * self)
+ensure_cipher (GstE2eeEnc *self)
 {
   gint cookie = g_atomic_int_get (&self->config_cookie);
 
@@ -595,11 +595,11 @@ ensure_cipher (GstE2eeEnc * self)
       GError *err = NULL;
       gchar *dir = g_strdup (self->counter_dir);
       guint64 kid = self->kid;
-      gboolean ok = e2ee_counter_store_open (&self->store, dir,
-          self->suite, kid, self->key, self->key_len, &err);
+      gboolean ok = e2ee_counter_store_open (
+          &self->store, dir, self->suite, kid, self->key, self->key_len, &err);
       if (ok)
-        self->cipher = sframe_cipher_new (self->suite, SFRAME_BACKEND_AUTO,
-            kid, self->key, self->key_len);
+        self->cipher = sframe_cipher_new (
+            self->suite, SFRAME_BACKEND_AUTO, kid, self->key, self->key_len);
       GST_OBJECT_UNLOCK (self);
       g_free (dir);
       if (!ok) {
@@ -615,10 +615,11 @@ ensure_cipher (GstE2eeEnc * self)
             ("Cannot set up cipher suite %d", self->cur_suite), (NULL));
         return FALSE;
       }
-      GST_INFO_OBJECT (self, "pre-shared key, KID %" G_GUINT64_FORMAT
-          ", counters from %" G_GUINT64_FORMAT ", backend %s", kid,
-          self->store.next, sframe_backend_name (sframe_cipher_get_backend
-              (self->cipher)));
+      GST_INFO_OBJECT (self,
+          "pre-shared key, KID %" G_GUINT64_FORMAT
+          ", counters from %" G_GUINT64_FORMAT ", backend %s",
+          kid, self->store.next,
+          sframe_backend_name (sframe_cipher_get_backend (self->cipher)));
       return TRUE;
     }
     GST_OBJECT_UNLOCK (self);
@@ -663,7 +664,7 @@ ensure_cipher (GstE2eeEnc * self)
 }
 
 static gboolean
-next_counter (GstE2eeEnc * self, guint64 * ctr)
+next_counter (GstE2eeEnc *self, guint64 *ctr)
 {
   GError *err = NULL;
 
@@ -679,12 +680,13 @@ next_counter (GstE2eeEnc * self, guint64 * ctr)
     return TRUE;
   GST_ELEMENT_ERROR (self, STREAM, FAILED,
       ("SFrame counter of KID %" G_GUINT64_FORMAT " exhausted",
-          gst_e2ee_key_get_kid (self->send_key)), ("the keyring must rekey"));
+          gst_e2ee_key_get_kid (self->send_key)),
+      ("the keyring must rekey"));
   return FALSE;
 }
 
 static void
-account (GstE2eeEnc * self, guint64 kid, guint64 ctr, gsize in, gsize out)
+account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
 {
   KidStats *k = NULL;
 
@@ -713,7 +715,7 @@ account (GstE2eeEnc * self, guint64 kid, guint64 ctr, gsize in, gsize out)
 }
 
 static GstBuffer *
-encrypt_rtp (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
+encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint8 meta[E2EE_RTP_METADATA_MAX];
@@ -731,7 +733,7 @@ encrypt_rtp (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
   out = gst_buffer_new_allocate (NULL, cap, NULL);
   gst_buffer_map (out, &map, GST_MAP_WRITE);
   gst_buffer_extract (in, 0, map.data, hdr_len);
-  map.data[0] &= ~0x20;         /* padding is not carried over */
+  map.data[0] &= ~0x20; /* padding is not carried over */
   n = sframe_cipher_encrypt (self->cipher, ctr, meta, mlen,
       gst_rtp_buffer_get_payload (&rtp), plen, map.data + hdr_len,
       cap - hdr_len);
@@ -739,8 +741,8 @@ encrypt_rtp (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
   gst_rtp_buffer_unmap (&rtp);
   if (n < 0) {
     gst_buffer_unref (out);
-    GST_WARNING_OBJECT (self, "encryption failed: %s",
-        sframe_result_to_string (n));
+    GST_WARNING_OBJECT (
+        self, "encryption failed: %s", sframe_result_to_string (n));
     return NULL;
   }
   gst_buffer_set_size (out, hdr_len + n);
@@ -748,7 +750,7 @@ encrypt_rtp (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
 }
 
 static GstBuffer *
-encrypt_frame (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
+encrypt_frame (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
 {
   GstMapInfo imap, omap;
   GstBuffer *out;
@@ -760,14 +762,14 @@ encrypt_frame (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
   cap = imap.size + sframe_cipher_overhead (self->cipher, ctr);
   out = gst_buffer_new_allocate (NULL, cap, NULL);
   gst_buffer_map (out, &omap, GST_MAP_WRITE);
-  n = sframe_cipher_encrypt (self->cipher, ctr, NULL, 0, imap.data,
-      imap.size, omap.data, cap);
+  n = sframe_cipher_encrypt (
+      self->cipher, ctr, NULL, 0, imap.data, imap.size, omap.data, cap);
   gst_buffer_unmap (out, &omap);
   gst_buffer_unmap (in, &imap);
   if (n < 0) {
     gst_buffer_unref (out);
-    GST_WARNING_OBJECT (self, "encryption failed: %s",
-        sframe_result_to_string (n));
+    GST_WARNING_OBJECT (
+        self, "encryption failed: %s", sframe_result_to_string (n));
     return NULL;
   }
   gst_buffer_set_size (out, n);
@@ -776,7 +778,7 @@ encrypt_frame (GstE2eeEnc * self, GstBuffer * in, guint64 ctr)
 
 /* Encrypts one buffer. *out is NULL when the buffer is dropped. */
 static GstFlowReturn
-encrypt_one (GstE2eeEnc * self, GstBuffer * in, GstBuffer ** out)
+encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
 {
   guint64 ctr, kid;
 
@@ -796,8 +798,8 @@ encrypt_one (GstE2eeEnc * self, GstBuffer * in, GstBuffer ** out)
   if (!next_counter (self, &ctr))
     return GST_FLOW_ERROR;
 
-  *out = self->rtp_mode ? encrypt_rtp (self, in, ctr) :
-      encrypt_frame (self, in, ctr);
+  *out = self->rtp_mode ? encrypt_rtp (self, in, ctr)
+                        : encrypt_frame (self, in, ctr);
   if (!*out) {
     GST_OBJECT_LOCK (self);
     self->dropped_invalid++;
@@ -808,13 +810,13 @@ encrypt_one (GstE2eeEnc * self, GstBuffer * in, GstBuffer ** out)
   }
   e2ee_copy_metadata (*out, in);
   kid = sframe_cipher_get_kid (self->cipher);
-  account (self, kid, ctr, gst_buffer_get_size (in),
-      gst_buffer_get_size (*out));
+  account (
+      self, kid, ctr, gst_buffer_get_size (in), gst_buffer_get_size (*out));
   return GST_FLOW_OK;
 }
 
 static GstFlowReturn
-gst_e2ee_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+gst_e2ee_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (parent);
   GstBuffer *out;
@@ -827,8 +829,7 @@ gst_e2ee_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static GstFlowReturn
-gst_e2ee_enc_chain_list (GstPad * pad, GstObject * parent,
-    GstBufferList * list)
+gst_e2ee_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (parent);
   guint n = gst_buffer_list_length (list);

@@ -41,10 +41,10 @@ struct _GstE2eeKey
   guint64 kid;
   GstE2eeKeyUsage usage;
   gchar *sender;
-  guint8 *base;                 /* sodium_malloc */
+  guint8 *base; /* sodium_malloc */
   gsize len;
-  gint valid;                   /* atomic */
-  gint64 expires_at;            /* monotonic us, 0 = not retired */
+  gint valid; /* atomic */
+  gint64 expires_at; /* monotonic us, 0 = not retired */
   _Atomic guint64 next_ctr;
 };
 
@@ -54,11 +54,11 @@ struct _GstE2eeKeyring
 
   gchar *meeting_id;
   GMutex lock;
-  GHashTable *keys;             /* guint64* kid -> GstE2eeKey* */
+  GHashTable *keys; /* guint64* kid -> GstE2eeKey* */
   gboolean have_send;
   guint64 send_kid;
-  gint generation;              /* atomic */
-  _Atomic gint64 next_expiry;   /* earliest expires_at, or G_MAXINT64 */
+  gint generation; /* atomic */
+  _Atomic gint64 next_expiry; /* earliest expires_at, or G_MAXINT64 */
 };
 
 enum
@@ -77,17 +77,17 @@ enum
   PROP_N_KEYS,
 };
 
-G_DEFINE_BOXED_TYPE (GstE2eeKey, gst_e2ee_key, gst_e2ee_key_ref,
-    gst_e2ee_key_unref);
+G_DEFINE_BOXED_TYPE (
+    GstE2eeKey, gst_e2ee_key, gst_e2ee_key_ref, gst_e2ee_key_unref);
 
 G_DEFINE_TYPE_WITH_CODE (GstE2eeKeyring, gst_e2ee_keyring, GST_TYPE_OBJECT,
-    GST_DEBUG_CATEGORY_INIT (keyring_debug, "e2eekeyring", 0,
-        "E2EE meeting keyring"));
+    GST_DEBUG_CATEGORY_INIT (
+        keyring_debug, "e2eekeyring", 0, "E2EE meeting keyring"));
 
 /* ------------------------------------------------------------------ key */
 
 GstE2eeKey *
-gst_e2ee_key_ref (GstE2eeKey * key)
+gst_e2ee_key_ref (GstE2eeKey *key)
 {
   g_return_val_if_fail (key != NULL, NULL);
   g_atomic_int_inc (&key->refcount);
@@ -95,36 +95,36 @@ gst_e2ee_key_ref (GstE2eeKey * key)
 }
 
 void
-gst_e2ee_key_unref (GstE2eeKey * key)
+gst_e2ee_key_unref (GstE2eeKey *key)
 {
   g_return_if_fail (key != NULL);
   if (!g_atomic_int_dec_and_test (&key->refcount))
     return;
-  sodium_free (key->base);      /* wipes before freeing */
+  sodium_free (key->base); /* wipes before freeing */
   g_free (key->sender);
   g_free (key);
 }
 
 guint64
-gst_e2ee_key_get_kid (const GstE2eeKey * key)
+gst_e2ee_key_get_kid (const GstE2eeKey *key)
 {
   return key->kid;
 }
 
 GstE2eeKeyUsage
-gst_e2ee_key_get_usage (const GstE2eeKey * key)
+gst_e2ee_key_get_usage (const GstE2eeKey *key)
 {
   return key->usage;
 }
 
 const gchar *
-gst_e2ee_key_get_sender (const GstE2eeKey * key)
+gst_e2ee_key_get_sender (const GstE2eeKey *key)
 {
   return key->sender;
 }
 
 const guint8 *
-gst_e2ee_key_get_base_key (const GstE2eeKey * key, gsize * len)
+gst_e2ee_key_get_base_key (const GstE2eeKey *key, gsize *len)
 {
   if (len)
     *len = key->len;
@@ -132,13 +132,13 @@ gst_e2ee_key_get_base_key (const GstE2eeKey * key, gsize * len)
 }
 
 gboolean
-gst_e2ee_key_is_valid (const GstE2eeKey * key)
+gst_e2ee_key_is_valid (const GstE2eeKey *key)
 {
-  return g_atomic_int_get (&((GstE2eeKey *) key)->valid);
+  return g_atomic_int_get (&((GstE2eeKey *)key)->valid);
 }
 
 gboolean
-gst_e2ee_key_next_counter (GstE2eeKey * key, guint64 * ctr)
+gst_e2ee_key_next_counter (GstE2eeKey *key, guint64 *ctr)
 {
   guint64 v = atomic_load (&key->next_ctr);
 
@@ -154,16 +154,16 @@ gst_e2ee_key_next_counter (GstE2eeKey * key, guint64 * ctr)
 /* -------------------------------------------------------------- keyring */
 
 static void
-gst_e2ee_keyring_init (GstE2eeKeyring * self)
+gst_e2ee_keyring_init (GstE2eeKeyring *self)
 {
   g_mutex_init (&self->lock);
-  self->keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-      (GDestroyNotify) gst_e2ee_key_unref);
+  self->keys = g_hash_table_new_full (
+      g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)gst_e2ee_key_unref);
   atomic_init (&self->next_expiry, G_MAXINT64);
 }
 
 static void
-gst_e2ee_keyring_finalize (GObject * object)
+gst_e2ee_keyring_finalize (GObject *object)
 {
   GstE2eeKeyring *self = GST_E2EE_KEYRING (object);
 
@@ -175,8 +175,8 @@ gst_e2ee_keyring_finalize (GObject * object)
 }
 
 static void
-gst_e2ee_keyring_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_e2ee_keyring_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstE2eeKeyring *self = GST_E2EE_KEYRING (object);
 
@@ -192,8 +192,8 @@ gst_e2ee_keyring_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_e2ee_keyring_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_e2ee_keyring_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstE2eeKeyring *self = GST_E2EE_KEYRING (object);
 
@@ -211,7 +211,7 @@ gst_e2ee_keyring_get_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_e2ee_keyring_class_init (GstE2eeKeyringClass * klass)
+gst_e2ee_keyring_class_init (GstE2eeKeyringClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
 
@@ -222,8 +222,7 @@ gst_e2ee_keyring_class_init (GstE2eeKeyringClass * klass)
   g_object_class_install_property (gobject_class, PROP_MEETING_ID,
       g_param_spec_string ("meeting-id", "Meeting ID",
           "Identifier of the meeting whose keys this keyring holds", NULL,
-          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-          G_PARAM_STATIC_STRINGS));
+          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_N_KEYS,
       g_param_spec_uint ("n-keys", "Number of keys",
           "Keys currently held (send, receive and retired)", 0, G_MAXUINT, 0,
@@ -236,17 +235,17 @@ gst_e2ee_keyring_class_init (GstE2eeKeyringClass * klass)
    *
    * A key was added. e2eedec releases frames held for this KID.
    */
-  signals[SIGNAL_KEY_ADDED] = g_signal_new ("key-added",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-      G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[SIGNAL_KEY_ADDED] =
+      g_signal_new ("key-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
   /**
    * GstE2eeKeyring::key-removed:
    * @keyring: the keyring
    * @kid: the KID of the key that was wiped
    */
-  signals[SIGNAL_KEY_REMOVED] = g_signal_new ("key-removed",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-      G_TYPE_NONE, 1, G_TYPE_UINT64);
+  signals[SIGNAL_KEY_REMOVED] =
+      g_signal_new ("key-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
   /**
    * GstE2eeKeyring::send-key-changed:
    * @keyring: the keyring
@@ -264,21 +263,21 @@ gst_e2ee_keyring_class_init (GstE2eeKeyringClass * klass)
  * Returns: (transfer full): a new, empty keyring
  */
 GstE2eeKeyring *
-gst_e2ee_keyring_new (const gchar * meeting_id)
+gst_e2ee_keyring_new (const gchar *meeting_id)
 {
   sframe_init ();
   return g_object_new (GST_TYPE_E2EE_KEYRING, "meeting-id", meeting_id, NULL);
 }
 
 const gchar *
-gst_e2ee_keyring_get_meeting_id (GstE2eeKeyring * keyring)
+gst_e2ee_keyring_get_meeting_id (GstE2eeKeyring *keyring)
 {
   g_return_val_if_fail (GST_IS_E2EE_KEYRING (keyring), NULL);
   return keyring->meeting_id;
 }
 
 static void
-bump (GstE2eeKeyring * self)
+bump (GstE2eeKeyring *self)
 {
   g_atomic_int_inc (&self->generation);
 }
@@ -286,7 +285,7 @@ bump (GstE2eeKeyring * self)
 /* Called with the lock held; the key is removed from the table and
  * invalidated. Returns TRUE if it was the send key. */
 static gboolean
-drop_locked (GstE2eeKeyring * self, guint64 kid)
+drop_locked (GstE2eeKeyring *self, guint64 kid)
 {
   GstE2eeKey *key = g_hash_table_lookup (self->keys, &kid);
   gboolean was_send = FALSE;
@@ -303,7 +302,7 @@ drop_locked (GstE2eeKeyring * self, guint64 kid)
 }
 
 static void
-recompute_expiry_locked (GstE2eeKeyring * self)
+recompute_expiry_locked (GstE2eeKeyring *self)
 {
   GHashTableIter it;
   gpointer v;
@@ -319,7 +318,7 @@ recompute_expiry_locked (GstE2eeKeyring * self)
 }
 
 static void
-expire (GstE2eeKeyring * self)
+expire (GstE2eeKeyring *self)
 {
   GHashTableIter it;
   gpointer v;
@@ -341,22 +340,23 @@ expire (GstE2eeKeyring * self)
   g_mutex_unlock (&self->lock);
 
   for (guint i = 0; i < gone->len; i++) {
-    GST_DEBUG_OBJECT (self, "grace period of KID %" G_GUINT64_FORMAT
-        " ended, key wiped", g_array_index (gone, guint64, i));
-    g_signal_emit (self, signals[SIGNAL_KEY_REMOVED], 0,
+    GST_DEBUG_OBJECT (self,
+        "grace period of KID %" G_GUINT64_FORMAT " ended, key wiped",
         g_array_index (gone, guint64, i));
+    g_signal_emit (
+        self, signals[SIGNAL_KEY_REMOVED], 0, g_array_index (gone, guint64, i));
   }
   g_array_unref (gone);
 }
 
 guint
-gst_e2ee_keyring_get_generation (GstE2eeKeyring * keyring)
+gst_e2ee_keyring_get_generation (GstE2eeKeyring *keyring)
 {
   gint64 next = atomic_load (&keyring->next_expiry);
 
   if (G_UNLIKELY (next != G_MAXINT64 && g_get_monotonic_time () >= next))
     expire (keyring);
-  return (guint) g_atomic_int_get (&keyring->generation);
+  return (guint)g_atomic_int_get (&keyring->generation);
 }
 
 /**
@@ -375,9 +375,9 @@ gst_e2ee_keyring_get_generation (GstE2eeKeyring * keyring)
  * Returns: TRUE on success
  */
 gboolean
-gst_e2ee_keyring_add_key (GstE2eeKeyring * keyring, guint64 kid,
-    const guint8 * base_key, gsize len, GstE2eeKeyUsage usage,
-    const gchar * sender, GError ** error)
+gst_e2ee_keyring_add_key (GstE2eeKeyring *keyring, guint64 kid,
+    const guint8 *base_key, gsize len, GstE2eeKeyUsage usage,
+    const gchar *sender, GError **error)
 {
   GstE2eeKey *key;
   guint64 *k;
@@ -436,8 +436,8 @@ gst_e2ee_keyring_add_key (GstE2eeKeyring * keyring, guint64 kid,
   bump (keyring);
   g_mutex_unlock (&keyring->lock);
 
-  GST_DEBUG_OBJECT (keyring, "added %s key KID %" G_GUINT64_FORMAT
-      " of '%s'", usage == GST_E2EE_KEY_SEND ? "send" : "receive", kid,
+  GST_DEBUG_OBJECT (keyring, "added %s key KID %" G_GUINT64_FORMAT " of '%s'",
+      usage == GST_E2EE_KEY_SEND ? "send" : "receive", kid,
       GST_STR_NULL (sender));
   g_signal_emit (keyring, signals[SIGNAL_KEY_ADDED], 0, kid);
   return TRUE;
@@ -452,8 +452,8 @@ gst_e2ee_keyring_add_key (GstE2eeKeyring * keyring, guint64 kid,
  * Makes @kid the key e2eeenc encrypts with from its next frame on.
  */
 gboolean
-gst_e2ee_keyring_set_send_kid (GstE2eeKeyring * keyring, guint64 kid,
-    GError ** error)
+gst_e2ee_keyring_set_send_kid (
+    GstE2eeKeyring *keyring, guint64 kid, GError **error)
 {
   GstE2eeKey *key;
 
@@ -488,8 +488,8 @@ gst_e2ee_keyring_set_send_kid (GstE2eeKeyring * keyring, guint64 kid,
  * sends in clear) meanwhile.
  */
 gboolean
-gst_e2ee_keyring_retire_key (GstE2eeKeyring * keyring, guint64 kid,
-    GstClockTime grace)
+gst_e2ee_keyring_retire_key (
+    GstE2eeKeyring *keyring, guint64 kid, GstClockTime grace)
 {
   GstE2eeKey *key;
   gint64 at;
@@ -500,8 +500,9 @@ gst_e2ee_keyring_retire_key (GstE2eeKeyring * keyring, guint64 kid,
   if (grace == 0)
     return gst_e2ee_keyring_remove_key (keyring, kid);
 
-  at = g_get_monotonic_time () + (gint64) MIN (grace / GST_USECOND,
-      (GstClockTime) G_MAXINT32 * G_USEC_PER_SEC);
+  at = g_get_monotonic_time () +
+      (gint64)MIN (
+          grace / GST_USECOND, (GstClockTime)G_MAXINT32 * G_USEC_PER_SEC);
   g_mutex_lock (&keyring->lock);
   key = g_hash_table_lookup (keyring->keys, &kid);
   if (!key) {
@@ -528,7 +529,7 @@ gst_e2ee_keyring_retire_key (GstE2eeKeyring * keyring, guint64 kid,
  * @kid: the key to wipe now
  */
 gboolean
-gst_e2ee_keyring_remove_key (GstE2eeKeyring * keyring, guint64 kid)
+gst_e2ee_keyring_remove_key (GstE2eeKeyring *keyring, guint64 kid)
 {
   gboolean found;
 
@@ -553,7 +554,7 @@ gst_e2ee_keyring_remove_key (GstE2eeKeyring * keyring, guint64 kid)
  * Wipes every key (leaving a meeting).
  */
 void
-gst_e2ee_keyring_clear (GstE2eeKeyring * keyring)
+gst_e2ee_keyring_clear (GstE2eeKeyring *keyring)
 {
   GHashTableIter it;
   gpointer v;
@@ -561,7 +562,7 @@ gst_e2ee_keyring_clear (GstE2eeKeyring * keyring)
   g_mutex_lock (&keyring->lock);
   g_hash_table_iter_init (&it, keyring->keys);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    g_atomic_int_set (&((GstE2eeKey *) v)->valid, 0);
+    g_atomic_int_set (&((GstE2eeKey *)v)->valid, 0);
   g_hash_table_remove_all (keyring->keys);
   keyring->have_send = FALSE;
   recompute_expiry_locked (keyring);
@@ -578,14 +579,14 @@ gst_e2ee_keyring_clear (GstE2eeKeyring * keyring)
  * Returns: (transfer full) (nullable): the key, if present and not expired
  */
 GstE2eeKey *
-gst_e2ee_keyring_lookup (GstE2eeKeyring * keyring, guint64 kid,
-    GstE2eeKeyUsage usage)
+gst_e2ee_keyring_lookup (
+    GstE2eeKeyring *keyring, guint64 kid, GstE2eeKeyUsage usage)
 {
   GstE2eeKey *key;
 
   g_return_val_if_fail (GST_IS_E2EE_KEYRING (keyring), NULL);
 
-  gst_e2ee_keyring_get_generation (keyring);    /* runs expiry */
+  gst_e2ee_keyring_get_generation (keyring); /* runs expiry */
   g_mutex_lock (&keyring->lock);
   key = g_hash_table_lookup (keyring->keys, &kid);
   if (key && key->usage == usage)
@@ -603,7 +604,7 @@ gst_e2ee_keyring_lookup (GstE2eeKeyring * keyring, guint64 kid,
  * Returns: (transfer full) (nullable): the current send key
  */
 GstE2eeKey *
-gst_e2ee_keyring_get_send_key (GstE2eeKeyring * keyring)
+gst_e2ee_keyring_get_send_key (GstE2eeKeyring *keyring)
 {
   GstE2eeKey *key = NULL;
 
@@ -620,7 +621,7 @@ gst_e2ee_keyring_get_send_key (GstE2eeKeyring * keyring)
 }
 
 gboolean
-gst_e2ee_keyring_get_send_kid (GstE2eeKeyring * keyring, guint64 * kid)
+gst_e2ee_keyring_get_send_kid (GstE2eeKeyring *keyring, guint64 *kid)
 {
   gboolean have;
 
@@ -633,7 +634,7 @@ gst_e2ee_keyring_get_send_kid (GstE2eeKeyring * keyring, guint64 * kid)
 }
 
 guint
-gst_e2ee_keyring_get_n_keys (GstE2eeKeyring * keyring)
+gst_e2ee_keyring_get_n_keys (GstE2eeKeyring *keyring)
 {
   guint n;
 
@@ -654,20 +655,18 @@ gst_e2ee_keyring_get_n_keys (GstE2eeKeyring * keyring)
  * %GST_E2EE_KEYRING_CONTEXT_TYPE holding @keyring
  */
 GstContext *
-gst_context_new_e2ee_keyring (GstE2eeKeyring * keyring, gboolean persistent)
+gst_context_new_e2ee_keyring (GstE2eeKeyring *keyring, gboolean persistent)
 {
-  GstContext *ctx = gst_context_new (GST_E2EE_KEYRING_CONTEXT_TYPE,
-      persistent);
+  GstContext *ctx = gst_context_new (GST_E2EE_KEYRING_CONTEXT_TYPE, persistent);
   GstStructure *s = gst_context_writable_structure (ctx);
 
-  gst_structure_set (s, "keyring", GST_TYPE_E2EE_KEYRING, keyring,
-      "meeting-id", G_TYPE_STRING, keyring->meeting_id, NULL);
+  gst_structure_set (s, "keyring", GST_TYPE_E2EE_KEYRING, keyring, "meeting-id",
+      G_TYPE_STRING, keyring->meeting_id, NULL);
   return ctx;
 }
 
 gboolean
-gst_context_get_e2ee_keyring (GstContext * context,
-    GstE2eeKeyring ** keyring)
+gst_context_get_e2ee_keyring (GstContext *context, GstE2eeKeyring **keyring)
 {
   const GstStructure *s;
 
@@ -676,19 +675,20 @@ gst_context_get_e2ee_keyring (GstContext * context,
           GST_E2EE_KEYRING_CONTEXT_TYPE) != 0)
     return FALSE;
   s = gst_context_get_structure (context);
-  return gst_structure_get (s, "keyring", GST_TYPE_E2EE_KEYRING, keyring,
-      NULL) && *keyring != NULL;
+  return gst_structure_get (
+             s, "keyring", GST_TYPE_E2EE_KEYRING, keyring, NULL) &&
+      *keyring != NULL;
 }
 
 static gboolean
-run_query (GstElement * element, GstQuery * query, GstPadDirection dir)
+run_query (GstElement *element, GstQuery *query, GstPadDirection dir)
 {
   GstIterator *it;
   GValue item = G_VALUE_INIT;
   gboolean found = FALSE, done = FALSE;
 
-  it = dir == GST_PAD_SRC ? gst_element_iterate_src_pads (element) :
-      gst_element_iterate_sink_pads (element);
+  it = dir == GST_PAD_SRC ? gst_element_iterate_src_pads (element)
+                          : gst_element_iterate_sink_pads (element);
   while (!done) {
     switch (gst_iterator_next (it, &item)) {
       case GST_ITERATOR_OK:
@@ -712,8 +712,8 @@ run_query (GstElement * element, GstQuery * query, GstPadDirection dir)
 }
 
 gboolean
-gst_e2ee_keyring_handle_set_context (GstElement * element,
-    GstContext * context, GstE2eeKeyring ** keyring)
+gst_e2ee_keyring_handle_set_context (
+    GstElement *element, GstContext *context, GstE2eeKeyring **keyring)
 {
   GstE2eeKeyring *kr = NULL, *old;
 
@@ -730,8 +730,8 @@ gst_e2ee_keyring_handle_set_context (GstElement * element,
 }
 
 gboolean
-gst_e2ee_keyring_handle_context_query (GstElement * element,
-    GstQuery * query, GstE2eeKeyring * keyring)
+gst_e2ee_keyring_handle_context_query (
+    GstElement *element, GstQuery *query, GstE2eeKeyring *keyring)
 {
   const gchar *type;
   GstContext *old = NULL, *ctx;
@@ -755,7 +755,7 @@ gst_e2ee_keyring_handle_context_query (GstElement * element,
 }
 
 static gboolean
-have_keyring (GstElement * element, GstE2eeKeyring ** keyring)
+have_keyring (GstElement *element, GstE2eeKeyring **keyring)
 {
   gboolean have;
   GST_OBJECT_LOCK (element);
@@ -778,7 +778,7 @@ have_keyring (GstElement * element, GstE2eeKeyring ** keyring)
  * Returns: whether a keyring is set afterwards
  */
 gboolean
-gst_e2ee_keyring_ensure (GstElement * element, GstE2eeKeyring ** keyring)
+gst_e2ee_keyring_ensure (GstElement *element, GstE2eeKeyring **keyring)
 {
   GstContext *ctx;
   GstQuery *query;
@@ -806,7 +806,7 @@ gst_e2ee_keyring_ensure (GstElement * element, GstE2eeKeyring ** keyring)
     return TRUE;
 
   gst_element_post_message (element,
-      gst_message_new_need_context (GST_OBJECT (element),
-          GST_E2EE_KEYRING_CONTEXT_TYPE));
+      gst_message_new_need_context (
+          GST_OBJECT (element), GST_E2EE_KEYRING_CONTEXT_TYPE));
   return have_keyring (element, keyring);
 }

@@ -49,65 +49,62 @@ typedef struct _GstE2eeKey GstE2eeKey;
 #define GST_TYPE_E2EE_KEY (gst_e2ee_key_get_type ())
 GType gst_e2ee_key_get_type (void);
 
-GstE2eeKey *gst_e2ee_key_ref (GstE2eeKey * key);
-void gst_e2ee_key_unref (GstE2eeKey * key);
-guint64 gst_e2ee_key_get_kid (const GstE2eeKey * key);
-GstE2eeKeyUsage gst_e2ee_key_get_usage (const GstE2eeKey * key);
-const gchar *gst_e2ee_key_get_sender (const GstE2eeKey * key);
-const guint8 *gst_e2ee_key_get_base_key (const GstE2eeKey * key,
-    gsize * len);
+GstE2eeKey *gst_e2ee_key_ref (GstE2eeKey *key);
+void gst_e2ee_key_unref (GstE2eeKey *key);
+guint64 gst_e2ee_key_get_kid (const GstE2eeKey *key);
+GstE2eeKeyUsage gst_e2ee_key_get_usage (const GstE2eeKey *key);
+const gchar *gst_e2ee_key_get_sender (const GstE2eeKey *key);
+const guint8 *gst_e2ee_key_get_base_key (const GstE2eeKey *key, gsize *len);
 /* FALSE once the key was removed from its keyring or its grace period
  * ended: drop anything derived from it. */
-gboolean gst_e2ee_key_is_valid (const GstE2eeKey * key);
+gboolean gst_e2ee_key_is_valid (const GstE2eeKey *key);
 /* Send keys: reserve the next SFrame counter. FALSE when the counter space
  * is exhausted (the key must be replaced). */
-gboolean gst_e2ee_key_next_counter (GstE2eeKey * key, guint64 * ctr);
+gboolean gst_e2ee_key_next_counter (GstE2eeKey *key, guint64 *ctr);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstE2eeKey, gst_e2ee_key_unref)
 
 #define GST_TYPE_E2EE_KEYRING (gst_e2ee_keyring_get_type ())
-G_DECLARE_FINAL_TYPE (GstE2eeKeyring, gst_e2ee_keyring, GST, E2EE_KEYRING,
-    GstObject)
+G_DECLARE_FINAL_TYPE (
+    GstE2eeKeyring, gst_e2ee_keyring, GST, E2EE_KEYRING, GstObject)
 
-GstE2eeKeyring *gst_e2ee_keyring_new (const gchar * meeting_id);
-const gchar *gst_e2ee_keyring_get_meeting_id (GstE2eeKeyring * keyring);
+GstE2eeKeyring *gst_e2ee_keyring_new (const gchar *meeting_id);
+const gchar *gst_e2ee_keyring_get_meeting_id (GstE2eeKeyring *keyring);
 
-gboolean gst_e2ee_keyring_add_key (GstE2eeKeyring * keyring, guint64 kid,
-    const guint8 * base_key, gsize len, GstE2eeKeyUsage usage,
-    const gchar * sender, GError ** error);
-gboolean gst_e2ee_keyring_set_send_kid (GstE2eeKeyring * keyring,
-    guint64 kid, GError ** error);
-gboolean gst_e2ee_keyring_retire_key (GstE2eeKeyring * keyring, guint64 kid,
-    GstClockTime grace);
-gboolean gst_e2ee_keyring_remove_key (GstE2eeKeyring * keyring,
-    guint64 kid);
-void gst_e2ee_keyring_clear (GstE2eeKeyring * keyring);
+gboolean gst_e2ee_keyring_add_key (GstE2eeKeyring *keyring, guint64 kid,
+    const guint8 *base_key, gsize len, GstE2eeKeyUsage usage,
+    const gchar *sender, GError **error);
+gboolean gst_e2ee_keyring_set_send_kid (
+    GstE2eeKeyring *keyring, guint64 kid, GError **error);
+gboolean gst_e2ee_keyring_retire_key (
+    GstE2eeKeyring *keyring, guint64 kid, GstClockTime grace);
+gboolean gst_e2ee_keyring_remove_key (GstE2eeKeyring *keyring, guint64 kid);
+void gst_e2ee_keyring_clear (GstE2eeKeyring *keyring);
 
-GstE2eeKey *gst_e2ee_keyring_lookup (GstE2eeKeyring * keyring, guint64 kid,
-    GstE2eeKeyUsage usage);
-GstE2eeKey *gst_e2ee_keyring_get_send_key (GstE2eeKeyring * keyring);
-gboolean gst_e2ee_keyring_get_send_kid (GstE2eeKeyring * keyring,
-    guint64 * kid);
-guint gst_e2ee_keyring_get_n_keys (GstE2eeKeyring * keyring);
+GstE2eeKey *gst_e2ee_keyring_lookup (
+    GstE2eeKeyring *keyring, guint64 kid, GstE2eeKeyUsage usage);
+GstE2eeKey *gst_e2ee_keyring_get_send_key (GstE2eeKeyring *keyring);
+gboolean gst_e2ee_keyring_get_send_kid (GstE2eeKeyring *keyring, guint64 *kid);
+guint gst_e2ee_keyring_get_n_keys (GstE2eeKeyring *keyring);
 
 /* Changes on every add/remove/retire/expiry/send switch; cheap enough to
  * read per buffer.  Also wipes keys whose grace period has ended. */
-guint gst_e2ee_keyring_get_generation (GstE2eeKeyring * keyring);
+guint gst_e2ee_keyring_get_generation (GstE2eeKeyring *keyring);
 
 /* GstContext plumbing (the GL display model). */
-GstContext *gst_context_new_e2ee_keyring (GstE2eeKeyring * keyring,
-    gboolean persistent);
-gboolean gst_context_get_e2ee_keyring (GstContext * context,
-    GstE2eeKeyring ** keyring);
+GstContext *gst_context_new_e2ee_keyring (
+    GstE2eeKeyring *keyring, gboolean persistent);
+gboolean gst_context_get_e2ee_keyring (
+    GstContext *context, GstE2eeKeyring **keyring);
 /* Query peers, then post NEED_CONTEXT; TRUE if *keyring is set after. */
-gboolean gst_e2ee_keyring_ensure (GstElement * element,
-    GstE2eeKeyring ** keyring);
+gboolean gst_e2ee_keyring_ensure (
+    GstElement *element, GstE2eeKeyring **keyring);
 /* For set_context vfuncs: stores the keyring if context is ours. */
-gboolean gst_e2ee_keyring_handle_set_context (GstElement * element,
-    GstContext * context, GstE2eeKeyring ** keyring);
+gboolean gst_e2ee_keyring_handle_set_context (
+    GstElement *element, GstContext *context, GstE2eeKeyring **keyring);
 /* For query handlers: answers a CONTEXT query from keyring. */
-gboolean gst_e2ee_keyring_handle_context_query (GstElement * element,
-    GstQuery * query, GstE2eeKeyring * keyring);
+gboolean gst_e2ee_keyring_handle_context_query (
+    GstElement *element, GstQuery *query, GstE2eeKeyring *keyring);
 
 G_END_DECLS
 

@@ -14,16 +14,16 @@
 #include <sodium.h>
 
 static const SFrameSuiteInfo suites[] = {
-  {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80, "AES_128_CTR_HMAC_SHA256_80", 32,
-      16, 48, 12, 10},
-  {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64, "AES_128_CTR_HMAC_SHA256_64", 32,
-      16, 48, 12, 8},
-  {SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32, "AES_128_CTR_HMAC_SHA256_32", 32,
-      16, 48, 12, 4},
-  {SFRAME_SUITE_AES_128_GCM_SHA256_128, "AES_128_GCM_SHA256_128", 32, 0, 16,
-      12, 16},
-  {SFRAME_SUITE_AES_256_GCM_SHA512_128, "AES_256_GCM_SHA512_128", 64, 0, 32,
-      12, 16},
+  { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80, "AES_128_CTR_HMAC_SHA256_80", 32,
+      16, 48, 12, 10 },
+  { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64, "AES_128_CTR_HMAC_SHA256_64", 32,
+      16, 48, 12, 8 },
+  { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32, "AES_128_CTR_HMAC_SHA256_32", 32,
+      16, 48, 12, 4 },
+  { SFRAME_SUITE_AES_128_GCM_SHA256_128, "AES_128_GCM_SHA256_128", 32, 0, 16,
+      12, 16 },
+  { SFRAME_SUITE_AES_256_GCM_SHA512_128, "AES_256_GCM_SHA512_128", 64, 0, 32,
+      12, 16 },
 };
 
 /* Fetched once: implicit fetches by name cost a lookup on every init. */
@@ -37,17 +37,17 @@ struct _SFrameCipher
   SFrameBackend backend;
   guint64 kid;
   /* sodium_malloc'd, guarded, wiped on free */
-  guint8 *salt;                 /* Nn bytes */
+  guint8 *salt; /* Nn bytes */
   crypto_auth_hmacsha256_state *hmac; /* keyed HMAC state, CTR suites */
-  crypto_aead_aes256gcm_state *gcm;   /* sodium backend, suite 5 */
-  EVP_CIPHER_CTX *enc;          /* OpenSSL contexts keyed once */
+  crypto_aead_aes256gcm_state *gcm; /* sodium backend, suite 5 */
+  EVP_CIPHER_CTX *enc; /* OpenSSL contexts keyed once */
   EVP_CIPHER_CTX *dec;
 };
 
 static gpointer
 do_init (gpointer data)
 {
-  (void) data;
+  (void)data;
   if (sodium_init () < 0)
     return GINT_TO_POINTER (1);
   sodium_gcm_ok = crypto_aead_aes256gcm_is_available ();
@@ -114,10 +114,10 @@ sframe_header_len (guint64 kid, guint64 ctr)
 }
 
 static guint8 *
-put_be (guint8 * p, guint64 v, guint n)
+put_be (guint8 *p, guint64 v, guint n)
 {
   for (guint i = 0; i < n; i++)
-    p[i] = (guint8) (v >> (8 * (n - 1 - i)));
+    p[i] = (guint8)(v >> (8 * (n - 1 - i)));
   return p + n;
 }
 
@@ -127,27 +127,27 @@ sframe_header_encode (guint64 kid, guint64 ctr, guint8 out[SFRAME_HEADER_MAX])
   guint8 cfg = 0, *p = out + 1;
 
   if (kid < 8) {
-    cfg |= (guint8) (kid << 4);
+    cfg |= (guint8)(kid << 4);
   } else {
     guint n = min_bytes (kid);
-    cfg |= 0x80 | (guint8) ((n - 1) << 4);
+    cfg |= 0x80 | (guint8)((n - 1) << 4);
     p = put_be (p, kid, n);
   }
   if (ctr < 8) {
-    cfg |= (guint8) ctr;
+    cfg |= (guint8)ctr;
   } else {
     guint n = min_bytes (ctr);
-    cfg |= 0x08 | (guint8) (n - 1);
+    cfg |= 0x08 | (guint8)(n - 1);
     p = put_be (p, ctr, n);
   }
   out[0] = cfg;
-  return (gsize) (p - out);
+  return (gsize)(p - out);
 }
 
 /* One of the two variable fields; returns bytes consumed or < 0. */
 static gint
-get_field (const guint8 * p, gsize avail, gboolean extended, guint small,
-    guint64 * v)
+get_field (
+    const guint8 *p, gsize avail, gboolean extended, guint small, guint64 *v)
 {
   guint n;
   guint64 x = 0;
@@ -165,12 +165,11 @@ get_field (const guint8 * p, gsize avail, gboolean extended, guint small,
    * forms are accepted (as the header is authenticated as AAD, they cannot
    * be used to forge or replay anything) for interoperability. */
   *v = x;
-  return (gint) n;
+  return (gint)n;
 }
 
 gint
-sframe_header_decode (const guint8 * buf, gsize len, guint64 * kid,
-    guint64 * ctr)
+sframe_header_decode (const guint8 *buf, gsize len, guint64 *kid, guint64 *ctr)
 {
   gint a, b;
   guint8 cfg;
@@ -190,33 +189,33 @@ sframe_header_decode (const guint8 * buf, gsize len, guint64 * kid,
 /* ------------------------------------------------------------ key schedule */
 
 static gboolean
-hkdf (const gchar * md, gboolean extract, const guint8 * key, gsize key_len,
-    const guint8 * info, gsize info_len, guint8 * out, gsize out_len)
+hkdf (const gchar *md, gboolean extract, const guint8 *key, gsize key_len,
+    const guint8 *info, gsize info_len, guint8 *out, gsize out_len)
 {
   EVP_KDF_CTX *kctx;
   OSSL_PARAM params[5], *p = params;
-  int mode = extract ? EVP_KDF_HKDF_MODE_EXTRACT_ONLY :
-      EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  int mode =
+      extract ? EVP_KDF_HKDF_MODE_EXTRACT_ONLY : EVP_KDF_HKDF_MODE_EXPAND_ONLY;
   static const guint8 empty = 0;
   gboolean ok;
 
   kctx = EVP_KDF_CTX_new (evp_hkdf);
   if (!kctx)
     return FALSE;
-  *p++ = OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST,
-      (char *) md, 0);
+  *p++ =
+      OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
   *p++ = OSSL_PARAM_construct_int (OSSL_KDF_PARAM_MODE, &mode);
   /* OpenSSL refuses an empty key; HMAC pads keys with zeros, so one zero
    * byte is the same key as none (RFC 2104). */
   if (key_len == 0)
-    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
-        (void *) &empty, 1);
+    *p++ = OSSL_PARAM_construct_octet_string (
+        OSSL_KDF_PARAM_KEY, (void *)&empty, 1);
   else
-    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
-        (void *) key, key_len);
+    *p++ = OSSL_PARAM_construct_octet_string (
+        OSSL_KDF_PARAM_KEY, (void *)key, key_len);
   if (!extract)
-    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO,
-        (void *) info, info_len);
+    *p++ = OSSL_PARAM_construct_octet_string (
+        OSSL_KDF_PARAM_INFO, (void *)info, info_len);
   *p = OSSL_PARAM_construct_end ();
   ok = EVP_KDF_derive (kctx, out, out_len, params) == 1;
   EVP_KDF_CTX_free (kctx);
@@ -224,8 +223,8 @@ hkdf (const gchar * md, gboolean extract, const guint8 * key, gsize key_len,
 }
 
 gboolean
-sframe_derive (SFrameSuite suite, guint64 kid, const guint8 * base_key,
-    gsize base_key_len, guint8 * sframe_key, guint8 * sframe_salt)
+sframe_derive (SFrameSuite suite, guint64 kid, const guint8 *base_key,
+    gsize base_key_len, guint8 *sframe_key, guint8 *sframe_salt)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   static const char key_label[] = "SFrame 1.0 Secret key ";
@@ -249,8 +248,8 @@ sframe_derive (SFrameSuite suite, guint64 kid, const guint8 * base_key,
   n = sizeof (salt_label) - 1;
   memcpy (label, salt_label, n);
   put_be (put_be (label + n, kid, 8), suite, 2);
-  ok = ok && hkdf (md, FALSE, secret, info->nh, label, n + 10, sframe_salt,
-      info->nn);
+  ok = ok &&
+      hkdf (md, FALSE, secret, info->nh, label, n + 10, sframe_salt, info->nn);
 
   sodium_memzero (secret, sizeof (secret));
   return ok;
@@ -259,7 +258,7 @@ sframe_derive (SFrameSuite suite, guint64 kid, const guint8 * base_key,
 /* ------------------------------------------------------------------ AEAD */
 
 static gboolean
-is_ctr_suite (const SFrameSuiteInfo * info)
+is_ctr_suite (const SFrameSuiteInfo *info)
 {
   return info->nka != 0;
 }
@@ -273,7 +272,7 @@ sframe_backend_for_suite (SFrameSuite suite)
    * packet size, so libsodium is only the fallback for suite 5 when OpenSSL
    * is unusable. The CTR suites always take OpenSSL for AES-CTR and
    * libsodium for HMAC. */
-  (void) suite;
+  (void)suite;
   return SFRAME_BACKEND_OPENSSL;
 }
 
@@ -307,7 +306,7 @@ sframe_backend_name (SFrameBackend b)
 }
 
 static void
-cipher_wipe (SFrameCipher * c)
+cipher_wipe (SFrameCipher *c)
 {
   if (c->salt)
     sodium_free (c->salt);
@@ -322,7 +321,7 @@ cipher_wipe (SFrameCipher * c)
 }
 
 void
-sframe_cipher_free (SFrameCipher * c)
+sframe_cipher_free (SFrameCipher *c)
 {
   if (!c)
     return;
@@ -333,8 +332,8 @@ sframe_cipher_free (SFrameCipher * c)
 /* Prepares c for key (Nk bytes) and salt (Nn bytes, may be NULL for raw AEAD
  * use). */
 static gboolean
-cipher_setup (SFrameCipher * c, const SFrameSuiteInfo * info,
-    SFrameBackend backend, const guint8 * key, const guint8 * salt)
+cipher_setup (SFrameCipher *c, const SFrameSuiteInfo *info,
+    SFrameBackend backend, const guint8 *key, const guint8 *salt)
 {
   const EVP_CIPHER *evp;
 
@@ -385,8 +384,8 @@ cipher_setup (SFrameCipher * c, const SFrameSuiteInfo * info,
 }
 
 static SFrameCipher *
-cipher_new_raw (const SFrameSuiteInfo * info, SFrameBackend backend,
-    const guint8 * key, const guint8 * salt)
+cipher_new_raw (const SFrameSuiteInfo *info, SFrameBackend backend,
+    const guint8 *key, const guint8 *salt)
 {
   SFrameCipher *c = g_new0 (SFrameCipher, 1);
   if (!cipher_setup (c, info, backend, key, salt)) {
@@ -398,7 +397,7 @@ cipher_new_raw (const SFrameSuiteInfo * info, SFrameBackend backend,
 
 SFrameCipher *
 sframe_cipher_new (SFrameSuite suite, SFrameBackend backend, guint64 kid,
-    const guint8 * base_key, gsize base_key_len)
+    const guint8 *base_key, gsize base_key_len)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   guint8 *km;
@@ -409,8 +408,8 @@ sframe_cipher_new (SFrameSuite suite, SFrameBackend backend, guint64 kid,
   km = sodium_malloc (SFRAME_KEY_MAX + SFRAME_NONCE_LEN);
   if (!km)
     return NULL;
-  if (sframe_derive (suite, kid, base_key, base_key_len, km,
-          km + SFRAME_KEY_MAX))
+  if (sframe_derive (
+          suite, kid, base_key, base_key_len, km, km + SFRAME_KEY_MAX))
     c = cipher_new_raw (info, backend, km, km + SFRAME_KEY_MAX);
   sodium_free (km);
   if (c)
@@ -419,35 +418,35 @@ sframe_cipher_new (SFrameSuite suite, SFrameBackend backend, guint64 kid,
 }
 
 SFrameSuite
-sframe_cipher_get_suite (const SFrameCipher * c)
+sframe_cipher_get_suite (const SFrameCipher *c)
 {
   return c->info->id;
 }
 
 guint64
-sframe_cipher_get_kid (const SFrameCipher * c)
+sframe_cipher_get_kid (const SFrameCipher *c)
 {
   return c->kid;
 }
 
 SFrameBackend
-sframe_cipher_get_backend (const SFrameCipher * c)
+sframe_cipher_get_backend (const SFrameCipher *c)
 {
   return c->backend;
 }
 
 gsize
-sframe_cipher_overhead (const SFrameCipher * c, guint64 ctr)
+sframe_cipher_overhead (const SFrameCipher *c, guint64 ctr)
 {
   return sframe_header_len (c->kid, ctr) + c->info->nt;
 }
 
 static void
-make_nonce (const SFrameCipher * c, guint64 ctr, guint8 nonce[16])
+make_nonce (const SFrameCipher *c, guint64 ctr, guint8 nonce[16])
 {
   memcpy (nonce, c->salt, SFRAME_NONCE_LEN);
   for (guint i = 0; i < 8; i++)
-    nonce[SFRAME_NONCE_LEN - 1 - i] ^= (guint8) (ctr >> (8 * i));
+    nonce[SFRAME_NONCE_LEN - 1 - i] ^= (guint8)(ctr >> (8 * i));
   /* AES-CTR initial counter block: nonce || 32-bit block counter 0 */
   memset (nonce + SFRAME_NONCE_LEN, 0, 4);
 }
@@ -455,9 +454,9 @@ make_nonce (const SFrameCipher * c, guint64 ctr, guint8 nonce[16])
 /* HMAC tag of the CTR suites (RFC 9605 section 4.5.1) over the AAD given in
  * two parts (header, metadata). */
 static void
-ctr_hmac_tag (const SFrameCipher * c, const guint8 * nonce,
-    const guint8 * aad1, gsize aad1_len, const guint8 * aad2, gsize aad2_len,
-    const guint8 * ct, gsize ct_len, guint8 tag[32])
+ctr_hmac_tag (const SFrameCipher *c, const guint8 *nonce, const guint8 *aad1,
+    gsize aad1_len, const guint8 *aad2, gsize aad2_len, const guint8 *ct,
+    gsize ct_len, guint8 tag[32])
 {
   crypto_auth_hmacsha256_state st;
   guint8 lens[24];
@@ -475,12 +474,12 @@ ctr_hmac_tag (const SFrameCipher * c, const guint8 * nonce,
 }
 
 static gboolean
-evp_crypt (EVP_CIPHER_CTX * ctx, const guint8 * in, gsize len, guint8 * out)
+evp_crypt (EVP_CIPHER_CTX *ctx, const guint8 *in, gsize len, guint8 *out)
 {
   int outl;
 
   while (len > 0) {
-    int chunk = len > (1 << 30) ? (1 << 30) : (int) len;
+    int chunk = len > (1 << 30) ? (1 << 30) : (int)len;
     if (EVP_CipherUpdate (ctx, out, &outl, in, chunk) != 1)
       return FALSE;
     in += chunk;
@@ -491,19 +490,19 @@ evp_crypt (EVP_CIPHER_CTX * ctx, const guint8 * in, gsize len, guint8 * out)
 }
 
 static gboolean
-evp_aad (EVP_CIPHER_CTX * ctx, const guint8 * aad, gsize len)
+evp_aad (EVP_CIPHER_CTX *ctx, const guint8 *aad, gsize len)
 {
   int outl;
   if (len == 0)
     return TRUE;
-  return EVP_CipherUpdate (ctx, NULL, &outl, aad, (int) len) == 1;
+  return EVP_CipherUpdate (ctx, NULL, &outl, aad, (int)len) == 1;
 }
 
 /* AEAD.Encrypt with the AAD in two parts; ct gets pt_len + Nt bytes. */
 static SFrameResult
-seal (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
-    const guint8 * aad2, gsize aad2_len, const guint8 * pt, gsize pt_len,
-    guint8 * ct)
+seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
+    const guint8 *aad2, gsize aad2_len, const guint8 *pt, gsize pt_len,
+    guint8 *ct)
 {
   guint8 nonce[16];
   const SFrameSuiteInfo *info = c->info;
@@ -540,17 +539,16 @@ seal (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
       !evp_aad (c->enc, aad1, aad1_len) || !evp_aad (c->enc, aad2, aad2_len) ||
       !evp_crypt (c->enc, pt, pt_len, ct) ||
       EVP_EncryptFinal_ex (c->enc, ct + pt_len, &outl) != 1 ||
-      EVP_CIPHER_CTX_ctrl (c->enc, EVP_CTRL_GCM_GET_TAG, 16,
-          ct + pt_len) != 1)
+      EVP_CIPHER_CTX_ctrl (c->enc, EVP_CTRL_GCM_GET_TAG, 16, ct + pt_len) != 1)
     return SFRAME_ERR_CRYPTO;
   return SFRAME_OK;
 }
 
 /* AEAD.Decrypt; ct_len includes the tag. On failure out is wiped. */
 static SFrameResult
-open_ (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
-    const guint8 * aad2, gsize aad2_len, const guint8 * ct, gsize ct_len,
-    guint8 * pt)
+open_ (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
+    const guint8 *aad2, gsize aad2_len, const guint8 *ct, gsize ct_len,
+    guint8 *pt)
 {
   guint8 nonce[16];
   const SFrameSuiteInfo *info = c->info;
@@ -594,8 +592,8 @@ open_ (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
   if (EVP_DecryptInit_ex2 (c->dec, NULL, NULL, nonce, NULL) != 1 ||
       !evp_aad (c->dec, aad1, aad1_len) || !evp_aad (c->dec, aad2, aad2_len) ||
       !evp_crypt (c->dec, ct, len, pt) ||
-      EVP_CIPHER_CTX_ctrl (c->dec, EVP_CTRL_GCM_SET_TAG, 16,
-          (void *) (ct + len)) != 1)
+      EVP_CIPHER_CTX_ctrl (
+          c->dec, EVP_CTRL_GCM_SET_TAG, 16, (void *)(ct + len)) != 1)
     return SFRAME_ERR_CRYPTO;
   if (EVP_DecryptFinal_ex (c->dec, pt + len, &outl) != 1) {
     /* OpenSSL decrypts before it checks: never let that plaintext out */
@@ -606,9 +604,9 @@ open_ (SFrameCipher * c, guint64 ctr, const guint8 * aad1, gsize aad1_len,
 }
 
 SFrameResult
-sframe_aead_seal (SFrameSuite suite, SFrameBackend backend,
-    const guint8 * key, const guint8 * nonce, const guint8 * aad,
-    gsize aad_len, const guint8 * pt, gsize pt_len, guint8 * ct)
+sframe_aead_seal (SFrameSuite suite, SFrameBackend backend, const guint8 *key,
+    const guint8 *nonce, const guint8 *aad, gsize aad_len, const guint8 *pt,
+    gsize pt_len, guint8 *ct)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   SFrameCipher *c;
@@ -626,9 +624,9 @@ sframe_aead_seal (SFrameSuite suite, SFrameBackend backend,
 }
 
 SFrameResult
-sframe_aead_open (SFrameSuite suite, SFrameBackend backend,
-    const guint8 * key, const guint8 * nonce, const guint8 * aad,
-    gsize aad_len, const guint8 * ct, gsize ct_len, guint8 * pt)
+sframe_aead_open (SFrameSuite suite, SFrameBackend backend, const guint8 *key,
+    const guint8 *nonce, const guint8 *aad, gsize aad_len, const guint8 *ct,
+    gsize ct_len, guint8 *pt)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   SFrameCipher *c;
@@ -645,9 +643,9 @@ sframe_aead_open (SFrameSuite suite, SFrameBackend backend,
 }
 
 gssize
-sframe_cipher_encrypt (SFrameCipher * c, guint64 ctr,
-    const guint8 * metadata, gsize metadata_len, const guint8 * pt,
-    gsize pt_len, guint8 * out, gsize out_size)
+sframe_cipher_encrypt (SFrameCipher *c, guint64 ctr, const guint8 *metadata,
+    gsize metadata_len, const guint8 *pt, gsize pt_len, guint8 *out,
+    gsize out_size)
 {
   gsize hlen;
   SFrameResult r;
@@ -657,17 +655,16 @@ sframe_cipher_encrypt (SFrameCipher * c, guint64 ctr,
   if (pt_len > out_size || out_size - pt_len < sframe_cipher_overhead (c, ctr))
     return SFRAME_ERR_TOO_BIG;
   hlen = sframe_header_encode (c->kid, ctr, out);
-  r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len,
-      out + hlen);
+  r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len, out + hlen);
   if (r != SFRAME_OK)
     return r;
-  return (gssize) (hlen + pt_len + c->info->nt);
+  return (gssize)(hlen + pt_len + c->info->nt);
 }
 
 gssize
-sframe_cipher_decrypt (SFrameCipher * c, const guint8 * sframe, gsize len,
-    gsize hdr_len, guint64 ctr, const guint8 * metadata, gsize metadata_len,
-    guint8 * out, gsize out_size)
+sframe_cipher_decrypt (SFrameCipher *c, const guint8 *sframe, gsize len,
+    gsize hdr_len, guint64 ctr, const guint8 *metadata, gsize metadata_len,
+    guint8 *out, gsize out_size)
 {
   gsize pt_len;
   SFrameResult r;
@@ -679,17 +676,16 @@ sframe_cipher_decrypt (SFrameCipher * c, const guint8 * sframe, gsize len,
   pt_len = len - hdr_len - c->info->nt;
   if (out_size < pt_len)
     return SFRAME_ERR_TOO_BIG;
-  r = open_ (c, ctr, sframe, hdr_len, metadata, metadata_len,
-      sframe + hdr_len, len - hdr_len, out);
+  r = open_ (c, ctr, sframe, hdr_len, metadata, metadata_len, sframe + hdr_len,
+      len - hdr_len, out);
   if (r != SFRAME_OK)
     return r;
-  return (gssize) pt_len;
+  return (gssize)pt_len;
 }
 
 gssize
-sframe_decrypt (SFrameCipher * c, const guint8 * sframe, gsize len,
-    const guint8 * metadata, gsize metadata_len, guint8 * out,
-    gsize out_size)
+sframe_decrypt (SFrameCipher *c, const guint8 *sframe, gsize len,
+    const guint8 *metadata, gsize metadata_len, guint8 *out, gsize out_size)
 {
   guint64 kid, ctr;
   gint hlen = sframe_header_decode (sframe, len, &kid, &ctr);
@@ -698,6 +694,6 @@ sframe_decrypt (SFrameCipher * c, const guint8 * sframe, gsize len,
     return hlen;
   if (kid != c->kid)
     return SFRAME_ERR_AUTH;
-  return sframe_cipher_decrypt (c, sframe, len, (gsize) hlen, ctr, metadata,
-      metadata_len, out, out_size);
+  return sframe_cipher_decrypt (
+      c, sframe, len, (gsize)hlen, ctr, metadata, metadata_len, out, out_size);
 }

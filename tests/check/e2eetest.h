@@ -18,7 +18,8 @@
 
 #define TEST_KEY_HEX "000102030405060708090a0b0c0d0e0f"
 #define TEST_KEY2_HEX "f0e0d0c0b0a090807060504030201000"
-#define RTP_CAPS "application/x-rtp,media=video,clock-rate=90000," \
+#define RTP_CAPS                                                               \
+  "application/x-rtp,media=video,clock-rate=90000,"                            \
   "encoding-name=VP8,payload=96"
 
 static const gchar *const suite_nicks[] = {
@@ -31,18 +32,18 @@ static const gchar *const suite_nicks[] = {
 };
 
 static inline void
-hex_to_bytes (const gchar * hex, guint8 * out, gsize len)
+hex_to_bytes (const gchar *hex, guint8 *out, gsize len)
 {
   for (gsize i = 0; i < len; i++)
-    out[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 |
+    out[i] = (guint8)(g_ascii_xdigit_value (hex[2 * i]) << 4 |
         g_ascii_xdigit_value (hex[2 * i + 1]));
 }
 
 /* An RTP packet with a recognisable payload, optional CSRCs and a one-byte
  * header extension. */
 static inline GstBuffer *
-make_rtp (guint payload_len, guint16 seq, gboolean marker, guint8 csrcs,
-    gboolean ext)
+make_rtp (
+    guint payload_len, guint16 seq, gboolean marker, guint8 csrcs, gboolean ext)
 {
   GstBuffer *buf = gst_rtp_buffer_new_allocate (payload_len, 0, csrcs);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -58,13 +59,13 @@ make_rtp (guint payload_len, guint16 seq, gboolean marker, guint8 csrcs,
     gst_rtp_buffer_set_csrc (&rtp, i, 0xc0000000u + i);
   p = gst_rtp_buffer_get_payload (&rtp);
   for (guint i = 0; i < payload_len; i++)
-    p[i] = (guint8) (i + seq);
+    p[i] = (guint8)(i + seq);
   gst_rtp_buffer_unmap (&rtp);
   if (ext) {
     static const guint8 data[] = { 0xab, 0xcd };
     fail_unless (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
-    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp, 3, data,
-            sizeof (data)));
+    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (
+        &rtp, 3, data, sizeof (data)));
     gst_rtp_buffer_unmap (&rtp);
   }
   GST_BUFFER_PTS (buf) = seq * GST_MSECOND;
@@ -75,28 +76,28 @@ make_rtp (guint payload_len, guint16 seq, gboolean marker, guint8 csrcs,
 
 /* The SFrame part (payload) of an RTP buffer, copied. */
 static inline GBytes *
-rtp_payload (GstBuffer * buf)
+rtp_payload (GstBuffer *buf)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GBytes *b;
 
   fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
-  b = g_bytes_new (gst_rtp_buffer_get_payload (&rtp),
-      gst_rtp_buffer_get_payload_len (&rtp));
+  b = g_bytes_new (
+      gst_rtp_buffer_get_payload (&rtp), gst_rtp_buffer_get_payload_len (&rtp));
   gst_rtp_buffer_unmap (&rtp);
   return b;
 }
 
 static inline gboolean
-buffers_equal (GstBuffer * a, GstBuffer * b)
+buffers_equal (GstBuffer *a, GstBuffer *b)
 {
   GstMapInfo ma, mb;
   gboolean eq;
 
   gst_buffer_map (a, &ma, GST_MAP_READ);
   gst_buffer_map (b, &mb, GST_MAP_READ);
-  eq = ma.size == mb.size && (ma.size == 0 ||
-      memcmp (ma.data, mb.data, ma.size) == 0);
+  eq = ma.size == mb.size &&
+      (ma.size == 0 || memcmp (ma.data, mb.data, ma.size) == 0);
   gst_buffer_unmap (a, &ma);
   gst_buffer_unmap (b, &mb);
   return eq;
@@ -104,7 +105,7 @@ buffers_equal (GstBuffer * a, GstBuffer * b)
 
 /* Flips one bit at offset off of a writable copy. */
 static inline GstBuffer *
-flip_bit (GstBuffer * buf, gsize off)
+flip_bit (GstBuffer *buf, gsize off)
 {
   GstBuffer *c = gst_buffer_copy_deep (buf);
   GstMapInfo m;
@@ -117,22 +118,21 @@ flip_bit (GstBuffer * buf, gsize off)
 }
 
 static inline guint64
-stat_u64 (GstElement * el, const gchar * field)
+stat_u64 (GstElement *el, const gchar *field)
 {
   GstStructure *s;
   guint64 v = G_MAXUINT64;
 
   g_object_get (el, "stats", &s, NULL);
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no stats field %s",
-      field);
+  fail_unless (
+      gst_structure_get_uint64 (s, field, &v), "no stats field %s", field);
   gst_structure_free (s);
   return v;
 }
 
 /* SFrame KID and CTR of an RTP packet's payload or of a frame. */
 static inline void
-sframe_kid_ctr (GstBuffer * buf, gboolean rtp_mode, guint64 * kid,
-    guint64 * ctr)
+sframe_kid_ctr (GstBuffer *buf, gboolean rtp_mode, guint64 *kid, guint64 *ctr)
 {
   GBytes *b;
   gsize n;
@@ -160,7 +160,7 @@ make_tmpdir (void)
 }
 
 static inline void
-rm_tree (const gchar * dir)
+rm_tree (const gchar *dir)
 {
   GDir *d = g_dir_open (dir, 0, NULL);
   const gchar *name;

@@ -44,26 +44,25 @@ static gchar **opt_props;
 static gboolean opt_list;
 
 static GOptionEntry entries[] = {
-  {"element", 'e', 0, G_OPTION_ARG_STRING, &opt_element,
-      "Element factory (e2eeenc or e2eedec)", "NAME"},
-  {"caps", 'c', 0, G_OPTION_ARG_STRING, &opt_caps,
-      "Caps of the input buffers", "CAPS"},
-  {"expect-caps", 0, 0, G_OPTION_ARG_STRING, &opt_expect_caps,
-      "Compare the output caps with these (prints caps-match=yes|no)",
-      "CAPS"},
-  {"input", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input,
-      "Input record file", "FILE"},
-  {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-      "Output record file", "FILE"},
-  {"property", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &opt_props,
-      "Set an element property (repeatable)", "NAME=VALUE"},
-  {"buffer-list", 'l', 0, G_OPTION_ARG_NONE, &opt_list,
-      "Push all input buffers as one GstBufferList", NULL},
-  {NULL}
+  { "element", 'e', 0, G_OPTION_ARG_STRING, &opt_element,
+      "Element factory (e2eeenc or e2eedec)", "NAME" },
+  { "caps", 'c', 0, G_OPTION_ARG_STRING, &opt_caps, "Caps of the input buffers",
+      "CAPS" },
+  { "expect-caps", 0, 0, G_OPTION_ARG_STRING, &opt_expect_caps,
+      "Compare the output caps with these (prints caps-match=yes|no)", "CAPS" },
+  { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input, "Input record file",
+      "FILE" },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, "Output record file",
+      "FILE" },
+  { "property", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &opt_props,
+      "Set an element property (repeatable)", "NAME=VALUE" },
+  { "buffer-list", 'l', 0, G_OPTION_ARG_NONE, &opt_list,
+      "Push all input buffers as one GstBufferList", NULL },
+  { NULL }
 };
 
 static gboolean
-read_records (const gchar * path, GPtrArray * out, GError ** error)
+read_records (const gchar *path, GPtrArray *out, GError **error)
 {
   gchar *data;
   gsize len, pos = 0;
@@ -74,13 +73,13 @@ read_records (const gchar * path, GPtrArray * out, GError ** error)
     guint32 n;
     if (len - pos < 4)
       goto truncated;
-    n = (guint32) ((guint8) data[pos]) << 24 | (guint8) data[pos + 1] << 16 |
-        (guint8) data[pos + 2] << 8 | (guint8) data[pos + 3];
+    n = (guint32)((guint8)data[pos]) << 24 | (guint8)data[pos + 1] << 16 |
+        (guint8)data[pos + 2] << 8 | (guint8)data[pos + 3];
     pos += 4;
     if (len - pos < n)
       goto truncated;
-    g_ptr_array_add (out, n ? gst_buffer_new_memdup (data + pos, n) :
-        gst_buffer_new ());
+    g_ptr_array_add (
+        out, n ? gst_buffer_new_memdup (data + pos, n) : gst_buffer_new ());
     pos += n;
   }
   g_free (data);
@@ -94,7 +93,7 @@ truncated:
 }
 
 static gboolean
-write_record (FILE * f, GstBuffer * buf)
+write_record (FILE *f, GstBuffer *buf)
 {
   GstMapInfo map;
   guint8 hdr[4];
@@ -117,25 +116,25 @@ write_record (FILE * f, GstBuffer * buf)
 }
 
 static gboolean
-print_int_field (GQuark field, const GValue * v, gpointer prefix)
+print_int_field (GQuark field, const GValue *v, gpointer prefix)
 {
   const gchar *name = g_quark_to_string (field);
 
   if (G_VALUE_HOLDS_UINT64 (v))
-    g_print ("%s%s=%" G_GUINT64_FORMAT "\n", (const gchar *) prefix, name,
+    g_print ("%s%s=%" G_GUINT64_FORMAT "\n", (const gchar *)prefix, name,
         g_value_get_uint64 (v));
   else if (G_VALUE_HOLDS_UINT (v))
-    g_print ("%s%s=%u\n", (const gchar *) prefix, name, g_value_get_uint (v));
+    g_print ("%s%s=%u\n", (const gchar *)prefix, name, g_value_get_uint (v));
   else if (G_VALUE_HOLDS_INT (v))
-    g_print ("%s%s=%d\n", (const gchar *) prefix, name, g_value_get_int (v));
+    g_print ("%s%s=%d\n", (const gchar *)prefix, name, g_value_get_int (v));
   else if (G_VALUE_HOLDS_INT64 (v))
-    g_print ("%s%s=%" G_GINT64_FORMAT "\n", (const gchar *) prefix, name,
+    g_print ("%s%s=%" G_GINT64_FORMAT "\n", (const gchar *)prefix, name,
         g_value_get_int64 (v));
   return TRUE;
 }
 
 static void
-print_stats (GstElement * element)
+print_stats (GstElement *element)
 {
   GstStructure *s = NULL;
   const GValue *keys;
@@ -172,7 +171,7 @@ print_stats (GstElement * element)
 
 /* Counts e2ee-drop messages, reports errors; returns FALSE on an error. */
 static gboolean
-drain_bus (GstBus * bus, guint * drops)
+drain_bus (GstBus *bus, guint *drops)
 {
   GstMessage *msg;
   gboolean ok = TRUE;
@@ -191,8 +190,8 @@ drain_bus (GstBus * bus, guint * drops)
     } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
         gst_message_has_name (msg, "e2ee-drop")) {
       guint64 count = 1;
-      gst_structure_get_uint64 (gst_message_get_structure (msg), "count",
-          &count);
+      gst_structure_get_uint64 (
+          gst_message_get_structure (msg), "count", &count);
       *drops += count;
     }
     gst_message_unref (msg);
@@ -226,11 +225,11 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
   if (!opt_element || !opt_caps || !opt_input || !opt_output) {
     g_printerr ("interop-tool: --element, --caps, --input and --output are "
-        "required\n");
+                "required\n");
     return 2;
   }
 
-  in = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  in = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_buffer_unref);
   if (!read_records (opt_input, in, &err)) {
     g_printerr ("interop-tool: %s\n", err->message);
     return 1;
@@ -238,15 +237,15 @@ main (int argc, char **argv)
 
   element = gst_element_factory_make (opt_element, NULL);
   if (!element) {
-    g_printerr ("interop-tool: no element %s (GST_PLUGIN_PATH?)\n",
-        opt_element);
+    g_printerr (
+        "interop-tool: no element %s (GST_PLUGIN_PATH?)\n", opt_element);
     return 1;
   }
   gst_object_ref_sink (element);
   for (guint i = 0; opt_props && opt_props[i]; i++) {
     gchar **kv = g_strsplit (opt_props[i], "=", 2);
-    if (!kv[0] || !kv[1] || !g_object_class_find_property (G_OBJECT_GET_CLASS
-            (element), kv[0])) {
+    if (!kv[0] || !kv[1] ||
+        !g_object_class_find_property (G_OBJECT_GET_CLASS (element), kv[0])) {
       g_printerr ("interop-tool: bad property '%s'\n", opt_props[i]);
       return 2;
     }
@@ -305,8 +304,8 @@ main (int argc, char **argv)
   }
   if (opt_expect_caps) {
     GstCaps *want = gst_caps_from_string (opt_expect_caps);
-    g_print ("caps-match=%s\n", caps && want &&
-        gst_caps_is_equal (caps, want) ? "yes" : "no");
+    g_print ("caps-match=%s\n",
+        caps && want && gst_caps_is_equal (caps, want) ? "yes" : "no");
     gst_clear_caps (&want);
   }
   gst_clear_caps (&caps);

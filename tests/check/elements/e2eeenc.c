@@ -25,15 +25,14 @@ teardown (void)
 }
 
 static GstHarness *
-enc_harness (gint suite, guint64 kid, const gchar * caps)
+enc_harness (gint suite, guint64 kid, const gchar *caps)
 {
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
   GstHarness *h;
 
-  gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite",
-      suite_nicks[suite]);
-  g_object_set (enc, "key", TEST_KEY_HEX, "kid", kid, "counter-dir",
-      counter_dir, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite", suite_nicks[suite]);
+  g_object_set (
+      enc, "key", TEST_KEY_HEX, "kid", kid, "counter-dir", counter_dir, NULL);
   h = gst_harness_new_with_element (enc, "sink", "src");
   gst_object_unref (enc);
   gst_harness_set_src_caps_str (h, caps);
@@ -71,8 +70,8 @@ GST_START_TEST (test_rtp_wire_format)
     {
       GstMapInfo mi;
       gst_buffer_map (in, &mi, GST_MAP_READ);
-      fail_unless (gst_buffer_memcmp (out, 0, mi.data, hl) == 0,
-          "RTP header changed");
+      fail_unless (
+          gst_buffer_memcmp (out, 0, mi.data, hl) == 0, "RTP header changed");
       gst_buffer_unmap (in, &mi);
     }
 
@@ -81,26 +80,25 @@ GST_START_TEST (test_rtp_wire_format)
     fail_unless (sframe_header_decode (sfd, sflen, &kid, &ctr) > 0);
     fail_unless_equals_uint64 (kid, 0x123);
     fail_unless_equals_uint64 (ctr, 0);
-    fail_unless_equals_int (sflen, 200 + sframe_header_len (0x123, 0) +
-        sframe_suite_info (suite)->nt);
+    fail_unless_equals_int (sflen,
+        200 + sframe_header_len (0x123, 0) + sframe_suite_info (suite)->nt);
     hex_to_bytes (TEST_KEY_HEX, key, 16);
     c = sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, 0x123, key, 16);
-    fail_unless_equals_int (sframe_decrypt (c, sfd, sflen, meta, 2, pt,
-            sizeof (pt)), 200);
+    fail_unless_equals_int (
+        sframe_decrypt (c, sfd, sflen, meta, 2, pt, sizeof (pt)), 200);
     for (guint i = 0; i < 200; i++)
-      fail_unless_equals_int (pt[i], (guint8) (i + 7));
+      fail_unless_equals_int (pt[i], (guint8)(i + 7));
     /* with other metadata (marker clear) it does not verify */
     meta[0] = 0;
-    fail_unless (sframe_decrypt (c, sfd, sflen, meta, 2, pt,
-            sizeof (pt)) < 0);
+    fail_unless (sframe_decrypt (c, sfd, sflen, meta, 2, pt, sizeof (pt)) < 0);
     sframe_cipher_free (c);
     g_bytes_unref (sf);
 
     /* timestamps pass through */
     fail_unless_equals_uint64 (GST_BUFFER_PTS (out), GST_BUFFER_PTS (in));
     fail_unless_equals_uint64 (GST_BUFFER_DTS (out), GST_BUFFER_DTS (in));
-    fail_unless_equals_uint64 (GST_BUFFER_DURATION (out),
-        GST_BUFFER_DURATION (in));
+    fail_unless_equals_uint64 (
+        GST_BUFFER_DURATION (out), GST_BUFFER_DURATION (in));
     gst_buffer_unref (in);
     gst_buffer_unref (out);
     gst_harness_teardown (h);
@@ -117,8 +115,8 @@ GST_START_TEST (test_counters_increase)
   GstHarness *h = enc_harness (5, 1, RTP_CAPS);
 
   for (guint i = 0; i < 300; i++) {
-    GstBuffer *out = gst_harness_push_and_pull (h, make_rtp (10, i, FALSE,
-            0, FALSE));
+    GstBuffer *out =
+        gst_harness_push_and_pull (h, make_rtp (10, i, FALSE, 0, FALSE));
     guint64 kid, ctr;
     sframe_kid_ctr (out, TRUE, &kid, &ctr);
     fail_unless_equals_uint64 (ctr, i);
@@ -134,7 +132,8 @@ GST_END_TEST;
  * the original caps. */
 GST_START_TEST (test_frame_mode_caps)
 {
-  const gchar *in_caps = "video/x-h264,stream-format=byte-stream,"
+  const gchar *in_caps =
+      "video/x-h264,stream-format=byte-stream,"
       "alignment=au,width=(int)640,height=(int)480,framerate=(fraction)30/1,"
       "profile=(string)high";
   GstHarness *h = enc_harness (4, 9, in_caps);
@@ -148,14 +147,14 @@ GST_START_TEST (test_frame_mode_caps)
   GST_BUFFER_PTS (in) = 5 * GST_SECOND;
   out = gst_harness_push_and_pull (h, in);
   caps = gst_pad_get_current_caps (h->sinkpad);
-  fail_unless (gst_structure_has_name (gst_caps_get_structure (caps, 0),
-          "application/x-sframe"));
+  fail_unless (gst_structure_has_name (
+      gst_caps_get_structure (caps, 0), "application/x-sframe"));
   fail_unless (gst_structure_get (gst_caps_get_structure (caps, 0),
-          "original-caps", GST_TYPE_CAPS, &orig, NULL));
+      "original-caps", GST_TYPE_CAPS, &orig, NULL));
   want = gst_caps_from_string (in_caps);
   fail_unless (gst_caps_is_equal (orig, want));
-  fail_unless_equals_int (gst_buffer_get_size (out),
-      1000 + sframe_header_len (9, 0) + 16);
+  fail_unless_equals_int (
+      gst_buffer_get_size (out), 1000 + sframe_header_len (9, 0) + 16);
   sframe_kid_ctr (out, FALSE, &kid, &ctr);
   fail_unless_equals_uint64 (kid, 9);
   fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DELTA_UNIT));
@@ -185,15 +184,17 @@ GST_START_TEST (test_roundtrip_all_suites)
 {
   for (gint suite = 1; suite <= 5; suite++) {
     for (gint mode = 0; mode < 2; mode++) {
-      gchar *desc = g_strdup_printf ("e2eeenc cipher-suite=%s key=%s kid=%d "
-          "counter-dir=%s ! e2eedec cipher-suite=%s key=%s",
-          suite_nicks[suite], TEST_KEY_HEX, 40 + suite, counter_dir,
-          suite_nicks[suite], TEST_KEY_HEX);
+      gchar *desc =
+          g_strdup_printf ("e2eeenc cipher-suite=%s key=%s kid=%d "
+                           "counter-dir=%s ! e2eedec cipher-suite=%s key=%s",
+              suite_nicks[suite], TEST_KEY_HEX, 40 + suite, counter_dir,
+              suite_nicks[suite], TEST_KEY_HEX);
       GstHarness *h = gst_harness_new_parse (desc);
       GstBufferList *list = gst_buffer_list_new ();
       GstBuffer *ref[20];
-      const gchar *caps = mode ? RTP_CAPS : "audio/x-opus,channels=2,"
-          "rate=48000,channel-mapping-family=0";
+      const gchar *caps = mode ? RTP_CAPS
+                               : "audio/x-opus,channels=2,"
+                                 "rate=48000,channel-mapping-family=0";
 
       gst_harness_set_src_caps_str (h, caps);
       for (guint i = 0; i < 20; i++) {
@@ -205,8 +206,8 @@ GST_START_TEST (test_roundtrip_all_suites)
           GST_BUFFER_PTS (ref[i]) = i * GST_MSECOND;
         }
         if (i < 10) {
-          fail_unless_equals_int (gst_harness_push (h,
-                  gst_buffer_ref (ref[i])), GST_FLOW_OK);
+          fail_unless_equals_int (
+              gst_harness_push (h, gst_buffer_ref (ref[i])), GST_FLOW_OK);
         } else {
           gst_buffer_list_add (list, gst_buffer_ref (ref[i]));
         }
@@ -216,8 +217,8 @@ GST_START_TEST (test_roundtrip_all_suites)
         GstBuffer *out = gst_harness_pull (h);
         fail_unless (buffers_equal (out, ref[i]),
             "suite %d mode %d buffer %u differs", suite, mode, i);
-        fail_unless_equals_uint64 (GST_BUFFER_PTS (out),
-            GST_BUFFER_PTS (ref[i]));
+        fail_unless_equals_uint64 (
+            GST_BUFFER_PTS (out), GST_BUFFER_PTS (ref[i]));
         gst_buffer_unref (out);
         gst_buffer_unref (ref[i]);
       }
@@ -240,15 +241,15 @@ GST_END_TEST;
  * reserved counter: no (key, nonce) is used twice. */
 GST_START_TEST (test_restart_no_nonce_reuse)
 {
-  GHashTable *seen = g_hash_table_new_full (g_int64_hash, g_int64_equal,
-      g_free, NULL);
+  GHashTable *seen =
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   guint64 max_ctr = 0;
 
   for (guint run = 0; run < 3; run++) {
     GstHarness *h = enc_harness (5, 77, RTP_CAPS);
     for (guint i = 0; i < 5; i++) {
-      GstBuffer *out = gst_harness_push_and_pull (h, make_rtp (20, i, FALSE,
-              0, FALSE));
+      GstBuffer *out =
+          gst_harness_push_and_pull (h, make_rtp (20, i, FALSE, 0, FALSE));
       guint64 kid, ctr;
       sframe_kid_ctr (out, TRUE, &kid, &ctr);
       fail_if (g_hash_table_contains (seen, &ctr),
@@ -264,8 +265,8 @@ GST_START_TEST (test_restart_no_nonce_reuse)
     gst_element_set_state (h->element, GST_STATE_PLAYING);
     gst_harness_set_src_caps_str (h, RTP_CAPS);
     {
-      GstBuffer *out = gst_harness_push_and_pull (h, make_rtp (20, 9, FALSE,
-              0, FALSE));
+      GstBuffer *out =
+          gst_harness_push_and_pull (h, make_rtp (20, 9, FALSE, 0, FALSE));
       guint64 kid, ctr;
       sframe_kid_ctr (out, TRUE, &kid, &ctr);
       fail_unless (ctr > max_ctr);
@@ -292,8 +293,8 @@ GST_START_TEST (test_second_sender_refused)
 
   out = gst_harness_push_and_pull (a, make_rtp (20, 1, FALSE, 0, FALSE));
   gst_buffer_unref (out);
-  fail_unless_equals_int (gst_harness_push (b, make_rtp (20, 1, FALSE, 0,
-              FALSE)), GST_FLOW_ERROR);
+  fail_unless_equals_int (
+      gst_harness_push (b, make_rtp (20, 1, FALSE, 0, FALSE)), GST_FLOW_ERROR);
   fail_unless_equals_int (gst_harness_buffers_received (b), 0);
   /* another KID is fine */
   out = gst_harness_push_and_pull (c, make_rtp (20, 1, FALSE, 0, FALSE));
@@ -324,18 +325,18 @@ GST_START_TEST (test_keyring_send_key)
   gst_harness_set_src_caps_str (h, RTP_CAPS);
 
   for (guint i = 0; i < 5; i++)
-    fail_unless_equals_int (gst_harness_push (h, make_rtp (20, i, FALSE, 0,
-                FALSE)), GST_FLOW_OK);
+    fail_unless_equals_int (
+        gst_harness_push (h, make_rtp (20, i, FALSE, 0, FALSE)), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
   fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-no-key"), 5);
 
   memset (k1, 1, sizeof (k1));
   memset (k2, 2, sizeof (k2));
-  fail_unless (gst_e2ee_keyring_add_key (kr, 100, k1, 32, GST_E2EE_KEY_SEND,
-          "me", NULL));
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 100, k1, 32, GST_E2EE_KEY_SEND, "me", NULL));
   /* a send key that is not selected is not used */
-  fail_unless_equals_int (gst_harness_push (h, make_rtp (20, 5, FALSE, 0,
-              FALSE)), GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, make_rtp (20, 5, FALSE, 0, FALSE)), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
   fail_unless (gst_e2ee_keyring_set_send_kid (kr, 100, NULL));
   out = gst_harness_push_and_pull (h, make_rtp (20, 6, FALSE, 0, FALSE));
@@ -344,8 +345,8 @@ GST_START_TEST (test_keyring_send_key)
   fail_unless_equals_uint64 (ctr, 0);
   gst_buffer_unref (out);
 
-  fail_unless (gst_e2ee_keyring_add_key (kr, 101, k2, 32, GST_E2EE_KEY_SEND,
-          "me", NULL));
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 101, k2, 32, GST_E2EE_KEY_SEND, "me", NULL));
   fail_unless (gst_e2ee_keyring_set_send_kid (kr, 101, NULL));
   out = gst_harness_push_and_pull (h, make_rtp (20, 7, FALSE, 0, FALSE));
   sframe_kid_ctr (out, TRUE, &kid, &ctr);
@@ -354,8 +355,8 @@ GST_START_TEST (test_keyring_send_key)
 
   /* retiring the send key stops sending (no fallback to clear) */
   fail_unless (gst_e2ee_keyring_retire_key (kr, 101, GST_SECOND));
-  fail_unless_equals_int (gst_harness_push (h, make_rtp (20, 8, FALSE, 0,
-              FALSE)), GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, make_rtp (20, 8, FALSE, 0, FALSE)), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_received (h), 2);
   fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-no-key"), 7);
 
@@ -372,12 +373,12 @@ GST_START_TEST (test_keyring_shared_counter)
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m2");
   GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
   GstHarness *h[2];
-  GHashTable *seen = g_hash_table_new_full (g_int64_hash, g_int64_equal,
-      g_free, NULL);
+  GHashTable *seen =
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   guint8 k[16] = { 7 };
 
-  fail_unless (gst_e2ee_keyring_add_key (kr, 5, k, 16, GST_E2EE_KEY_SEND,
-          NULL, NULL));
+  fail_unless (
+      gst_e2ee_keyring_add_key (kr, 5, k, 16, GST_E2EE_KEY_SEND, NULL, NULL));
   fail_unless (gst_e2ee_keyring_set_send_kid (kr, 5, NULL));
   for (guint i = 0; i < 2; i++) {
     GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
@@ -387,8 +388,8 @@ GST_START_TEST (test_keyring_shared_counter)
     gst_harness_set_src_caps_str (h[i], i ? RTP_CAPS : "audio/x-raw");
   }
   for (guint i = 0; i < 40; i++) {
-    GstBuffer *in = i % 2 ? make_rtp (30, i, FALSE, 0, FALSE) :
-        gst_buffer_new_allocate (NULL, 30, NULL);
+    GstBuffer *in = i % 2 ? make_rtp (30, i, FALSE, 0, FALSE)
+                          : gst_buffer_new_allocate (NULL, 30, NULL);
     GstBuffer *out = gst_harness_push_and_pull (h[i % 2], in);
     guint64 kid, ctr;
     sframe_kid_ctr (out, i % 2, &kid, &ctr);
@@ -409,15 +410,14 @@ GST_END_TEST;
 GST_START_TEST (test_properties)
 {
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
-  GParamSpec *key = g_object_class_find_property (G_OBJECT_GET_CLASS (enc),
-      "key");
+  GParamSpec *key =
+      g_object_class_find_property (G_OBJECT_GET_CLASS (enc), "key");
   gint suite;
   guint fields;
 
   fail_unless (key != NULL);
   fail_if (key->flags & G_PARAM_READABLE, "the key must not be readable");
-  g_object_get (enc, "cipher-suite", &suite, "rtp-auth-fields", &fields,
-      NULL);
+  g_object_get (enc, "cipher-suite", &suite, "rtp-auth-fields", &fields, NULL);
   fail_unless_equals_int (suite, 5);
   fail_unless_equals_int (fields, 3);
   gst_object_unref (enc);
@@ -426,15 +426,15 @@ GST_START_TEST (test_properties)
 GST_END_TEST;
 
 static void
-expect_no_start (const gchar * desc)
+expect_no_start (const gchar *desc)
 {
   GstElement *p = gst_parse_launch (desc, NULL);
   GstBus *bus = gst_element_get_bus (p);
   GstMessage *m;
 
   fail_unless (p != NULL);
-  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (
+      gst_element_set_state (p, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   m = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
   fail_unless (m != NULL, "no error message for %s", desc);
   gst_message_unref (m);
@@ -448,7 +448,7 @@ GST_START_TEST (test_bad_settings)
 {
   expect_no_start ("fakesrc ! e2eeenc key=0011 ! fakesink");
   expect_no_start ("fakesrc ! e2eeenc key=zz0102030405060708090a0b0c0d0e0f "
-      "! fakesink");
+                   "! fakesink");
   expect_no_start ("fakesrc ! e2eeenc ! fakesink");
   expect_no_start ("fakesrc ! e2eedec key=0011 ! fakesink");
   expect_no_start ("fakesrc ! e2eedec ! fakesink");
@@ -464,7 +464,7 @@ GST_START_TEST (test_key_change_playing)
   guint64 kid, ctr;
 
   a = gst_harness_push_and_pull (h, make_rtp (20, 1, FALSE, 0, FALSE));
-  g_object_set (h->element, "key", TEST_KEY2_HEX, "kid", (guint64) 2, NULL);
+  g_object_set (h->element, "key", TEST_KEY2_HEX, "kid", (guint64)2, NULL);
   b = gst_harness_push_and_pull (h, make_rtp (20, 1, FALSE, 0, FALSE));
   sframe_kid_ctr (b, TRUE, &kid, &ctr);
   fail_unless_equals_uint64 (kid, 2);

@@ -14,11 +14,10 @@
 
 static const GstState cycle[] = { GST_STATE_READY, GST_STATE_PAUSED,
   GST_STATE_PLAYING, GST_STATE_PAUSED, GST_STATE_READY, GST_STATE_PLAYING,
-  GST_STATE_NULL, GST_STATE_PLAYING, GST_STATE_NULL
-};
+  GST_STATE_NULL, GST_STATE_PLAYING, GST_STATE_NULL };
 
 static void
-cycle_states (const gchar * name, gboolean with_key)
+cycle_states (const gchar *name, gboolean with_key)
 {
   GstElement *el = gst_element_factory_make (name, NULL);
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("states");
@@ -35,8 +34,9 @@ cycle_states (const gchar * name, gboolean with_key)
     GstStateChangeReturn r = gst_element_set_state (el, cycle[i]);
     fail_if (r == GST_STATE_CHANGE_FAILURE, "%s failed to go to %s", name,
         gst_element_state_get_name (cycle[i]));
-    fail_unless_equals_int (gst_element_get_state (el, NULL, NULL,
-            5 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (
+        gst_element_get_state (el, NULL, NULL, 5 * GST_SECOND),
+        GST_STATE_CHANGE_SUCCESS);
   }
   gst_object_unref (el);
   gst_context_unref (ctx);
@@ -45,11 +45,11 @@ cycle_states (const gchar * name, gboolean with_key)
 
 GST_START_TEST (test_state_changes)
 {
-  GList *features = gst_registry_get_feature_list_by_plugin
-      (gst_registry_get (), "e2ee");
+  GList *features =
+      gst_registry_get_feature_list_by_plugin (gst_registry_get (), "e2ee");
   guint n = 0;
 
-  for (GList * l = features; l; l = l->next) {
+  for (GList *l = features; l; l = l->next) {
     const gchar *name = gst_plugin_feature_get_name (l->data);
     if (!GST_IS_ELEMENT_FACTORY (l->data))
       continue;

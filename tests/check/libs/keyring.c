@@ -12,14 +12,13 @@
 
 #include "gste2eekeyring.h"
 
-static const guint8 k16[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-  14, 15, 16
-};
+static const guint8 k16[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  15, 16 };
 
 static void
-count_signal (GstE2eeKeyring * kr, guint64 kid, gpointer data)
+count_signal (GstE2eeKeyring *kr, guint64 kid, gpointer data)
 {
-  (*(guint *) data)++;
+  (*(guint *)data)++;
 }
 
 GST_START_TEST (test_add_lookup)
@@ -33,25 +32,24 @@ GST_START_TEST (test_add_lookup)
 
   g_signal_connect (kr, "key-added", G_CALLBACK (count_signal), &added);
   g_signal_connect (kr, "key-removed", G_CALLBACK (count_signal), &removed);
-  fail_unless_equals_string (gst_e2ee_keyring_get_meeting_id (kr),
-      "meeting-1");
+  fail_unless_equals_string (gst_e2ee_keyring_get_meeting_id (kr), "meeting-1");
   gen = gst_e2ee_keyring_get_generation (kr);
-  fail_unless (gst_e2ee_keyring_add_key (kr, 10, k16, 16,
-          GST_E2EE_KEY_RECEIVE, "alice", &err));
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 10, k16, 16, GST_E2EE_KEY_RECEIVE, "alice", &err));
   fail_unless (gst_e2ee_keyring_get_generation (kr) != gen);
   fail_unless_equals_int (added, 1);
 
   /* same KID again: refused */
-  fail_if (gst_e2ee_keyring_add_key (kr, 10, k16, 16, GST_E2EE_KEY_RECEIVE,
-          "mallory", &err));
+  fail_if (gst_e2ee_keyring_add_key (
+      kr, 10, k16, 16, GST_E2EE_KEY_RECEIVE, "mallory", &err));
   fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_EXISTS));
   g_clear_error (&err);
   /* bad lengths and usages: refused */
-  fail_if (gst_e2ee_keyring_add_key (kr, 11, k16, 8, GST_E2EE_KEY_RECEIVE,
-          NULL, &err));
+  fail_if (gst_e2ee_keyring_add_key (
+      kr, 11, k16, 8, GST_E2EE_KEY_RECEIVE, NULL, &err));
   g_clear_error (&err);
-  fail_if (gst_e2ee_keyring_add_key (kr, 11, k16, 16,
-          GST_E2EE_KEY_RECEIVE | GST_E2EE_KEY_SEND, NULL, &err));
+  fail_if (gst_e2ee_keyring_add_key (
+      kr, 11, k16, 16, GST_E2EE_KEY_RECEIVE | GST_E2EE_KEY_SEND, NULL, &err));
   g_clear_error (&err);
 
   k = gst_e2ee_keyring_lookup (kr, 10, GST_E2EE_KEY_RECEIVE);
@@ -71,8 +69,7 @@ GST_START_TEST (test_add_lookup)
   /* a handle held by someone stays readable but is marked invalid */
   fail_if (gst_e2ee_key_is_valid (k));
   gst_e2ee_key_unref (k);
-  fail_unless (gst_e2ee_keyring_lookup (kr, 10, GST_E2EE_KEY_RECEIVE) ==
-      NULL);
+  fail_unless (gst_e2ee_keyring_lookup (kr, 10, GST_E2EE_KEY_RECEIVE) == NULL);
   gst_object_unref (kr);
 }
 
@@ -85,11 +82,11 @@ GST_START_TEST (test_send_key_and_counter)
   guint64 kid = 0, ctr;
   guint changed = 0;
 
-  g_signal_connect (kr, "send-key-changed", G_CALLBACK (count_signal),
-      &changed);
+  g_signal_connect (
+      kr, "send-key-changed", G_CALLBACK (count_signal), &changed);
   fail_unless (gst_e2ee_keyring_get_send_key (kr) == NULL);
-  fail_unless (gst_e2ee_keyring_add_key (kr, 1, k16, 16, GST_E2EE_KEY_SEND,
-          "me", NULL));
+  fail_unless (
+      gst_e2ee_keyring_add_key (kr, 1, k16, 16, GST_E2EE_KEY_SEND, "me", NULL));
   fail_unless (gst_e2ee_keyring_get_send_key (kr) == NULL);
   fail_unless (gst_e2ee_keyring_set_send_kid (kr, 1, NULL));
   fail_unless_equals_int (changed, 1);
@@ -123,8 +120,8 @@ GST_START_TEST (test_grace_period)
   guint removed = 0;
 
   g_signal_connect (kr, "key-removed", G_CALLBACK (count_signal), &removed);
-  fail_unless (gst_e2ee_keyring_add_key (kr, 2, k16, 16,
-          GST_E2EE_KEY_RECEIVE, NULL, NULL));
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 2, k16, 16, GST_E2EE_KEY_RECEIVE, NULL, NULL));
   fail_unless (gst_e2ee_keyring_retire_key (kr, 2, GST_SECOND));
   k = gst_e2ee_keyring_lookup (kr, 2, GST_E2EE_KEY_RECEIVE);
   fail_unless (k != NULL, "a retired key decrypts during its grace period");
@@ -145,8 +142,8 @@ GST_START_TEST (test_context_roundtrip)
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m"), *got = NULL;
   GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
 
-  fail_unless_equals_string (gst_context_get_context_type (ctx),
-      GST_E2EE_KEYRING_CONTEXT_TYPE);
+  fail_unless_equals_string (
+      gst_context_get_context_type (ctx), GST_E2EE_KEYRING_CONTEXT_TYPE);
   fail_unless (gst_context_is_persistent (ctx));
   fail_unless (gst_context_get_e2ee_keyring (ctx, &got));
   fail_unless (got == kr);
@@ -163,19 +160,19 @@ GST_END_TEST;
 /* Sender and receiver keyrings of a two-party meeting: the same base key,
  * a send key on one side and a receive key on the other. */
 static void
-make_pair (GstE2eeKeyring ** a, GstE2eeKeyring ** b)
+make_pair (GstE2eeKeyring **a, GstE2eeKeyring **b)
 {
   *a = gst_e2ee_keyring_new ("m");
   *b = gst_e2ee_keyring_new ("m");
-  fail_unless (gst_e2ee_keyring_add_key (*a, 7, k16, 16, GST_E2EE_KEY_SEND,
-          "alice", NULL));
+  fail_unless (gst_e2ee_keyring_add_key (
+      *a, 7, k16, 16, GST_E2EE_KEY_SEND, "alice", NULL));
   fail_unless (gst_e2ee_keyring_set_send_kid (*a, 7, NULL));
-  fail_unless (gst_e2ee_keyring_add_key (*b, 7, k16, 16,
-          GST_E2EE_KEY_RECEIVE, "alice", NULL));
+  fail_unless (gst_e2ee_keyring_add_key (
+      *b, 7, k16, 16, GST_E2EE_KEY_RECEIVE, "alice", NULL));
 }
 
 static GstBusSyncReply
-answer_need_context (GstBus * bus, GstMessage * msg, gpointer data)
+answer_need_context (GstBus *bus, GstMessage *msg, gpointer data)
 {
   const gchar *type;
 
@@ -190,7 +187,7 @@ answer_need_context (GstBus * bus, GstMessage * msg, gpointer data)
 }
 
 static guint64
-stat_of (GstElement * p, const gchar * name, const gchar * field)
+stat_of (GstElement *p, const gchar *name, const gchar *field)
 {
   GstElement *el = gst_bin_get_by_name (GST_BIN (p), name);
   GstStructure *s;
@@ -204,7 +201,7 @@ stat_of (GstElement * p, const gchar * name, const gchar * field)
 }
 
 static guint64
-run_to_eos (GstElement * p)
+run_to_eos (GstElement *p)
 {
   GstBus *bus = gst_element_get_bus (p);
   GstElement *d = gst_bin_get_by_name (GST_BIN (p), "d");
@@ -212,10 +209,10 @@ run_to_eos (GstElement * p)
   GstStructure *s;
   guint64 packets = 0;
 
-  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (
+      gst_element_set_state (p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_timed_pop_filtered (
+      bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (m != NULL);
   fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_EOS);
   gst_message_unref (m);
@@ -235,13 +232,14 @@ run_to_eos (GstElement * p)
 GST_START_TEST (test_need_context_pipeline)
 {
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m");
-  GstElement *p = gst_parse_launch ("audiotestsrc num-buffers=20 ! "
+  GstElement *p = gst_parse_launch (
+      "audiotestsrc num-buffers=20 ! "
       "e2eeenc name=e ! e2eedec name=d unknown-kid-timeout=0 ! fakesink",
       NULL);
   GstBus *bus = gst_element_get_bus (p);
 
-  fail_unless (gst_e2ee_keyring_add_key (kr, 7, k16, 16, GST_E2EE_KEY_SEND,
-          "me", NULL));
+  fail_unless (
+      gst_e2ee_keyring_add_key (kr, 7, k16, 16, GST_E2EE_KEY_SEND, "me", NULL));
   fail_unless (gst_e2ee_keyring_set_send_kid (kr, 7, NULL));
   gst_bus_set_sync_handler (bus, answer_need_context, kr, NULL);
   fail_unless_equals_uint64 (run_to_eos (p), 0);
@@ -258,8 +256,10 @@ GST_END_TEST;
 GST_START_TEST (test_element_context)
 {
   GstE2eeKeyring *a, *b;
-  GstElement *p = gst_parse_launch ("audiotestsrc num-buffers=20 ! "
-      "e2eeenc name=e ! e2eedec name=d ! fakesink", NULL);
+  GstElement *p =
+      gst_parse_launch ("audiotestsrc num-buffers=20 ! "
+                        "e2eeenc name=e ! e2eedec name=d ! fakesink",
+          NULL);
   GstElement *e = gst_bin_get_by_name (GST_BIN (p), "e");
   GstElement *d = gst_bin_get_by_name (GST_BIN (p), "d");
   GstContext *ca, *cb;
@@ -289,12 +289,14 @@ GST_START_TEST (test_pipeline_context)
 {
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m");
   GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
-  GstElement *p = gst_parse_launch ("audiotestsrc num-buffers=20 ! "
-      "e2eeenc ! e2eedec name=d unknown-kid-timeout=0 ! fakesink", NULL);
+  GstElement *p = gst_parse_launch (
+      "audiotestsrc num-buffers=20 ! "
+      "e2eeenc ! e2eedec name=d unknown-kid-timeout=0 ! fakesink",
+      NULL);
   GstElement *d = gst_bin_get_by_name (GST_BIN (p), "d");
 
-  fail_unless (gst_e2ee_keyring_add_key (kr, 7, k16, 16, GST_E2EE_KEY_SEND,
-          "me", NULL));
+  fail_unless (
+      gst_e2ee_keyring_add_key (kr, 7, k16, 16, GST_E2EE_KEY_SEND, "me", NULL));
   fail_unless (gst_e2ee_keyring_set_send_kid (kr, 7, NULL));
   gst_element_set_context (p, ctx);
   fail_unless_equals_uint64 (run_to_eos (p), 0);

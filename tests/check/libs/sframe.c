@@ -40,7 +40,7 @@ free_vectors (void)
 }
 
 static GBytes *
-hex (JsonObject * o, const gchar * member)
+hex (JsonObject *o, const gchar *member)
 {
   const gchar *s = json_object_get_string_member (o, member);
   gsize n = strlen (s) / 2;
@@ -51,13 +51,13 @@ hex (JsonObject * o, const gchar * member)
     gint hi = g_ascii_xdigit_value (s[2 * i]);
     gint lo = g_ascii_xdigit_value (s[2 * i + 1]);
     fail_unless (hi >= 0 && lo >= 0);
-    b[i] = (guint8) (hi << 4 | lo);
+    b[i] = (guint8)(hi << 4 | lo);
   }
   return g_bytes_new_take (b, n);
 }
 
 static guint64
-u64 (JsonObject * o, const gchar * member)
+u64 (JsonObject *o, const gchar *member)
 {
   const gchar *s = json_object_get_string_member (o, member);
   fail_unless (g_str_has_prefix (s, "0x"));
@@ -65,8 +65,7 @@ u64 (JsonObject * o, const gchar * member)
 }
 
 static void
-assert_bytes (const guint8 * got, gsize got_len, GBytes * want,
-    const gchar * what)
+assert_bytes (const guint8 *got, gsize got_len, GBytes *want, const gchar *what)
 {
   gsize n;
   const guint8 *w = g_bytes_get_data (want, &n);
@@ -91,14 +90,14 @@ GST_START_TEST (test_header_vectors)
 
     assert_bytes (out, len, want, "header");
     fail_unless_equals_int (sframe_header_len (kid, ctr), len);
-    fail_unless_equals_int (sframe_header_decode (w, wlen, &k2, &c2),
-        (gint) wlen);
+    fail_unless_equals_int (
+        sframe_header_decode (w, wlen, &k2, &c2), (gint)wlen);
     fail_unless_equals_uint64 (k2, kid);
     fail_unless_equals_uint64 (c2, ctr);
     /* every strict prefix of an extended header is truncated */
     for (gsize cut = 0; cut < wlen; cut++)
-      fail_unless_equals_int (sframe_header_decode (w, cut, &k2, &c2),
-          SFRAME_ERR_TRUNCATED);
+      fail_unless_equals_int (
+          sframe_header_decode (w, cut, &k2, &c2), SFRAME_ERR_TRUNCATED);
   }
 }
 
@@ -106,8 +105,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_aes_ctr_hmac_vectors)
 {
-  JsonArray *arr = json_object_get_array_member (vectors_root,
-      "aes_ctr_hmac");
+  JsonArray *arr = json_object_get_array_member (vectors_root, "aes_ctr_hmac");
   guint n = json_array_get_length (arr);
 
   fail_unless_equals_int (n, 3);
@@ -131,14 +129,16 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
     /* key == enc_key || auth_key */
     g_bytes_get_data (enc_key, &elen);
     fail_unless (memcmp (k, g_bytes_get_data (enc_key, NULL), elen) == 0);
-    fail_unless (memcmp (k + elen, g_bytes_get_data (auth_key, NULL),
-            klen - elen) == 0);
+    fail_unless (
+        memcmp (k + elen, g_bytes_get_data (auth_key, NULL), klen - elen) == 0);
 
-    fail_unless_equals_int (sframe_aead_seal (suite, SFRAME_BACKEND_AUTO, k,
+    fail_unless_equals_int (
+        sframe_aead_seal (suite, SFRAME_BACKEND_AUTO, k,
             g_bytes_get_data (nonce, NULL), a, alen, p, plen, out),
         SFRAME_OK);
     assert_bytes (out, plen + sframe_suite_info (suite)->nt, ct, "ct");
-    fail_unless_equals_int (sframe_aead_open (suite, SFRAME_BACKEND_AUTO, k,
+    fail_unless_equals_int (
+        sframe_aead_open (suite, SFRAME_BACKEND_AUTO, k,
             g_bytes_get_data (nonce, NULL), a, alen, c, clen, back),
         SFRAME_OK);
     assert_bytes (back, plen, pt, "pt");
@@ -147,8 +147,9 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
     for (gsize j = 0; j < clen; j++) {
       memcpy (bad, c, clen);
       bad[j] ^= 0x01;
-      fail_unless_equals_int (sframe_aead_open (suite, SFRAME_BACKEND_AUTO,
-              k, g_bytes_get_data (nonce, NULL), a, alen, bad, clen, back),
+      fail_unless_equals_int (
+          sframe_aead_open (suite, SFRAME_BACKEND_AUTO, k,
+              g_bytes_get_data (nonce, NULL), a, alen, bad, clen, back),
           SFRAME_ERR_AUTH);
     }
   }
@@ -157,7 +158,7 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
 GST_END_TEST;
 
 static void
-check_sframe_vector (JsonObject * v, SFrameBackend backend)
+check_sframe_vector (JsonObject *v, SFrameBackend backend)
 {
   SFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
@@ -184,8 +185,7 @@ check_sframe_vector (JsonObject * v, SFrameBackend backend)
 
   cipher = sframe_cipher_new (suite, backend, kid, b, blen);
   fail_unless (cipher != NULL);
-  r = sframe_cipher_encrypt (cipher, ctr, m, mlen, p, plen, out,
-      sizeof (out));
+  r = sframe_cipher_encrypt (cipher, ctr, m, mlen, p, plen, out, sizeof (out));
   fail_unless (r > 0);
   assert_bytes (out, r, ct, "sframe ct");
 
@@ -195,8 +195,9 @@ check_sframe_vector (JsonObject * v, SFrameBackend backend)
 
   /* wrong metadata fails */
   if (mlen > 0)
-    fail_unless_equals_int (sframe_decrypt (cipher, c, clen, m, mlen - 1,
-            back, sizeof (back)), SFRAME_ERR_AUTH);
+    fail_unless_equals_int (
+        sframe_decrypt (cipher, c, clen, m, mlen - 1, back, sizeof (back)),
+        SFRAME_ERR_AUTH);
   sframe_cipher_free (cipher);
 }
 
@@ -223,18 +224,17 @@ static const struct
   guint64 kid, ctr;
   const gchar *hex;
 } boundaries[] = {
-  {7, 7, "77"},
-  {8, 0, "8008"},
-  {0, 8, "0808"},
-  {8, 8, "880808"},
-  {7, 8, "7808"},
-  {8, 7, "8708"},
-  {255, 256, "89ff0100"},
-  {G_MAXUINT64, G_MAXUINT64,
-      "ffffffffffffffffffffffffffffffffff"},
-  {G_MAXUINT64, 0, "f0ffffffffffffffff"},
-  {0, G_MAXUINT64, "0fffffffffffffffff"},
-  {G_MAXUINT64 - 1, 1, "f1fffffffffffffffe"},
+  { 7, 7, "77" },
+  { 8, 0, "8008" },
+  { 0, 8, "0808" },
+  { 8, 8, "880808" },
+  { 7, 8, "7808" },
+  { 8, 7, "8708" },
+  { 255, 256, "89ff0100" },
+  { G_MAXUINT64, G_MAXUINT64, "ffffffffffffffffffffffffffffffffff" },
+  { G_MAXUINT64, 0, "f0ffffffffffffffff" },
+  { 0, G_MAXUINT64, "0fffffffffffffffff" },
+  { G_MAXUINT64 - 1, 1, "f1fffffffffffffffe" },
 };
 
 GST_START_TEST (test_vector_count)
@@ -242,12 +242,12 @@ GST_START_TEST (test_vector_count)
   JsonObject *counts = json_object_get_object_member (vectors_root, "counts");
   guint total = 0;
 
-  total += json_array_get_length (json_object_get_array_member (vectors_root,
-          "header"));
-  total += json_array_get_length (json_object_get_array_member (vectors_root,
-          "aes_ctr_hmac"));
-  total += json_array_get_length (json_object_get_array_member (vectors_root,
-          "sframe"));
+  total += json_array_get_length (
+      json_object_get_array_member (vectors_root, "header"));
+  total += json_array_get_length (
+      json_object_get_array_member (vectors_root, "aes_ctr_hmac"));
+  total += json_array_get_length (
+      json_object_get_array_member (vectors_root, "sframe"));
   fail_unless_equals_int (total, 297);
   fail_unless_equals_int (json_object_get_int_member (counts, "total"), 297);
 }
@@ -260,8 +260,8 @@ GST_START_TEST (test_header_boundaries)
     guint8 out[SFRAME_HEADER_MAX];
     gchar *got;
     guint64 k, c;
-    gsize len = sframe_header_encode (boundaries[i].kid, boundaries[i].ctr,
-        out);
+    gsize len =
+        sframe_header_encode (boundaries[i].kid, boundaries[i].ctr, out);
     const gchar *want = boundaries[i].hex;
 
     got = g_malloc0 (2 * len + 1);
@@ -269,8 +269,7 @@ GST_START_TEST (test_header_boundaries)
       g_snprintf (got + 2 * j, 3, "%02x", out[j]);
     fail_unless_equals_string (got, want);
     g_free (got);
-    fail_unless_equals_int (sframe_header_decode (out, len, &k, &c),
-        (gint) len);
+    fail_unless_equals_int (sframe_header_decode (out, len, &k, &c), (gint)len);
     fail_unless_equals_uint64 (k, boundaries[i].kid);
     fail_unless_equals_uint64 (c, boundaries[i].ctr);
   }
@@ -296,15 +295,14 @@ GST_START_TEST (test_header_rejects)
   fail_unless_equals_int (sframe_header_decode (lead_zero, 3, &k, &c), 3);
   fail_unless_equals_uint64 (k, 0);
   fail_unless_equals_uint64 (c, 0xff);
-  fail_unless_equals_int (sframe_header_decode (lead_zero_kid, 3, &k, &c),
-      3);
+  fail_unless_equals_int (sframe_header_decode (lead_zero_kid, 3, &k, &c), 3);
   fail_unless_equals_uint64 (k, 0x10);
-  fail_unless_equals_int (sframe_header_decode (short_kid, 4, &k, &c),
-      SFRAME_ERR_TRUNCATED);
-  fail_unless_equals_int (sframe_header_decode (short_ctr, 3, &k, &c),
-      SFRAME_ERR_TRUNCATED);
-  fail_unless_equals_int (sframe_header_decode (NULL, 0, &k, &c),
-      SFRAME_ERR_TRUNCATED);
+  fail_unless_equals_int (
+      sframe_header_decode (short_kid, 4, &k, &c), SFRAME_ERR_TRUNCATED);
+  fail_unless_equals_int (
+      sframe_header_decode (short_ctr, 3, &k, &c), SFRAME_ERR_TRUNCATED);
+  fail_unless_equals_int (
+      sframe_header_decode (NULL, 0, &k, &c), SFRAME_ERR_TRUNCATED);
 }
 
 GST_END_TEST;
@@ -313,19 +311,18 @@ GST_END_TEST;
  * modification of any byte fails, and plaintexts of every small size. */
 GST_START_TEST (test_roundtrip_all_suites)
 {
-  static const guint8 base[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-    13, 14, 15, 16
-  };
+  static const guint8 base[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+    14, 15, 16 };
   static const guint64 ctrs[] = { 0, 7, 8, 255, 256, G_MAXUINT64 - 1 };
   static const guint8 meta[] = { 0xde, 0xad };
   guint8 pt[300], ct[400], back[400];
 
   for (guint i = 0; i < sizeof (pt); i++)
-    pt[i] = (guint8) (i * 7);
+    pt[i] = (guint8)(i * 7);
 
   for (SFrameSuite s = 1; s <= 5; s++) {
     for (SFrameBackend b = SFRAME_BACKEND_OPENSSL; b <= SFRAME_BACKEND_SODIUM;
-        b++) {
+         b++) {
       SFrameCipher *c;
       if (!sframe_backend_available (s, b))
         continue;
@@ -333,31 +330,32 @@ GST_START_TEST (test_roundtrip_all_suites)
       fail_unless (c != NULL);
       for (guint j = 0; j < G_N_ELEMENTS (ctrs); j++) {
         for (gsize len = 0; len < sizeof (pt); len += 37) {
-          gssize n = sframe_cipher_encrypt (c, ctrs[j], meta, sizeof (meta),
-              pt, len, ct, sizeof (ct));
-          fail_unless_equals_int (n, len + sframe_cipher_overhead (c,
-                  ctrs[j]));
-          fail_unless_equals_int (sframe_decrypt (c, ct, n, meta,
-                  sizeof (meta), back, sizeof (back)), len);
+          gssize n = sframe_cipher_encrypt (
+              c, ctrs[j], meta, sizeof (meta), pt, len, ct, sizeof (ct));
+          fail_unless_equals_int (n, len + sframe_cipher_overhead (c, ctrs[j]));
+          fail_unless_equals_int (sframe_decrypt (c, ct, n, meta, sizeof (meta),
+                                      back, sizeof (back)),
+              len);
           fail_unless (memcmp (back, pt, len) == 0);
           /* flip each byte: header, ciphertext, tag */
           for (gssize k = 0; k < n; k++) {
             gssize r;
             ct[k] ^= 0x80;
-            r = sframe_decrypt (c, ct, n, meta, sizeof (meta), back,
-                sizeof (back));
-            fail_unless (r < 0, "suite %d: tampered byte %d of %d accepted",
-                s, (int) k, (int) n);
+            r = sframe_decrypt (
+                c, ct, n, meta, sizeof (meta), back, sizeof (back));
+            fail_unless (r < 0, "suite %d: tampered byte %d of %d accepted", s,
+                (int)k, (int)n);
             ct[k] ^= 0x80;
           }
           /* truncation fails */
-          fail_unless (sframe_decrypt (c, ct, n - 1, meta, sizeof (meta),
-                  back, sizeof (back)) < 0);
+          fail_unless (sframe_decrypt (c, ct, n - 1, meta, sizeof (meta), back,
+                           sizeof (back)) < 0);
         }
       }
       /* output buffer too small is refused, not overrun */
-      fail_unless_equals_int (sframe_cipher_encrypt (c, 0, NULL, 0, pt, 100,
-              ct, 100), SFRAME_ERR_TOO_BIG);
+      fail_unless_equals_int (
+          sframe_cipher_encrypt (c, 0, NULL, 0, pt, 100, ct, 100),
+          SFRAME_ERR_TOO_BIG);
       sframe_cipher_free (c);
     }
   }
@@ -372,8 +370,8 @@ GST_START_TEST (test_backends_agree)
   SFrameCipher *o, *s;
   gssize na, nb;
 
-  if (!sframe_backend_available (SFRAME_SUITE_AES_256_GCM_SHA512_128,
-          SFRAME_BACKEND_SODIUM))
+  if (!sframe_backend_available (
+          SFRAME_SUITE_AES_256_GCM_SHA512_128, SFRAME_BACKEND_SODIUM))
     return;
   memset (pt, 0x5a, sizeof (pt));
   o = sframe_cipher_new (5, SFRAME_BACKEND_OPENSSL, 9, base, sizeof (base));
