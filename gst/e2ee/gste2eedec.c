@@ -20,8 +20,9 @@
  * It fails closed: nothing that did not authenticate goes downstream.  A
  * buffer is dropped, counted in #GstE2eeDec:stats and reported on the bus
  * as an element message `e2ee-drop` (fields `reason`, `kid`, `sender`,
- * `ssrc` where known, `count` and `total`), at most once per KID, reason
- * and #GstE2eeDec:drop-report-interval, when
+ * `ssrc` where known, `count` and `total`), at most once per
+ * #GstE2eeDec:drop-report-interval for each reason and KID of a known
+ * sender (and for each reason for all other KIDs together), when
  *
  * - it is not a well-formed SFrame (`malformed`);
  * - the tag does not verify: wrong key, tampering, wrong metadata
@@ -77,7 +78,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_UNKNOWN_KID_TIMEOUT 2000
 #define DEFAULT_UNKNOWN_KID_MAX_BYTES (2 * 1024 * 1024)
 #define DEFAULT_DROP_REPORT_INTERVAL 1000
-#define MAX_KID_STATES 1024
+#define MAX_KID_STATES 4096 /* as many as a keyring holds */
+#define MAX_FLOORS 65536
+#define DERIVE_PER_SECOND 64.0
 
 enum
 {
@@ -169,9 +172,14 @@ struct _GstE2eeDec
   gboolean rtp_mode;
   GHashTable *states; /* kid -> KidState; writes under lock */
   KidState *last_state;
+  KidState *candidate; /* KID seen but not authenticated yet */
+  GHashTable *floors; /* kid -> top counter of evicted states */
+  guint64 use_tick;
+  gdouble derive_tokens;
+  gint64 derive_last;
   GQueue held;
   gsize held_bytes;
-  E2eeDropReport malformed_report;
+  E2eeDropReport untracked_reports[N_DROP_REASONS];
 
   /* stats, object lock */
   guint64 packets;
@@ -334,7 +342,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass *klass)
    * `replays`, `unknown-kid`, `malformed`, `held` (buffers waiting for a
    * key now), and `keys`, an array with one `kid-stats` structure (`kid`,
    * `sender` when known, `packets`, `bytes`, `auth-failures`, `replays`,
-   * `unknown-kid`) per KID seen.
+   * `unknown-kid`) per KID that authenticated at least once.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics", "Decryption statistics",
@@ -392,6 +400,8 @@ gst_e2ee_dec_init (GstE2eeDec *self)
   self->cur_tune_cookie = -1;
   self->states = g_hash_table_new_full (
       g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)kid_state_free);
+  self->floors =
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&self->held);
 }
 
@@ -414,6 +424,8 @@ reset_crypto (GstE2eeDec *self)
   GST_OBJECT_LOCK (self);
   g_hash_table_remove_all (self->states);
   GST_OBJECT_UNLOCK (self);
+  g_hash_table_remove_all (self->floors);
+  g_clear_pointer (&self->candidate, kid_state_free);
   self->last_state = NULL;
   e2ee_free_key (self->cur_key);
   self->cur_key = NULL;
@@ -430,6 +442,7 @@ gst_e2ee_dec_finalize (GObject *object)
   clear_held (self);
   reset_crypto (self);
   g_hash_table_unref (self->states);
+  g_hash_table_unref (self->floors);
   e2ee_free_key (self->key);
   g_free (self->key_error);
   gst_clear_object (&self->keyring);
@@ -714,88 +727,141 @@ sync_config (GstE2eeDec *self)
       : 0;
 }
 
+/* Per-KID state exists only for KIDs that authenticated at least once: a
+ * forged KID can neither fill the table nor evict the replay window of a
+ * real one. */
 static KidState *
-get_state (GstE2eeDec *self, guint64 kid)
+lookup_state (GstE2eeDec *self, guint64 kid)
 {
   KidState *st;
 
   if (self->last_state && self->last_state->kid == kid)
     return self->last_state;
   st = g_hash_table_lookup (self->states, &kid);
-  if (!st) {
-    st = g_new0 (KidState, 1);
-    st->kid = kid;
-    GST_OBJECT_LOCK (self);
-    if (g_hash_table_size (self->states) >= MAX_KID_STATES) {
-      /* evict the least recently used KID */
-      GHashTableIter it;
-      gpointer v;
-      KidState *oldest = NULL;
-      g_hash_table_iter_init (&it, self->states);
-      while (g_hash_table_iter_next (&it, NULL, &v))
-        if (!oldest || ((KidState *)v)->last_used < oldest->last_used)
-          oldest = v;
-      g_hash_table_remove (self->states, &oldest->kid);
-    }
-    g_hash_table_insert (self->states, &st->kid, st);
-    GST_OBJECT_UNLOCK (self);
-  }
-  self->last_state = st;
+  if (st)
+    self->last_state = st;
   return st;
 }
 
-/* Keyring changed: forget ciphers of keys that were removed or expired. */
+static gboolean
+insert_state (GstE2eeDec *self, KidState *st)
+{
+  GST_OBJECT_LOCK (self);
+  if (g_hash_table_size (self->states) >= MAX_KID_STATES &&
+      g_hash_table_size (self->floors) >= MAX_FLOORS) {
+    GST_OBJECT_UNLOCK (self);
+    return FALSE;
+  }
+  if (g_hash_table_size (self->states) >= MAX_KID_STATES) {
+    /* evict the least recently used KID, remembering where its window
+     * stood so that its old counters stay refused */
+    GHashTableIter it;
+    gpointer v;
+    KidState *oldest = NULL;
+    g_hash_table_iter_init (&it, self->states);
+    while (g_hash_table_iter_next (&it, NULL, &v))
+      if (!oldest || ((KidState *)v)->last_used < oldest->last_used)
+        oldest = v;
+    if (oldest->seen)
+      g_hash_table_insert (self->floors, g_memdup2 (&oldest->kid, 8),
+          g_memdup2 (&oldest->top, 8));
+    if (self->last_state == oldest)
+      self->last_state = NULL;
+    g_hash_table_remove (self->states, &oldest->kid);
+  }
+  g_hash_table_insert (self->states, &st->kid, st);
+  GST_OBJECT_UNLOCK (self);
+  self->last_state = st;
+  return TRUE;
+}
+
+/* Bounds the key derivations that unknown KIDs can trigger with a
+ * pre-shared key (each costs an HKDF and guarded allocations). */
+static gboolean
+derive_allowed (GstE2eeDec *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->derive_tokens +=
+      (gdouble)(now - self->derive_last) * DERIVE_PER_SECOND / G_USEC_PER_SEC;
+  self->derive_last = now;
+  if (self->derive_tokens > DERIVE_PER_SECOND)
+    self->derive_tokens = DERIVE_PER_SECOND;
+  if (self->derive_tokens < 1.0)
+    return FALSE;
+  self->derive_tokens -= 1.0;
+  return TRUE;
+}
+
+/* The state a KID gets if its frame authenticates (kept in
+ * self->candidate, so repeated frames of one KID derive once). NULL when no
+ * key is known for the KID. */
+static KidState *
+candidate_for (GstE2eeDec *self, guint64 kid)
+{
+  KidState *c = self->candidate;
+  guint64 *floor;
+
+  if (c && c->kid == kid)
+    return c;
+  g_clear_pointer (&self->candidate, kid_state_free);
+  c = g_new0 (KidState, 1);
+  c->kid = kid;
+  if (self->static_mode) {
+    if ((self->cur_kid == ANY_KID || self->cur_kid == kid) &&
+        derive_allowed (self))
+      c->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO, kid,
+          self->cur_key, self->cur_key_len);
+  } else if (self->cur_keyring) {
+    GstE2eeKey *key =
+        gst_e2ee_keyring_lookup (self->cur_keyring, kid, GST_E2EE_KEY_RECEIVE);
+    if (key) {
+      gsize len;
+      const guint8 *base = gst_e2ee_key_get_base_key (key, &len);
+      c->cipher = sframe_cipher_new (
+          self->cur_suite, SFRAME_BACKEND_AUTO, kid, base, len);
+      c->key = key;
+      c->sender = g_strdup (gst_e2ee_key_get_sender (key));
+    }
+  }
+  if (!c->cipher) {
+    kid_state_free (c);
+    return NULL;
+  }
+  floor = g_hash_table_lookup (self->floors, &kid);
+  if (floor) {
+    c->seen = TRUE;
+    c->top = *floor;
+  }
+  self->candidate = c;
+  return c;
+}
+
+/* Keyring changed: forget the states of keys that were removed or expired
+ * (their KIDs never come back: the keyring refuses a KID it holds, and
+ * keyexchange never reuses one). */
 static void
 revalidate (GstE2eeDec *self)
 {
   GHashTableIter it;
   gpointer v;
 
+  if (self->candidate && self->candidate->key &&
+      !gst_e2ee_key_is_valid (self->candidate->key))
+    g_clear_pointer (&self->candidate, kid_state_free);
+  GST_OBJECT_LOCK (self);
   g_hash_table_iter_init (&it, self->states);
   while (g_hash_table_iter_next (&it, NULL, &v)) {
     KidState *st = v;
     if (st->key && !gst_e2ee_key_is_valid (st->key)) {
       GST_DEBUG_OBJECT (
           self, "key of KID %" G_GUINT64_FORMAT " is gone", st->kid);
-      g_clear_pointer (&st->cipher, sframe_cipher_free);
-      g_clear_pointer (&st->key, gst_e2ee_key_unref);
+      if (self->last_state == st)
+        self->last_state = NULL;
+      g_hash_table_iter_remove (&it);
     }
   }
-}
-
-/* Looks up (and derives) the cipher of a KID. */
-static gboolean
-state_cipher (GstE2eeDec *self, KidState *st)
-{
-  if (st->cipher)
-    return TRUE;
-  if (self->static_mode) {
-    if (self->cur_kid != ANY_KID && self->cur_kid != st->kid)
-      return FALSE;
-    st->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO,
-        st->kid, self->cur_key, self->cur_key_len);
-  } else if (self->cur_keyring) {
-    GstE2eeKey *key = gst_e2ee_keyring_lookup (
-        self->cur_keyring, st->kid, GST_E2EE_KEY_RECEIVE);
-    gsize len;
-    const guint8 *base;
-    if (!key)
-      return FALSE;
-    base = gst_e2ee_key_get_base_key (key, &len);
-    st->cipher = sframe_cipher_new (
-        self->cur_suite, SFRAME_BACKEND_AUTO, st->kid, base, len);
-    st->key = key;
-    if (!st->sender && gst_e2ee_key_get_sender (key)) {
-      GST_OBJECT_LOCK (self);
-      st->sender = g_strdup (gst_e2ee_key_get_sender (key));
-      GST_OBJECT_UNLOCK (self);
-    }
-  }
-  if (!st->cipher)
-    GST_WARNING_OBJECT (self,
-        "cannot set up suite %d for KID %" G_GUINT64_FORMAT, self->cur_suite,
-        st->kid);
-  return st->cipher != NULL;
+  GST_OBJECT_UNLOCK (self);
 }
 
 static gboolean
@@ -806,7 +872,7 @@ replay_ok (GstE2eeDec *self, KidState *st, guint64 ctr)
 
   if (w == 0 || !st->seen || ctr > st->top)
     return TRUE;
-  if (st->top - ctr >= w)
+  if (st->top - ctr >= w || !st->window)
     return FALSE;
   pos = ctr % w;
   return !(st->window[pos / 64] & (G_GUINT64_CONSTANT (1) << (pos % 64)));
@@ -820,8 +886,12 @@ replay_mark (GstE2eeDec *self, KidState *st, guint64 ctr)
 
   if (w == 0)
     return;
-  if (!st->window)
+  if (!st->window) {
+    /* a window restored from a floor starts with everything below seen */
     st->window = g_new0 (guint64, w / 64);
+    if (st->seen)
+      memset (st->window, 0xff, w / 8);
+  }
   if (!st->seen || ctr - st->top >= w) {
     if (!st->seen || ctr > st->top)
       memset (st->window, 0, w / 8);
@@ -838,9 +908,11 @@ replay_mark (GstE2eeDec *self, KidState *st, guint64 ctr)
   st->window[pos / 64] |= G_GUINT64_CONSTANT (1) << (pos % 64);
 }
 
+/* Counts a drop and reports it, rate limited per KID and reason for KIDs
+ * that authenticated before, and per reason for all others. */
 static void
-drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_ssrc,
-    guint32 ssrc)
+drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_kid,
+    guint64 kid, const gchar *sender, gboolean have_ssrc, guint32 ssrc)
 {
   guint64 total;
   E2eeDropReport *report;
@@ -850,11 +922,10 @@ drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_ssrc,
   if (st)
     st->drops[reason]++;
   GST_OBJECT_UNLOCK (self);
-  report = st ? &st->reports[reason] : &self->malformed_report;
+  report = st ? &st->reports[reason] : &self->untracked_reports[reason];
   GST_LOG_OBJECT (self, "drop: %s", drop_reason_names[reason]);
   e2ee_post_drop (GST_ELEMENT (self), report, self->cur_report_interval,
-      drop_reason_names[reason], st != NULL, st ? st->kid : 0,
-      st ? st->sender : NULL, have_ssrc, ssrc, total);
+      drop_reason_names[reason], have_kid, kid, sender, have_ssrc, ssrc, total);
 }
 
 typedef enum
@@ -864,29 +935,33 @@ typedef enum
   RESULT_NO_KEY,
 } Result;
 
-/* Decrypts one buffer into *out. RESULT_NO_KEY leaves the decision (hold or
- * drop) to the caller and counts nothing. */
+/* Decrypts one buffer into *out: in place when the buffer is ours alone and
+ * one block of memory, else into a new buffer. RESULT_NO_KEY leaves the
+ * decision (hold or drop) to the caller and counts nothing. */
 static Result
 decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstMapInfo imap, omap;
-  const guint8 *sf;
-  gsize sf_len, hdr_len = 0;
+  guint8 *sf, *dst;
+  gsize sf_len, hdr_len = 0, in_size = gst_buffer_get_size (in);
   guint8 meta[E2EE_RTP_METADATA_MAX];
   gsize mlen = 0;
   guint64 kid, ctr;
   gint hlen;
   KidState *st;
-  gboolean have_ssrc = FALSE;
+  gboolean have_ssrc = FALSE, fresh = FALSE, inplace;
   guint32 ssrc = 0;
   gssize n;
-  GstBuffer *o;
+  GstBuffer *o = NULL;
+  GstMapFlags flags;
 
   *out = NULL;
+  inplace = gst_buffer_is_writable (in) && gst_buffer_n_memory (in) == 1;
+  flags = inplace ? GST_MAP_READWRITE : GST_MAP_READ;
   if (self->rtp_mode) {
-    if (!gst_rtp_buffer_map (in, GST_MAP_READ, &rtp)) {
-      drop (self, DROP_MALFORMED, NULL, FALSE, 0);
+    if (!gst_rtp_buffer_map (in, flags, &rtp)) {
+      drop (self, DROP_MALFORMED, NULL, FALSE, 0, NULL, FALSE, 0);
       return RESULT_DROPPED;
     }
     sf = gst_rtp_buffer_get_payload (&rtp);
@@ -896,8 +971,8 @@ decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
     have_ssrc = TRUE;
     mlen = e2ee_rtp_metadata (&rtp, self->cur_auth_fields, meta);
   } else {
-    if (!gst_buffer_map (in, &imap, GST_MAP_READ)) {
-      drop (self, DROP_MALFORMED, NULL, FALSE, 0);
+    if (!gst_buffer_map (in, &imap, flags)) {
+      drop (self, DROP_MALFORMED, NULL, FALSE, 0, NULL, FALSE, 0);
       return RESULT_DROPPED;
     }
     sf = imap.data;
@@ -908,61 +983,92 @@ decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
   if (hlen < 0) {
     GST_DEBUG_OBJECT (
         self, "not an SFrame: %s", sframe_result_to_string (hlen));
-    goto malformed;
+    n = SFRAME_ERR_TRUNCATED;
+    goto failed;
   }
-  st = get_state (self, kid);
-  st->last_used = g_get_monotonic_time ();
-  if (!state_cipher (self, st)) {
+  st = lookup_state (self, kid);
+  if (!st) {
+    st = candidate_for (self, kid);
+    fresh = TRUE;
+  }
+  if (!st) {
     if (self->rtp_mode)
       gst_rtp_buffer_unmap (&rtp);
     else
       gst_buffer_unmap (in, &imap);
     if (!self->static_mode)
       return RESULT_NO_KEY;
-    drop (self, DROP_UNKNOWN_KID, st, have_ssrc, ssrc);
+    drop (self, DROP_UNKNOWN_KID, NULL, TRUE, kid, NULL, have_ssrc, ssrc);
     return RESULT_DROPPED;
   }
   if (!replay_ok (self, st, ctr)) {
     GST_DEBUG_OBJECT (self,
         "replay: KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT, kid, ctr);
-    if (self->rtp_mode)
-      gst_rtp_buffer_unmap (&rtp);
-    else
-      gst_buffer_unmap (in, &imap);
-    drop (self, DROP_REPLAY, st, have_ssrc, ssrc);
-    return RESULT_DROPPED;
+    n = SFRAME_ERR_AUTH;
+    goto replayed;
   }
-  if (sf_len < (gsize)hlen + sframe_suite_info (self->cur_suite)->nt)
-    goto auth_failed;
 
-  o = gst_buffer_new_allocate (NULL, hdr_len + sf_len, NULL);
-  gst_buffer_map (o, &omap, GST_MAP_WRITE);
-  n = sframe_cipher_decrypt (st->cipher, sf, sf_len, hlen, ctr, meta, mlen,
-      omap.data + hdr_len, sf_len);
-  if (n >= 0 && self->rtp_mode) {
-    gst_buffer_extract (in, 0, omap.data, hdr_len);
-    omap.data[0] &= ~0x20;
+  if (inplace) {
+    dst = sf + hlen;
+  } else {
+    o = gst_buffer_new_allocate (NULL, hdr_len + sf_len, NULL);
+    gst_buffer_map (o, &omap, GST_MAP_WRITE);
+    dst = omap.data + hdr_len;
   }
-  gst_buffer_unmap (o, &omap);
+  n = sframe_cipher_decrypt (st->cipher, sf, sf_len, hlen, ctr, meta, mlen, dst,
+      sf_len - MIN ((gsize)hlen, sf_len));
+  if (n >= 0 && self->rtp_mode) {
+    /* clear header, padding bit cleared, right before the plaintext */
+    guint8 *h = dst - hdr_len;
+    if (inplace)
+      memmove (h, sf - hdr_len, hdr_len);
+    else
+      gst_buffer_extract (in, 0, h, hdr_len);
+    h[0] &= ~0x20;
+  }
+  if (o)
+    gst_buffer_unmap (o, &omap);
   if (self->rtp_mode)
     gst_rtp_buffer_unmap (&rtp);
   else
     gst_buffer_unmap (in, &imap);
   if (n < 0) {
-    gst_buffer_unref (o);
+    if (o)
+      gst_buffer_unref (o);
     GST_DEBUG_OBJECT (self,
         "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %s", kid, ctr,
         sframe_result_to_string (n));
-    drop (self, DROP_AUTH, st, have_ssrc, ssrc);
+    drop (self, DROP_AUTH, fresh ? NULL : st, TRUE, kid, st->sender, have_ssrc,
+        ssrc);
     return RESULT_DROPPED;
   }
-  gst_buffer_set_size (o, hdr_len + n);
+
+  if (fresh) {
+    self->candidate = NULL;
+    if (!insert_state (self, st)) {
+      /* no room to track its replay window: refuse rather than forget */
+      GST_WARNING_OBJECT (
+          self, "too many KIDs, refusing KID %" G_GUINT64_FORMAT, kid);
+      kid_state_free (st);
+      if (o)
+        gst_buffer_unref (o);
+      drop (self, DROP_UNKNOWN_KID, NULL, TRUE, kid, NULL, have_ssrc, ssrc);
+      return RESULT_DROPPED;
+    }
+  }
+  st->last_used = ++self->use_tick;
   replay_mark (self, st, ctr);
-  e2ee_copy_metadata (o, in);
+  if (inplace) {
+    gst_buffer_resize (in, hlen, hdr_len + n);
+    o = gst_buffer_ref (in);
+  } else {
+    gst_buffer_set_size (o, hdr_len + n);
+    e2ee_copy_metadata (o, in);
+  }
 
   GST_OBJECT_LOCK (self);
   self->packets++;
-  self->bytes_in += gst_buffer_get_size (in);
+  self->bytes_in += in_size;
   self->bytes_out += hdr_len + n;
   st->packets++;
   st->bytes += n;
@@ -970,20 +1076,21 @@ decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
   *out = o;
   return RESULT_OUT;
 
-auth_failed:
+replayed:
   if (self->rtp_mode)
     gst_rtp_buffer_unmap (&rtp);
   else
     gst_buffer_unmap (in, &imap);
-  drop (self, DROP_AUTH, st, have_ssrc, ssrc);
+  drop (self, DROP_REPLAY, fresh ? NULL : st, TRUE, kid, st->sender, have_ssrc,
+      ssrc);
   return RESULT_DROPPED;
 
-malformed:
+failed:
   if (self->rtp_mode)
     gst_rtp_buffer_unmap (&rtp);
   else
     gst_buffer_unmap (in, &imap);
-  drop (self, DROP_MALFORMED, NULL, have_ssrc, ssrc);
+  drop (self, DROP_MALFORMED, NULL, FALSE, 0, NULL, have_ssrc, ssrc);
   return RESULT_DROPPED;
 }
 
@@ -1008,8 +1115,8 @@ drop_held (GstE2eeDec *self, Held *h)
     hl = sframe_header_decode (map.data, map.size, &kid, &ctr);
     gst_buffer_unmap (h->buf, &map);
   }
-  drop (self, DROP_UNKNOWN_KID, hl >= 0 ? get_state (self, kid) : NULL,
-      have_ssrc, ssrc);
+  drop (self, DROP_UNKNOWN_KID, hl >= 0 ? lookup_state (self, kid) : NULL,
+      hl >= 0, kid, NULL, have_ssrc, ssrc);
   self->held_bytes -= gst_buffer_get_size (h->buf);
   gst_buffer_unref (h->buf);
   g_free (h);
@@ -1121,12 +1228,48 @@ push_outputs (GstE2eeDec *self, GstBufferList *outl)
   return gst_pad_push_list (self->srcpad, outl);
 }
 
+/* Held buffers get a last try (their key may have come), then are
+ * dropped: at EOS, and before caps change the meaning of the stream. */
+static void
+flush_held (GstE2eeDec *self)
+{
+  GstBufferList *outl = gst_buffer_list_new ();
+
+  sync_config (self);
+  if (self->cur_keyring)
+    revalidate (self);
+  process_held (self, outl, TRUE);
+  push_outputs (self, outl);
+}
+
 static GstFlowReturn
 gst_e2ee_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstE2eeDec *self = GST_E2EE_DEC (parent);
-  GstBufferList *outl = gst_buffer_list_new_sized (1);
+  GstBufferList *outl;
+  GstBuffer *out;
 
+  /* fast path: nothing held and the keyring unchanged */
+  sync_config (self);
+  if (self->held.length == 0 &&
+      (!self->cur_keyring ||
+          gst_e2ee_keyring_get_generation (self->cur_keyring) ==
+              self->keyring_gen)) {
+    switch (decrypt_one (self, buf, &out)) {
+      case RESULT_OUT:
+        gst_buffer_unref (buf);
+        return gst_pad_push (self->srcpad, out);
+      case RESULT_NO_KEY:
+        hold (self, buf);
+        break;
+      case RESULT_DROPPED:
+        break;
+    }
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+
+  outl = gst_buffer_list_new_sized (1);
   process (self, buf, outl);
   gst_buffer_unref (buf);
   return push_outputs (self, outl);
@@ -1157,6 +1300,10 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       gboolean ret;
 
       gst_event_parse_caps (event, &caps);
+      /* held buffers belong to the old caps: last try, then dropped */
+      if (self->held.length) {
+        flush_held (self);
+      }
       s = gst_caps_get_structure (caps, 0);
       if (gst_structure_has_name (s, "application/x-rtp")) {
         self->rtp_mode = TRUE;
@@ -1188,12 +1335,7 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     case GST_EVENT_EOS:
       if (self->held.length) {
         /* last chance for held buffers, then they are dropped */
-        GstBufferList *outl = gst_buffer_list_new ();
-        sync_config (self);
-        if (self->cur_keyring)
-          revalidate (self);
-        process_held (self, outl, TRUE);
-        push_outputs (self, outl);
+        flush_held (self);
       }
       break;
     default:

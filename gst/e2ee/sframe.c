@@ -29,7 +29,14 @@ static const SFrameSuiteInfo suites[] = {
 /* Fetched once: implicit fetches by name cost a lookup on every init. */
 static EVP_CIPHER *evp_aes128_ctr, *evp_aes128_gcm, *evp_aes256_gcm;
 static EVP_KDF *evp_hkdf;
+static EVP_MAC *evp_hmac;
 static gboolean sodium_gcm_ok;
+
+/* Below this plaintext size libsodium's AES-256-GCM is faster than
+ * OpenSSL's (fixed per-call cost), above it OpenSSL's stitched AES-NI/AVX
+ * code wins: measured with tests/bench/bench-sframe (crossover 200-400
+ * bytes on the project's machines). */
+#define SODIUM_GCM_MAX 256
 
 struct _SFrameCipher
 {
@@ -38,7 +45,7 @@ struct _SFrameCipher
   guint64 kid;
   /* sodium_malloc'd, guarded, wiped on free */
   guint8 *salt; /* Nn bytes */
-  crypto_auth_hmacsha256_state *hmac; /* keyed HMAC state, CTR suites */
+  EVP_MAC_CTX *hmac; /* keyed HMAC-SHA256, CTR suites */
   crypto_aead_aes256gcm_state *gcm; /* sodium backend, suite 5 */
   EVP_CIPHER_CTX *enc; /* OpenSSL contexts keyed once */
   EVP_CIPHER_CTX *dec;
@@ -55,7 +62,9 @@ do_init (gpointer data)
   evp_aes128_gcm = EVP_CIPHER_fetch (NULL, "AES-128-GCM", NULL);
   evp_aes256_gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL);
   evp_hkdf = EVP_KDF_fetch (NULL, "HKDF", NULL);
-  if (!evp_aes128_ctr || !evp_aes128_gcm || !evp_aes256_gcm || !evp_hkdf)
+  evp_hmac = EVP_MAC_fetch (NULL, "HMAC", NULL);
+  if (!evp_aes128_ctr || !evp_aes128_gcm || !evp_aes256_gcm || !evp_hkdf ||
+      !evp_hmac)
     return GINT_TO_POINTER (1);
   return GINT_TO_POINTER (2);
 }
@@ -267,12 +276,14 @@ SFrameBackend
 sframe_backend_for_suite (SFrameSuite suite)
 {
   sframe_init ();
-  /* Measured with tests/bench/bench-sframe (see docs/sframe.md): OpenSSL's
-   * stitched AES-NI/AVX GCM beats libsodium 1.0.18's AES-256-GCM at every
-   * packet size, so libsodium is only the fallback for suite 5 when OpenSSL
-   * is unusable. The CTR suites always take OpenSSL for AES-CTR and
-   * libsodium for HMAC. */
-  (void)suite;
+  /* Measured with tests/bench/bench-sframe (tests/bench/README.md): for
+   * suite 5 libsodium 1.0.18's AES-256-GCM is faster on small packets and
+   * OpenSSL's on large ones, so AUTO keeps both and picks per packet
+   * (SODIUM_GCM_MAX). Without AES-NI libsodium has no AES-GCM and OpenSSL
+   * does everything. The other suites use OpenSSL (AES-CTR, AES-128-GCM,
+   * HMAC-SHA256). */
+  if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_gcm_ok)
+    return SFRAME_BACKEND_AUTO;
   return SFRAME_BACKEND_OPENSSL;
 }
 
@@ -310,8 +321,8 @@ cipher_wipe (SFrameCipher *c)
 {
   if (c->salt)
     sodium_free (c->salt);
-  if (c->hmac)
-    sodium_free (c->hmac);
+  /* EVP_MAC_CTX_free cleanses the keyed state */
+  EVP_MAC_CTX_free (c->hmac);
   if (c->gcm)
     sodium_free (c->gcm);
   /* EVP_CIPHER_CTX_free cleanses the key schedule */
@@ -342,6 +353,7 @@ cipher_setup (SFrameCipher *c, const SFrameSuiteInfo *info,
     backend = sframe_backend_for_suite (info->id);
   if (!sframe_backend_available (info->id, backend))
     return FALSE;
+  /* AUTO here means both: libsodium for small packets, OpenSSL above */
   c->backend = backend;
 
   c->salt = sodium_malloc (SFRAME_NONCE_LEN);
@@ -353,16 +365,21 @@ cipher_setup (SFrameCipher *c, const SFrameSuiteInfo *info,
     memset (c->salt, 0, info->nn);
 
   if (is_ctr_suite (info)) {
-    c->hmac = sodium_malloc (sizeof (*c->hmac));
-    if (!c->hmac)
+    OSSL_PARAM prm[2];
+    prm[0] = OSSL_PARAM_construct_utf8_string (
+        OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    prm[1] = OSSL_PARAM_construct_end ();
+    c->hmac = EVP_MAC_CTX_new (evp_hmac);
+    if (!c->hmac || EVP_MAC_init (c->hmac, key + info->nka, info->nh, prm) != 1)
       return FALSE;
-    crypto_auth_hmacsha256_init (c->hmac, key + info->nka, info->nh);
     evp = evp_aes128_ctr;
-  } else if (backend == SFRAME_BACKEND_SODIUM) {
+  } else if (backend != SFRAME_BACKEND_OPENSSL) {
     c->gcm = sodium_malloc (crypto_aead_aes256gcm_statebytes ());
     if (!c->gcm || crypto_aead_aes256gcm_beforenm (c->gcm, key) != 0)
       return FALSE;
-    return TRUE;
+    if (backend == SFRAME_BACKEND_SODIUM)
+      return TRUE;
+    evp = evp_aes256_gcm;
   } else {
     evp = info->nk == 32 ? evp_aes256_gcm : evp_aes128_gcm;
   }
@@ -453,24 +470,24 @@ make_nonce (const SFrameCipher *c, guint64 ctr, guint8 nonce[16])
 
 /* HMAC tag of the CTR suites (RFC 9605 section 4.5.1) over the AAD given in
  * two parts (header, metadata). */
-static void
+static gboolean
 ctr_hmac_tag (const SFrameCipher *c, const guint8 *nonce, const guint8 *aad1,
     gsize aad1_len, const guint8 *aad2, gsize aad2_len, const guint8 *ct,
     gsize ct_len, guint8 tag[32])
 {
-  crypto_auth_hmacsha256_state st;
   guint8 lens[24];
+  size_t outl;
 
   put_be (put_be (put_be (lens, aad1_len + aad2_len, 8), ct_len, 8),
       c->info->nt, 8);
-  memcpy (&st, c->hmac, sizeof (st));
-  crypto_auth_hmacsha256_update (&st, lens, sizeof (lens));
-  crypto_auth_hmacsha256_update (&st, nonce, SFRAME_NONCE_LEN);
-  crypto_auth_hmacsha256_update (&st, aad1, aad1_len);
-  crypto_auth_hmacsha256_update (&st, aad2, aad2_len);
-  crypto_auth_hmacsha256_update (&st, ct, ct_len);
-  crypto_auth_hmacsha256_final (&st, tag);
-  sodium_memzero (&st, sizeof (st));
+  /* re-initialising with no key keeps the key set at setup */
+  return EVP_MAC_init (c->hmac, NULL, 0, NULL) == 1 &&
+      EVP_MAC_update (c->hmac, lens, sizeof (lens)) == 1 &&
+      EVP_MAC_update (c->hmac, nonce, SFRAME_NONCE_LEN) == 1 &&
+      EVP_MAC_update (c->hmac, aad1, aad1_len) == 1 &&
+      (aad2_len == 0 || EVP_MAC_update (c->hmac, aad2, aad2_len) == 1) &&
+      EVP_MAC_update (c->hmac, ct, ct_len) == 1 &&
+      EVP_MAC_final (c->hmac, tag, &outl, 32) == 1 && outl == 32;
 }
 
 static gboolean
@@ -515,12 +532,15 @@ seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     if (EVP_EncryptInit_ex2 (c->enc, NULL, NULL, nonce, NULL) != 1 ||
         !evp_crypt (c->enc, pt, pt_len, ct))
       return SFRAME_ERR_CRYPTO;
-    ctr_hmac_tag (c, nonce, aad1, aad1_len, aad2, aad2_len, ct, pt_len, tag);
+    if (!ctr_hmac_tag (
+            c, nonce, aad1, aad1_len, aad2, aad2_len, ct, pt_len, tag))
+      return SFRAME_ERR_CRYPTO;
     memcpy (ct + pt_len, tag, info->nt);
     return SFRAME_OK;
   }
 
-  if (c->backend == SFRAME_BACKEND_SODIUM) {
+  if (c->gcm &&
+      (c->backend == SFRAME_BACKEND_SODIUM || pt_len < SODIUM_GCM_MAX)) {
     guint8 aad[SFRAME_HEADER_MAX + SFRAME_METADATA_MAX];
     unsigned long long maclen;
     if (aad1_len + aad2_len > sizeof (aad))
@@ -563,7 +583,8 @@ open_ (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
   if (is_ctr_suite (info)) {
     guint8 tag[32];
     gboolean ok;
-    ctr_hmac_tag (c, nonce, aad1, aad1_len, aad2, aad2_len, ct, len, tag);
+    if (!ctr_hmac_tag (c, nonce, aad1, aad1_len, aad2, aad2_len, ct, len, tag))
+      return SFRAME_ERR_CRYPTO;
     ok = sodium_memcmp (tag, ct + len, info->nt) == 0;
     sodium_memzero (tag, sizeof (tag));
     if (!ok)
@@ -574,7 +595,7 @@ open_ (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     return SFRAME_OK;
   }
 
-  if (c->backend == SFRAME_BACKEND_SODIUM) {
+  if (c->gcm && (c->backend == SFRAME_BACKEND_SODIUM || len < SODIUM_GCM_MAX)) {
     guint8 aad[SFRAME_HEADER_MAX + SFRAME_METADATA_MAX];
     if (aad1_len + aad2_len > sizeof (aad))
       return SFRAME_ERR_TOO_BIG;

@@ -8,10 +8,11 @@
  *
  *  1. as an untrusted SFrame: sframe_header_decode(), then
  *     sframe_cipher_decrypt() and sframe_decrypt() with a fixed key;
- *     checks that a parsed header is the canonical encoding of its KID and
- *     CTR, that decryption fails cleanly (exactly sized output buffers, so
- *     ASan sees any overrun) and that whatever does authenticate re-encrypts
- *     to the same bytes;
+ *     checks the header against an independent parser (longer than
+ *     minimal forms are accepted, the encoder writes the shortest), that
+ *     decryption fails cleanly (exactly sized output buffers, so ASan sees
+ *     any overrun) and that whatever authenticates with a shortest-form
+ *     header re-encrypts to the same bytes;
  *  2. as a plaintext: encrypt, then checks that the header decodes to the
  *     KID and CTR used, that decrypt gives R back, that a flipped bit of the
  *     ciphertext, tag or metadata fails authentication, and that the bytes
@@ -37,22 +38,24 @@
 #include "fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-#define CHECK(cond) G_STMT_START {                                      \
-  if (G_UNLIKELY (!(cond))) {                                           \
-    fprintf (stderr, "%s:%d: property violated: %s\n", __FILE__,        \
-        __LINE__, #cond);                                               \
-    abort ();                                                           \
-  }                                                                     \
-} G_STMT_END
+/* Any violated property is a crash, with a reproducer from libFuzzer. */
+#define CHECK(cond)                                                            \
+  ((cond) ? (void)0 : check_failed (__FILE__, __LINE__, #cond))
+
+static G_GNUC_NORETURN void
+check_failed (const char *file, int line, const char *what)
+{
+  fprintf (stderr, "%s:%d: property violated: %s\n", file, line, what);
+  abort ();
+}
 
 #define N_SUITES 5
 #define N_KIDS 2
 
-static const guint64 kids[N_KIDS] = {
-  FUZZ_SFRAME_KID_SHORT, FUZZ_SFRAME_KID_LONG
-};
+static const guint64 kids[N_KIDS] = { FUZZ_SFRAME_KID_SHORT,
+  FUZZ_SFRAME_KID_LONG };
 
 /* [suite - 1][kid index] */
 static SFrameCipher *ciphers[N_SUITES][N_KIDS];
@@ -65,23 +68,23 @@ static guint8 ref_salts[N_SUITES][N_KIDS][SFRAME_NONCE_LEN];
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  (void) argc;
-  (void) argv;
+  (void)argc;
+  (void)argv;
   CHECK (sframe_init ());
   for (guint s = 0; s < N_SUITES; s++) {
     for (guint k = 0; k < N_KIDS; k++) {
-      ciphers[s][k] = sframe_cipher_new (s + 1, SFRAME_BACKEND_OPENSSL,
-          kids[k], fuzz_base_key, sizeof (fuzz_base_key));
+      ciphers[s][k] = sframe_cipher_new (s + 1, SFRAME_BACKEND_OPENSSL, kids[k],
+          fuzz_base_key, sizeof (fuzz_base_key));
       CHECK (ciphers[s][k] != NULL);
       CHECK (sframe_derive (s + 1, kids[k], fuzz_base_key,
-              sizeof (fuzz_base_key), ref_keys[s][k], ref_salts[s][k]));
+          sizeof (fuzz_base_key), ref_keys[s][k], ref_salts[s][k]));
     }
   }
-  if (sframe_backend_available (SFRAME_SUITE_AES_256_GCM_SHA512_128,
-          SFRAME_BACKEND_SODIUM)) {
+  if (sframe_backend_available (
+          SFRAME_SUITE_AES_256_GCM_SHA512_128, SFRAME_BACKEND_SODIUM)) {
     for (guint k = 0; k < N_KIDS; k++) {
-      sodium_ciphers[k] = sframe_cipher_new (5, SFRAME_BACKEND_SODIUM,
-          kids[k], fuzz_base_key, sizeof (fuzz_base_key));
+      sodium_ciphers[k] = sframe_cipher_new (5, SFRAME_BACKEND_SODIUM, kids[k],
+          fuzz_base_key, sizeof (fuzz_base_key));
       CHECK (sodium_ciphers[k] != NULL);
     }
   }
@@ -92,24 +95,26 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
  * RFC 9605 section 4.5, from the RFC's pseudocode, with OpenSSL only. */
 
 static void
-ref_put_be (guint8 * p, guint64 v, guint n)
+ref_put_be (guint8 *p, guint64 v, guint n)
 {
   for (guint i = 0; i < n; i++)
-    p[i] = (guint8) (v >> (8 * (n - 1 - i)));
+    p[i] = (guint8)(v >> (8 * (n - 1 - i)));
 }
 
 /* header (section 4.3), written independently of sframe.c */
 static gsize
-ref_header (guint64 kid, guint64 ctr, guint8 * out)
+ref_header (guint64 kid, guint64 ctr, guint8 *out)
 {
   guint nk = 0, nc = 0;
   gsize len = 1;
 
   if (kid >= 8)
-    for (nk = 1; nk < 8 && (kid >> (8 * nk)) != 0; nk++);
+    for (nk = 1; nk < 8 && (kid >> (8 * nk)) != 0; nk++)
+      ;
   if (ctr >= 8)
-    for (nc = 1; nc < 8 && (ctr >> (8 * nc)) != 0; nc++);
-  out[0] = (guint8) ((kid >= 8 ? 0x80 | ((nk - 1) << 4) : kid << 4) |
+    for (nc = 1; nc < 8 && (ctr >> (8 * nc)) != 0; nc++)
+      ;
+  out[0] = (guint8)((kid >= 8 ? 0x80 | ((nk - 1) << 4) : kid << 4) |
       (ctr >= 8 ? 0x08 | (nc - 1) : ctr));
   if (nk) {
     ref_put_be (out + len, kid, nk);
@@ -122,10 +127,40 @@ ref_header (guint64 kid, guint64 ctr, guint8 * out)
   return len;
 }
 
+/* Length of the header starting at buf according to its config byte
+ * (G_MAXSIZE for an empty buffer). */
+static gsize
+ref_header_len (const guint8 *buf, gsize len)
+{
+  if (len == 0)
+    return G_MAXSIZE;
+  return 1 + (buf[0] & 0x80 ? ((buf[0] >> 4) & 7) + 1 : 0) +
+      (buf[0] & 0x08 ? (buf[0] & 7) + 1 : 0);
+}
+
+/* KID (kid_field) or CTR of a complete header, big endian, any length */
+static guint64
+ref_field (const guint8 *buf, gboolean kid_field)
+{
+  guint8 cfg = buf[0];
+  guint small = kid_field ? (cfg >> 4) & 7 : cfg & 7;
+  gboolean ext = kid_field ? (cfg & 0x80) != 0 : (cfg & 0x08) != 0;
+  const guint8 *p = buf + 1;
+  guint64 v = 0;
+
+  if (!ext)
+    return small;
+  if (!kid_field && (cfg & 0x80))
+    p += ((cfg >> 4) & 7) + 1;
+  for (guint i = 0; i <= small; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
 /* Encrypts pt into out (header || ct || tag); returns the length. */
 static gsize
-ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 * meta,
-    gsize meta_len, const guint8 * pt, gsize pt_len, guint8 * out)
+ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 *meta,
+    gsize meta_len, const guint8 *pt, gsize pt_len, guint8 *out)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   const guint8 *key = ref_keys[suite - 1][k];
@@ -151,10 +186,10 @@ ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 * meta,
     unsigned int mac_len = 0;
 
     memset (nonce + SFRAME_NONCE_LEN, 0, 4);
-    CHECK (EVP_EncryptInit_ex2 (ctx, EVP_aes_128_ctr (), key, nonce,
-            NULL) == 1);
+    CHECK (
+        EVP_EncryptInit_ex2 (ctx, EVP_aes_128_ctr (), key, nonce, NULL) == 1);
     if (pt_len)
-      CHECK (EVP_EncryptUpdate (ctx, ct, &outl, pt, (int) pt_len) == 1);
+      CHECK (EVP_EncryptUpdate (ctx, ct, &outl, pt, (int)pt_len) == 1);
     ref_put_be (p, aad_len, 8);
     ref_put_be (p + 8, pt_len, 8);
     ref_put_be (p + 16, info->nt, 8);
@@ -168,22 +203,22 @@ ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 * meta,
     p += meta_len;
     if (pt_len)
       memcpy (p, ct, pt_len);
-    CHECK (HMAC (EVP_sha256 (), key + info->nka, (int) (info->nk - info->nka),
-            auth, auth_len, mac, &mac_len) != NULL);
+    CHECK (HMAC (EVP_sha256 (), key + info->nka, (int)(info->nk - info->nka),
+               auth, auth_len, mac, &mac_len) != NULL);
     memcpy (ct + pt_len, mac, info->nt);
     g_free (auth);
   } else {
-    const EVP_CIPHER *evp = info->nk == 32 ? EVP_aes_256_gcm () :
-        EVP_aes_128_gcm ();
+    const EVP_CIPHER *evp =
+        info->nk == 32 ? EVP_aes_256_gcm () : EVP_aes_128_gcm ();
     CHECK (EVP_EncryptInit_ex2 (ctx, evp, key, nonce, NULL) == 1);
-    CHECK (EVP_EncryptUpdate (ctx, NULL, &outl, out, (int) hlen) == 1);
+    CHECK (EVP_EncryptUpdate (ctx, NULL, &outl, out, (int)hlen) == 1);
     if (meta_len)
-      CHECK (EVP_EncryptUpdate (ctx, NULL, &outl, meta, (int) meta_len) == 1);
+      CHECK (EVP_EncryptUpdate (ctx, NULL, &outl, meta, (int)meta_len) == 1);
     if (pt_len)
-      CHECK (EVP_EncryptUpdate (ctx, ct, &outl, pt, (int) pt_len) == 1);
+      CHECK (EVP_EncryptUpdate (ctx, ct, &outl, pt, (int)pt_len) == 1);
     CHECK (EVP_EncryptFinal_ex (ctx, ct + pt_len, &outl) == 1);
-    CHECK (EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, 16,
-            ct + pt_len) == 1);
+    CHECK (
+        EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, 16, ct + pt_len) == 1);
   }
   EVP_CIPHER_CTX_free (ctx);
   return hlen + pt_len + info->nt;
@@ -199,8 +234,8 @@ kid_index (guint64 kid)
 
 /* 1: R as an untrusted SFrame. */
 static void
-untrusted (SFrameSuite suite, const guint8 * meta, gsize meta_len,
-    const guint8 * sf, gsize len)
+untrusted (SFrameSuite suite, const guint8 *meta, gsize meta_len,
+    const guint8 *sf, gsize len)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   guint8 hdr[SFRAME_HEADER_MAX];
@@ -210,23 +245,29 @@ untrusted (SFrameSuite suite, const guint8 * meta, gsize meta_len,
   guint8 *pt;
   gssize n, n2;
   SFrameCipher *c;
+  gboolean canonical;
 
   if (hlen < 0) {
-    CHECK (hlen == SFRAME_ERR_TRUNCATED || hlen == SFRAME_ERR_NON_MINIMAL);
-    CHECK (sframe_decrypt (ciphers[suite - 1][0], sf, len, meta, meta_len,
-            NULL, 0) == hlen);
+    CHECK (hlen == SFRAME_ERR_TRUNCATED);
+    CHECK (ref_header_len (sf, len) > len);
+    CHECK (sframe_decrypt (ciphers[suite - 1][0], sf, len, meta, meta_len, NULL,
+               0) == hlen);
     return;
   }
-  /* a header that parses is the canonical encoding of what it carries */
-  CHECK ((gsize) hlen <= len && hlen <= SFRAME_HEADER_MAX);
-  CHECK (sframe_header_len (kid, ctr) == (gsize) hlen);
-  CHECK (sframe_header_encode (kid, ctr, hdr) == (gsize) hlen);
-  CHECK (memcmp (hdr, sf, hlen) == 0);
+  /* the length and values an independent parser finds (non-minimal forms
+   * are accepted, RFC 9605 only asks senders for the shortest) */
+  CHECK ((gsize)hlen == ref_header_len (sf, len) && (gsize)hlen <= len);
+  CHECK (kid == ref_field (sf, TRUE) && ctr == ref_field (sf, FALSE));
+  /* the shortest form is no longer, and is what the encoder writes */
+  CHECK (sframe_header_len (kid, ctr) <= (gsize)hlen);
+  CHECK (sframe_header_encode (kid, ctr, hdr) == sframe_header_len (kid, ctr));
+  canonical = sframe_header_len (kid, ctr) == (gsize)hlen &&
+      memcmp (hdr, sf, hlen) == 0;
 
   c = ciphers[suite - 1][kid_index (kid)];
   if (len - hlen < info->nt) {
-    CHECK (sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len,
-            NULL, 0) == SFRAME_ERR_TRUNCATED);
+    CHECK (sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, NULL,
+               0) == SFRAME_ERR_TRUNCATED);
     return;
   }
   pt_size = len - hlen - info->nt;
@@ -234,10 +275,10 @@ untrusted (SFrameSuite suite, const guint8 * meta, gsize meta_len,
   pt = g_malloc (pt_size ? pt_size : 1);
   if (pt_size)
     CHECK (sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, pt,
-            pt_size - 1) == SFRAME_ERR_TOO_BIG);
-  n = sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, pt,
-      pt_size);
-  CHECK (n == SFRAME_ERR_AUTH || n == (gssize) pt_size);
+               pt_size - 1) == SFRAME_ERR_TOO_BIG);
+  n = sframe_cipher_decrypt (
+      c, sf, len, hlen, ctr, meta, meta_len, pt, pt_size);
+  CHECK (n == SFRAME_ERR_AUTH || n == (gssize)pt_size);
   /* the KID-checking convenience agrees */
   n2 = sframe_decrypt (c, sf, len, meta, meta_len, pt, pt_size);
   CHECK (n2 == (kid == sframe_cipher_get_kid (c) ? n : SFRAME_ERR_AUTH));
@@ -245,21 +286,21 @@ untrusted (SFrameSuite suite, const guint8 * meta, gsize meta_len,
   if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 &&
       sodium_ciphers[kid_index (kid)]) {
     guint8 *pt2 = g_malloc (pt_size ? pt_size : 1);
-    gssize m = sframe_cipher_decrypt (sodium_ciphers[kid_index (kid)], sf,
-        len, hlen, ctr, meta, meta_len, pt2, pt_size);
+    gssize m = sframe_cipher_decrypt (sodium_ciphers[kid_index (kid)], sf, len,
+        hlen, ctr, meta, meta_len, pt2, pt_size);
     CHECK (m == n);
     if (n > 0)
       CHECK (memcmp (pt, pt2, n) == 0);
     g_free (pt2);
   }
 
-  if (n >= 0 && kid == sframe_cipher_get_kid (c)) {
+  if (n >= 0 && kid == sframe_cipher_get_kid (c) && canonical) {
     /* authentic: encryption is deterministic, so it must give R back */
     gsize cap = pt_size + sframe_cipher_overhead (c, ctr);
     guint8 *again = g_malloc (cap);
     CHECK (cap == len);
-    CHECK (sframe_cipher_encrypt (c, ctr, meta, meta_len, pt, pt_size, again,
-            cap) == (gssize) len);
+    CHECK (sframe_cipher_encrypt (
+               c, ctr, meta, meta_len, pt, pt_size, again, cap) == (gssize)len);
     CHECK (memcmp (again, sf, len) == 0);
     g_free (again);
   }
@@ -267,38 +308,37 @@ untrusted (SFrameSuite suite, const guint8 * meta, gsize meta_len,
 }
 
 static void
-flip_fails (SFrameCipher * c, guint8 * sf, gsize len, gsize hlen,
-    guint64 ctr, guint8 * meta, gsize meta_len, gsize bit, guint8 * pt,
-    gsize pt_size)
+flip_fails (SFrameCipher *c, guint8 *sf, gsize len, gsize hlen, guint64 ctr,
+    guint8 *meta, gsize meta_len, gsize bit, guint8 *pt, gsize pt_size)
 {
   gssize n;
 
   /* a bit of the ciphertext or tag */
   bit %= (len - hlen) * 8;
   sf[hlen + bit / 8] ^= 1 << (bit % 8);
-  n = sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, pt,
-      pt_size);
+  n = sframe_cipher_decrypt (
+      c, sf, len, hlen, ctr, meta, meta_len, pt, pt_size);
   CHECK (n == SFRAME_ERR_AUTH);
   sf[hlen + bit / 8] ^= 1 << (bit % 8);
   /* a bit of the metadata */
   if (meta_len) {
     gsize mb = bit % (meta_len * 8);
     meta[mb / 8] ^= 1 << (mb % 8);
-    n = sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, pt,
-        pt_size);
+    n = sframe_cipher_decrypt (
+        c, sf, len, hlen, ctr, meta, meta_len, pt, pt_size);
     CHECK (n == SFRAME_ERR_AUTH);
     meta[mb / 8] ^= 1 << (mb % 8);
   }
   /* another counter */
-  n = sframe_cipher_decrypt (c, sf, len, hlen, ctr ^ 1, meta, meta_len, pt,
-      pt_size);
+  n = sframe_cipher_decrypt (
+      c, sf, len, hlen, ctr ^ 1, meta, meta_len, pt, pt_size);
   CHECK (n == SFRAME_ERR_AUTH);
 }
 
 /* 2: R as a plaintext. */
 static void
-roundtrip (SFrameSuite suite, guint k, guint shift, guint8 * meta,
-    gsize meta_len, const guint8 * pt, gsize pt_len)
+roundtrip (SFrameSuite suite, guint k, guint shift, guint8 *meta,
+    gsize meta_len, const guint8 *pt, gsize pt_len)
 {
   SFrameCipher *c = ciphers[suite - 1][k];
   guint64 ctr = 0, kid, ctr2;
@@ -308,7 +348,7 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 * meta,
   gint h;
 
   for (guint i = 0; i < 8 && i < pt_len; i++)
-    ctr |= (guint64) pt[i] << (8 * i);
+    ctr |= (guint64)pt[i] << (8 * i);
   ctr = shift >= 8 ? 0 : ctr >> (8 * shift);
 
   cap = pt_len + sframe_cipher_overhead (c, ctr);
@@ -317,12 +357,12 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 * meta,
   sf = g_malloc (cap);
   /* one byte short of the room needed is refused without writing */
   CHECK (sframe_cipher_encrypt (c, ctr, meta, meta_len, pt, pt_len, sf,
-          cap - 1) == SFRAME_ERR_TOO_BIG);
+             cap - 1) == SFRAME_ERR_TOO_BIG);
   n = sframe_cipher_encrypt (c, ctr, meta, meta_len, pt, pt_len, sf, cap);
-  CHECK (n == (gssize) cap);
+  CHECK (n == (gssize)cap);
 
   h = sframe_header_decode (sf, cap, &kid, &ctr2);
-  CHECK (h == (gint) hlen && kid == kids[k] && ctr2 == ctr);
+  CHECK (h == (gint)hlen && kid == kids[k] && ctr2 == ctr);
 
   ref = g_malloc (cap);
   CHECK (ref_encrypt (suite, k, ctr, meta, meta_len, pt, pt_len, ref) == cap);
@@ -332,14 +372,14 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 * meta,
   if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_ciphers[k]) {
     guint8 *s2 = g_malloc (cap);
     CHECK (sframe_cipher_encrypt (sodium_ciphers[k], ctr, meta, meta_len, pt,
-            pt_len, s2, cap) == (gssize) cap);
+               pt_len, s2, cap) == (gssize)cap);
     CHECK (memcmp (s2, sf, cap) == 0);
     g_free (s2);
   }
 
   back = g_malloc (pt_len ? pt_len : 1);
   n = sframe_decrypt (c, sf, cap, meta, meta_len, back, pt_len);
-  CHECK (n == (gssize) pt_len);
+  CHECK (n == (gssize)pt_len);
   CHECK (pt_len == 0 || memcmp (back, pt, pt_len) == 0);
 
   flip_fails (c, sf, cap, hlen, ctr, meta, meta_len,
@@ -353,8 +393,8 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 * meta,
 
 /* The one-shot AEAD of the RFC's test vectors, keyed from the input. */
 static void
-raw_aead (SFrameSuite suite, const guint8 * meta, gsize meta_len,
-    const guint8 * pt, gsize pt_len)
+raw_aead (SFrameSuite suite, const guint8 *meta, gsize meta_len,
+    const guint8 *pt, gsize pt_len)
 {
   const SFrameSuiteInfo *info = sframe_suite_info (suite);
   guint8 key[SFRAME_KEY_MAX], nonce[SFRAME_NONCE_LEN];
@@ -362,28 +402,28 @@ raw_aead (SFrameSuite suite, const guint8 * meta, gsize meta_len,
   SFrameBackend backends[] = { SFRAME_BACKEND_OPENSSL, SFRAME_BACKEND_SODIUM };
 
   for (gsize i = 0; i < sizeof (key); i++)
-    key[i] = (guint8) (i * 7 + (pt_len ? pt[i % pt_len] : 0));
+    key[i] = (guint8)(i * 7 + (pt_len ? pt[i % pt_len] : 0));
   for (gsize i = 0; i < sizeof (nonce); i++)
-    nonce[i] = (guint8) (i + (meta_len ? meta[i % meta_len] : 0));
+    nonce[i] = (guint8)(i + (meta_len ? meta[i % meta_len] : 0));
   ct = g_malloc (pt_len + info->nt);
   back = g_malloc (pt_len ? pt_len : 1);
   for (guint b = 0; b < G_N_ELEMENTS (backends); b++) {
     if (!sframe_backend_available (suite, backends[b]))
       continue;
-    CHECK (sframe_aead_seal (suite, backends[b], key, nonce, meta, meta_len,
-            pt, pt_len, ct) == SFRAME_OK);
-    CHECK (sframe_aead_open (suite, backends[b], key, nonce, meta, meta_len,
-            ct, pt_len + info->nt, back) == SFRAME_OK);
+    CHECK (sframe_aead_seal (suite, backends[b], key, nonce, meta, meta_len, pt,
+               pt_len, ct) == SFRAME_OK);
+    CHECK (sframe_aead_open (suite, backends[b], key, nonce, meta, meta_len, ct,
+               pt_len + info->nt, back) == SFRAME_OK);
     CHECK (pt_len == 0 || memcmp (back, pt, pt_len) == 0);
-    CHECK (sframe_aead_open (suite, backends[b], key, nonce, meta, meta_len,
-            ct, info->nt - 1, back) == SFRAME_ERR_TRUNCATED);
+    CHECK (sframe_aead_open (suite, backends[b], key, nonce, meta, meta_len, ct,
+               info->nt - 1, back) == SFRAME_ERR_TRUNCATED);
   }
   g_free (ct);
   g_free (back);
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   SFrameSuite suite;
   guint8 sel, *meta;
@@ -395,7 +435,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     return 0;
   sel = data[0];
   suite = (sel & 7) % N_SUITES + 1;
-  meta_len = MIN ((gsize) data[1], size - 2);
+  meta_len = MIN ((gsize)data[1], size - 2);
   rest = data + 2 + meta_len;
   rest_len = size - 2 - meta_len;
   /* a private, exactly sized copy: the roundtrip flips bits in it */
@@ -407,11 +447,11 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   for (gsize off = 0; off < MIN (rest_len, 4); off++) {
     guint64 kid, ctr;
     gint h = sframe_header_decode (rest + off, rest_len - off, &kid, &ctr);
-    CHECK (h < 0 || (gsize) h <= rest_len - off);
+    CHECK (h < 0 || (gsize)h <= rest_len - off);
   }
   /* too much metadata is refused, whatever the rest */
   CHECK (sframe_cipher_decrypt (ciphers[suite - 1][0], rest, rest_len, 0, 0,
-          data, SFRAME_METADATA_MAX + 1, NULL, 0) == SFRAME_ERR_TOO_BIG);
+             data, SFRAME_METADATA_MAX + 1, NULL, 0) == SFRAME_ERR_TOO_BIG);
 
   untrusted (suite, meta, meta_len, rest, rest_len);
   roundtrip (suite, (sel >> 3) & 1, sel >> 5, meta, meta_len, rest, rest_len);

@@ -582,6 +582,98 @@ GST_START_TEST (test_sender_restart_accepted)
 
 GST_END_TEST;
 
+/* An SFrame-looking RTP packet under a KID nobody has a key for. */
+static GstBuffer *
+forged_rtp (guint64 kid, guint16 seq)
+{
+  GstBuffer *b = make_rtp (PAYLOAD_LEN, seq, FALSE, 0, FALSE);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint8 hdr[SFRAME_HEADER_MAX];
+  gsize n = sframe_header_encode (kid, 5, hdr);
+
+  fail_unless (gst_rtp_buffer_map (b, GST_MAP_WRITE, &rtp));
+  memcpy (gst_rtp_buffer_get_payload (&rtp), hdr, n);
+  gst_rtp_buffer_unmap (&rtp);
+  return b;
+}
+
+/* A flood of forged KIDs must not make e2eedec forget the replay window
+ * of a real KID (found by fuzz-e2eedec: the windows of 1024 KIDs were
+ * kept, LRU-evicted, and a new KID could evict a real one). */
+static void
+check_replay_after_flood (GstHarness *h, guint64 kid)
+{
+  GstBuffer *good = sframe_rtp (5, TEST_KEY_HEX, kid, 5, 5), *out;
+  guint64 replays;
+
+  out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (good));
+  gst_buffer_unref (out);
+  for (guint i = 0; i < 5000; i++)
+    gst_harness_push (h, forged_rtp (1000 + i, (guint16)i));
+  replays = stat_u64 (h->element, "replays");
+  gst_harness_push (h, good);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "replays"), replays + 1);
+}
+
+GST_START_TEST (test_replay_after_kid_flood_static)
+{
+  GstHarness *h = dec_harness (5, TEST_KEY_HEX);
+  GstBus *bus = attach_bus (h);
+  guint n;
+
+  check_replay_after_flood (h, 3);
+  /* forged KIDs are counted, and reported together, not once per KID */
+  fail_unless_equals_uint64 (stat_u64 (h->element, "auth-failures") +
+          stat_u64 (h->element, "unknown-kid"),
+      5000);
+  n = count_drops (bus, "auth-failed", NULL, G_MAXUINT64) +
+      count_drops (bus, "unknown-kid", NULL, G_MAXUINT64);
+  fail_unless (n <= 4, "%u drop messages for one burst", n);
+  gst_harness_teardown (h);
+  release_bus (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_replay_after_kid_flood_keyring)
+{
+  GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m");
+  GstHarness *h = keyring_dec (kr);
+  guint8 key[16];
+
+  hex_to_bytes (TEST_KEY_HEX, key, 16);
+  g_object_set (h->element, "unknown-kid-timeout", 0, NULL);
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 3, key, 16, GST_E2EE_KEY_RECEIVE, "dave", NULL));
+  check_replay_after_flood (h, 3);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 5000);
+  gst_harness_teardown (h);
+  gst_object_unref (kr);
+}
+
+GST_END_TEST;
+
+/* Buffers held under RTP caps are not decrypted as frames after a caps
+ * change: they get their last chance (and are dropped) first. */
+GST_START_TEST (test_held_across_caps_change)
+{
+  GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m");
+  GstHarness *h = keyring_dec (kr);
+
+  g_object_set (h->element, "unknown-kid-timeout", 10000, NULL);
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 12, 0, 0));
+  gst_harness_set_src_caps_str (h,
+      "application/x-sframe,original-caps="
+      "(GstCaps)\"video/x-vp8\"");
+  fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 1);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  gst_harness_teardown (h);
+  gst_object_unref (kr);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -603,6 +695,9 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_frame_caps_and_renegotiation);
   tcase_add_test (tc, test_flush_and_eos);
   tcase_add_test (tc, test_sender_restart_accepted);
+  tcase_add_test (tc, test_replay_after_kid_flood_static);
+  tcase_add_test (tc, test_replay_after_kid_flood_keyring);
+  tcase_add_test (tc, test_held_across_caps_change);
   return s;
 }
 

@@ -1,0 +1,361 @@
+/* Writes the seed corpus of the fuzz targets.
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ *   fuzz-gen-seeds OUTDIR
+ *
+ * creates OUTDIR/fuzz-sframe/ and OUTDIR/fuzz-e2eedec/ with valid SFrames
+ * of every cipher suite (RTP and frame mode for e2eedec) and a few
+ * malformed ones, in the input formats of fuzz-sframe.c and
+ * fuzz-e2eedec.c (see fuzz-common.h).  The output is deterministic: the
+ * committed corpus in tests/fuzz/corpus/ is regenerated with
+ *
+ *   build-fuzz/tests/fuzz/fuzz-gen-seeds tests/fuzz/corpus
+ *
+ * It uses only the SFrame codec (sframe.c); the RTP metadata is built here
+ * from the layout documented for rtp-auth-fields, not with the element's
+ * code.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "sframe.h"
+#include "fuzz-common.h"
+
+static const gchar *outdir;
+
+static void
+die (const gchar *what)
+{
+  fprintf (stderr, "fuzz-gen-seeds: %s\n", what);
+  exit (1);
+}
+
+static void
+save (const gchar *target, const gchar *name, GByteArray *a)
+{
+  gchar *dir = g_build_filename (outdir, target, NULL);
+  gchar *path = g_build_filename (dir, name, NULL);
+  GError *err = NULL;
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    die (g_strerror (errno));
+  if (!g_file_set_contents (path, (const gchar *)a->data, a->len, &err))
+    die (err->message);
+  g_free (path);
+  g_free (dir);
+}
+
+static SFrameCipher *
+cipher (SFrameSuite suite, guint64 kid)
+{
+  SFrameCipher *c = sframe_cipher_new (
+      suite, SFRAME_BACKEND_AUTO, kid, fuzz_base_key, sizeof (fuzz_base_key));
+  if (!c)
+    die ("sframe_cipher_new failed");
+  return c;
+}
+
+/* Appends header || ct || tag of pt to a. */
+static void
+append_sframe (GByteArray *a, SFrameSuite suite, guint64 kid, guint64 ctr,
+    const guint8 *meta, gsize mlen, const guint8 *pt, gsize pt_len)
+{
+  SFrameCipher *c = cipher (suite, kid);
+  gsize cap = pt_len + sframe_cipher_overhead (c, ctr);
+  guint8 *out = g_malloc (cap);
+  gssize n = sframe_cipher_encrypt (c, ctr, meta, mlen, pt, pt_len, out, cap);
+
+  if (n < 0)
+    die ("sframe_cipher_encrypt failed");
+  g_byte_array_append (a, out, n);
+  g_free (out);
+  sframe_cipher_free (c);
+}
+
+static void
+fill (guint8 *p, gsize n, guint seed)
+{
+  for (gsize i = 0; i < n; i++)
+    p[i] = (guint8)(seed * 31 + i * 7);
+}
+
+static const gchar *const suite_tag[] = { NULL, "s1", "s2", "s3", "s4", "s5" };
+
+/* ------------------------------------------------------------ fuzz-sframe */
+
+static void
+sframe_seeds (void)
+{
+  static const guint64 kids[2] = { FUZZ_SFRAME_KID_SHORT,
+    FUZZ_SFRAME_KID_LONG };
+  guint8 pt[160], meta[8];
+
+  fill (meta, sizeof (meta), 99);
+  for (SFrameSuite s = 1; s <= 5; s++) {
+    for (guint k = 0; k < 2; k++) {
+      GByteArray *a = g_byte_array_new ();
+      guint8 sel = (guint8)((s - 1) | k << 3 | (k ? 0x10 : 0) | 6 << 5);
+      guint8 ml = k ? sizeof (meta) : 0;
+      guint64 ctr = k ? G_GUINT64_CONSTANT (0x0102030405) : 3;
+      gsize len = k ? sizeof (pt) : 40;
+      gchar *name = g_strdup_printf (
+          "%s-kid%s-valid", suite_tag[s], k ? "long" : "short");
+
+      fill (pt, sizeof (pt), s * 2 + k);
+      g_byte_array_append (a, &sel, 1);
+      g_byte_array_append (a, &ml, 1);
+      g_byte_array_append (a, meta, ml);
+      append_sframe (a, s, kids[k], ctr, meta, ml, pt, len);
+      save ("fuzz-sframe", name, a);
+      g_free (name);
+      g_byte_array_unref (a);
+    }
+  }
+  {
+    /* truncated extended KID, non-minimal (accepted) CTR, tag only */
+    static const guint8 bad1[] = { 0x04, 0x00, 0xb8, 0x01 };
+    static const guint8 bad2[] = { 0x00, 0x00, 0x59, 0x00, 0x07, 0xaa };
+    static const guint8 bad3[] = { 0x03, 0x00, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+      10, 11, 12, 13, 14, 15, 16 };
+    GByteArray *a = g_byte_array_new ();
+    g_byte_array_append (a, bad1, sizeof (bad1));
+    save ("fuzz-sframe", "truncated-kid", a);
+    g_byte_array_set_size (a, 0);
+    g_byte_array_append (a, bad2, sizeof (bad2));
+    save ("fuzz-sframe", "non-minimal-ctr", a);
+    g_byte_array_set_size (a, 0);
+    g_byte_array_append (a, bad3, sizeof (bad3));
+    save ("fuzz-sframe", "tag-only", a);
+    g_byte_array_unref (a);
+  }
+}
+
+/* ----------------------------------------------------------- fuzz-e2eedec */
+
+static void
+record (GByteArray *a, guint8 op, const guint8 *body, gsize len)
+{
+  guint8 hdr[3] = { op, (guint8)(len & 0xff), (guint8)(len >> 8) };
+  g_byte_array_append (a, hdr, 3);
+  g_byte_array_append (a, body, len);
+}
+
+static gsize
+varint (guint8 *p, guint64 v)
+{
+  guint n = 0;
+  while (n < 8 && (v >> (8 * n)) != 0)
+    n++;
+  p[0] = (guint8)n;
+  for (guint i = 0; i < n; i++)
+    p[1 + i] = (guint8)(v >> (8 * (n - 1 - i)));
+  return 1 + n;
+}
+
+/* A 12-byte RTP header: V=2, the marker, PT 96. */
+static void
+rtp_header (
+    guint8 h[12], gboolean marker, guint16 seq, guint32 ts, guint32 ssrc)
+{
+  h[0] = 0x80;
+  h[1] = (guint8)((marker ? 0x80 : 0) | 96);
+  h[2] = seq >> 8;
+  h[3] = seq & 0xff;
+  h[4] = ts >> 24;
+  h[5] = ts >> 16;
+  h[6] = ts >> 8;
+  h[7] = ts;
+  h[8] = ssrc >> 24;
+  h[9] = ssrc >> 16;
+  h[10] = ssrc >> 8;
+  h[11] = ssrc;
+}
+
+/* The canonical metadata of rtp-auth-fields (see GstE2eeRtpAuthFields): M,
+ * PT, timestamp, SSRC, sequence, CSRC count and list, in that order. */
+static gsize
+rtp_meta (const guint8 h[12], guint fields, guint8 *out)
+{
+  guint8 *p = out;
+
+  if (fields & 1)
+    *p++ = h[1] >> 7;
+  if (fields & 2)
+    *p++ = h[1] & 0x7f;
+  if (fields & 4) {
+    memcpy (p, h + 4, 4);
+    p += 4;
+  }
+  if (fields & 8) {
+    memcpy (p, h + 8, 4);
+    p += 4;
+  }
+  if (fields & 16) {
+    memcpy (p, h + 2, 2);
+    p += 2;
+  }
+  if (fields & 32)
+    *p++ = h[0] & 0x0f;
+  return p - out;
+}
+
+/* One buffer e2eedec accepts: an RTP packet with an SFrame payload, or an
+ * SFrame. */
+static GByteArray *
+valid_buffer (gboolean rtp, guint fields, SFrameSuite s, guint64 kid,
+    guint64 ctr, gsize pt_len)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint8 pt[512], h[12], meta[16];
+  gsize mlen = 0;
+
+  fill (pt, pt_len, (guint)(ctr + kid * 5));
+  if (rtp) {
+    rtp_header (
+        h, ctr & 1, (guint16)(1000 + ctr), 90000 + 3000 * ctr, 0x11223344);
+    mlen = rtp_meta (h, fields, meta);
+    g_byte_array_append (a, h, 12);
+  }
+  append_sframe (a, s, kid, ctr, meta, mlen, pt, pt_len);
+  return a;
+}
+
+static void
+rec_valid (GByteArray *a, guint8 op, gboolean rtp, guint fields, SFrameSuite s,
+    guint64 kid, guint64 ctr, gsize pt_len)
+{
+  GByteArray *b = valid_buffer (rtp, fields, s, kid, ctr, pt_len);
+  record (a, op, b->data, b->len);
+  g_byte_array_unref (b);
+}
+
+/* body of a SEAL record: kid, ctr, flags, then a frame or RTP packet */
+static void
+rec_seal (GByteArray *a, gboolean rtp, guint64 kid, guint64 ctr, guint8 flags,
+    gsize pt_len)
+{
+  guint8 body[600];
+  gsize n = varint (body, kid);
+
+  n += varint (body + n, ctr);
+  body[n++] = flags;
+  if (rtp) {
+    rtp_header (body + n, TRUE, 7, 1234, 0xcafe);
+    n += 12;
+  }
+  fill (body + n, pt_len, 77);
+  n += pt_len;
+  record (a, FUZZ_OP_SEAL, body, n);
+}
+
+static void
+rec_kid (GByteArray *a, guint8 op, guint64 kid, guint8 extra)
+{
+  guint8 body[10];
+  gsize n = varint (body, kid);
+  body[n++] = extra;
+  record (a, op, body, n);
+}
+
+static void
+dec_seeds (void)
+{
+  for (SFrameSuite s = 1; s <= 5; s++) {
+    for (guint rtp = 0; rtp < 2; rtp++) {
+      const gchar *mode = rtp ? "rtp" : "frame";
+      gchar *name;
+      GByteArray *a;
+      GByteArray *b;
+      guint8 cfg[3];
+      guint fields = rtp ? 0x03 : 0;
+
+      /* static key, any KID, default window: valid, replayed, corrupted,
+       * sealed, in a buffer list */
+      a = g_byte_array_new ();
+      cfg[0] = (guint8)(rtp | (s - 1) << 1 | 0 << 4 | 2 << 6);
+      cfg[1] = (guint8)fields;
+      cfg[2] = 0;
+      g_byte_array_append (a, cfg, 3);
+      rec_valid (a, FUZZ_OP_RAW, rtp, fields, s, 1, 0, 100);
+      rec_valid (a, FUZZ_OP_RAW | FUZZ_OP_META_BIT, rtp, fields, s, 1, 1, 30);
+      rec_valid (a, FUZZ_OP_RAW, rtp, fields, s, 1, 0, 100);
+      b = valid_buffer (rtp, fields, s, 300, 9, 50);
+      b->data[b->len - 1] ^= 1;
+      record (a, FUZZ_OP_RAW, b->data, b->len);
+      g_byte_array_unref (b);
+      rec_seal (a, rtp, 2, 5, 0, 60);
+      rec_valid (a, FUZZ_OP_RAW | FUZZ_OP_LIST_BIT, rtp, fields, s, 1, 300, 20);
+      rec_valid (a, FUZZ_OP_RAW | FUZZ_OP_LIST_BIT, rtp, fields, s,
+          G_GUINT64_CONSTANT (0x123456789a), 2, 20);
+      record (a, FUZZ_OP_STATS, NULL, 0);
+      name = g_strdup_printf ("%s-%s-static", suite_tag[s], mode);
+      save ("fuzz-e2eedec", name, a);
+      g_free (name);
+      g_byte_array_unref (a);
+
+      /* keyring: known KID, unknown KID held until its key is added, a
+       * removed key, a flush */
+      a = g_byte_array_new ();
+      cfg[0] = (guint8)(rtp | (s - 1) << 1 | 2 << 4 | 1 << 6);
+      cfg[1] = (guint8)(rtp ? 0x3f : 0);
+      cfg[2] = 1;
+      g_byte_array_append (a, cfg, 3);
+      rec_valid (a, FUZZ_OP_RAW, rtp, cfg[1], s, 1, 10, 80);
+      rec_valid (a, FUZZ_OP_RAW, rtp, cfg[1], s, 9, 0, 80);
+      rec_kid (a, FUZZ_OP_KEY_ADD, 9, 0);
+      rec_valid (a, FUZZ_OP_RAW, rtp, cfg[1], s, 9, 1, 80);
+      rec_kid (a, FUZZ_OP_KEY_REMOVE, 1, 0);
+      rec_valid (a, FUZZ_OP_RAW, rtp, cfg[1], s, 1, 11, 80);
+      record (a, FUZZ_OP_FLUSH, NULL, 0);
+      rec_seal (a, rtp, 3, 70, 0, 30);
+      name = g_strdup_printf ("%s-%s-keyring", suite_tag[s], mode);
+      save ("fuzz-e2eedec", name, a);
+      g_free (name);
+      g_byte_array_unref (a);
+    }
+  }
+  {
+    /* static key restricted to one KID; caps and property changes */
+    GByteArray *a = g_byte_array_new ();
+    guint8 cfg[3] = { 1 | 4 << 1 | 1 << 4 | 3 << 6, 0x03, 0 };
+    guint8 v;
+    g_byte_array_append (a, cfg, 3);
+    rec_valid (a, FUZZ_OP_RAW, TRUE, 0x03, 5, FUZZ_DEC_STATIC_KID, 4, 64);
+    rec_valid (a, FUZZ_OP_RAW, TRUE, 0x03, 5, 8, 4, 64);
+    v = 1;
+    record (a, FUZZ_OP_CAPS, &v, 1);
+    rec_valid (a, FUZZ_OP_RAW, FALSE, 0, 5, FUZZ_DEC_STATIC_KID, 5, 64);
+    rec_kid (a, FUZZ_OP_SET_KID, 8, 0);
+    rec_valid (a, FUZZ_OP_RAW, FALSE, 0, 5, 8, 6, 64);
+    v = 2;
+    record (a, FUZZ_OP_SET_KEY, &v, 1);
+    rec_seal (a, FALSE, 8, 1, 1, 40);
+    save ("fuzz-e2eedec", "s5-kid-filter-caps-change", a);
+    g_byte_array_unref (a);
+  }
+  /* No FLOOD seed: over 1024 forged KIDs cost e2eedec ~0.1 s under ASan,
+   * which would divide the target's speed by 8; FLOOD stays an op the
+   * fuzzer can use. */
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 2) {
+    fprintf (stderr, "usage: %s OUTDIR\n", argv[0]);
+    return 2;
+  }
+  outdir = argv[1];
+  if (!sframe_init ())
+    die ("sframe_init failed");
+  sframe_seeds ();
+  dec_seeds ();
+  return 0;
+}
