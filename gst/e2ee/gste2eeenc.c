@@ -71,6 +71,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define GST_CAT_DEFAULT gst_e2ee_enc_debug
 
 #define DEFAULT_KID 0
+/* RTP packets fit a network MTU; larger ones are allocated one by one */
+#define POOL_BUFFER_SIZE 1536
 
 enum
 {
@@ -120,6 +122,7 @@ struct _GstE2eeEnc
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
   E2eeCounterStore store; /* static mode */
+  GstBufferPool *pool; /* RTP-sized output buffers, recycled */
   gboolean store_open;
   E2eeDropReport no_key_report;
 
@@ -303,6 +306,10 @@ reset_crypto (GstE2eeEnc *self)
     e2ee_counter_store_close (&self->store);
   self->store_open = FALSE;
   self->cur_cookie = -1;
+  if (self->pool) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
 }
 
 static void
@@ -714,6 +721,30 @@ account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* An output buffer of size bytes: from a pool for MTU-sized packets (no
+ * allocation per packet, and memory that stays warm in the caches). */
+static GstBuffer *
+output_buffer (GstE2eeEnc *self, gsize size)
+{
+  GstBuffer *out = NULL;
+
+  if (size <= POOL_BUFFER_SIZE) {
+    if (!self->pool) {
+      GstStructure *config;
+      self->pool = gst_buffer_pool_new ();
+      config = gst_buffer_pool_get_config (self->pool);
+      gst_buffer_pool_config_set_params (config, NULL, POOL_BUFFER_SIZE, 0, 0);
+      if (!gst_buffer_pool_set_config (self->pool, config) ||
+          !gst_buffer_pool_set_active (self->pool, TRUE))
+        gst_clear_object (&self->pool);
+    }
+    if (self->pool &&
+        gst_buffer_pool_acquire_buffer (self->pool, &out, NULL) == GST_FLOW_OK)
+      gst_buffer_set_size (out, size);
+  }
+  return out ? out : gst_buffer_new_allocate (NULL, size, NULL);
+}
+
 static GstBuffer *
 encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
 {
@@ -730,7 +761,7 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
   plen = gst_rtp_buffer_get_payload_len (&rtp);
   mlen = e2ee_rtp_metadata (&rtp, self->cur_auth_fields, meta);
   cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
-  out = gst_buffer_new_allocate (NULL, cap, NULL);
+  out = output_buffer (self, cap);
   gst_buffer_map (out, &map, GST_MAP_WRITE);
   gst_buffer_extract (in, 0, map.data, hdr_len);
   map.data[0] &= ~0x20; /* padding is not carried over */
