@@ -1,0 +1,1068 @@
+/* The gst-e2ee/1 key-exchange state machine (docs/protocol.md, part 1).
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "e2eekx.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sframe.h"
+
+GST_DEBUG_CATEGORY_STATIC (kx_debug);
+#define GST_CAT_DEFAULT kx_debug
+
+typedef struct
+{
+  gchar *id;
+  guint8 ik[E2EE_KEY_LEN];
+  guint8 dh[E2EE_KEY_LEN];
+  gchar *name;
+  guint8 nonce[2][E2EE_NONCE_LEN]; /* newest first, as the leader saw them */
+  guint n_nonces;
+  guint64 acked_epoch;
+  guint seq; /* channel order of its ANNOUNCE */
+  gboolean announced;
+  gboolean gone;
+} Peer;
+
+typedef struct
+{
+  guint64 epoch;
+  GArray *kids; /* guint64 KIDs installed for it */
+} Epoch;
+
+struct _E2eeKx
+{
+  E2eeKxConfig cfg;
+  gchar *meeting_id, *self_id, *self_name;
+  GBytes *instance;
+  const E2eeIdentity *identity;
+  GstE2eeKeyring *keyring;
+  E2eeKxCallbacks cb;
+  gpointer user_data;
+
+  E2eeDhKey *dh;
+  guint8 my_nonce[2][E2EE_NONCE_LEN];
+  gboolean started, left;
+  gint64 start_ms;
+
+  GHashTable *peers; /* id -> Peer */
+  guint next_seq;
+
+  /* the accepted roster */
+  E2eeMsg *roster;
+  guint8 roster_hash[E2EE_HASH_LEN];
+  gchar *leader_id;
+  gint my_index; /* -1 when not in the roster */
+  gint64 leader_since_ms;
+
+  /* epochs held */
+  GArray *epochs; /* Epoch, ascending */
+  guint64 epoch, send_epoch;
+
+  /* following a leader */
+  gboolean have_hb;
+  guint64 hb_counter, hb_time;
+  guint8 hb_hash[E2EE_HASH_LEN];
+  gint64 last_hb_ms;
+
+  /* leading */
+  gboolean leading;
+  guint next_index;
+  guint64 my_hb_counter;
+  guint8 my_hb_hash[E2EE_HASH_LEN];
+  gint64 next_hb_ms, rekey_due_ms, periodic_ms, keys_sent_ms;
+  guint64 pending_epoch;
+  gboolean membership_changed;
+};
+
+static void
+peer_free (Peer *p)
+{
+  g_free (p->id);
+  g_free (p->name);
+  g_free (p);
+}
+
+static void
+emit (E2eeKx *kx, GstStructure *s)
+{
+  GST_DEBUG ("[%s] %" GST_PTR_FORMAT, kx->self_id, s);
+  if (kx->cb.event)
+    kx->cb.event (kx, s, kx->user_data);
+  else
+    gst_structure_free (s);
+}
+
+static void
+protocol_error (E2eeKx *kx, const gchar *author, const gchar *what)
+{
+  GST_INFO ("[%s] protocol error from %s: %s", kx->self_id,
+      GST_STR_NULL (author), what);
+  emit (kx,
+      gst_structure_new ("keyexchange-error", "participant-id", G_TYPE_STRING,
+          author ? author : "", "reason", G_TYPE_STRING, what, NULL));
+}
+
+E2eeKx *
+e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
+    GstE2eeKeyring *keyring, const E2eeKxCallbacks *callbacks,
+    gpointer user_data)
+{
+  static gsize once = 0;
+  E2eeKx *kx;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (kx_debug, "e2eekx", 0, "E2EE key exchange");
+    g_once_init_leave (&once, 1);
+  }
+  if (!sframe_init ())
+    return NULL;
+  kx = g_new0 (E2eeKx, 1);
+  kx->cfg = *config;
+#define DEF(f, v)                                                              \
+  if (!kx->cfg.f)                                                              \
+  kx->cfg.f = v
+  DEF (heartbeat_ms, 1000);
+  DEF (heartbeat_timeout_ms, 10 * kx->cfg.heartbeat_ms);
+  DEF (ack_timeout_ms, 2000);
+  DEF (join_batch_ms, 200);
+  DEF (leave_debounce_ms, 200);
+  DEF (grace_ms, 5000);
+  DEF (start_wait_ms, 2 * kx->cfg.heartbeat_ms);
+#undef DEF
+  kx->meeting_id = g_strdup (config->meeting_id);
+  kx->self_id = g_strdup (config->participant_id);
+  kx->self_name = g_strdup (config->display_name ? config->display_name : "");
+  kx->instance = g_bytes_ref (config->instance);
+  kx->cfg.meeting_id = kx->meeting_id;
+  kx->cfg.participant_id = kx->self_id;
+  kx->cfg.display_name = kx->self_name;
+  kx->cfg.instance = kx->instance;
+  kx->identity = identity;
+  kx->keyring = gst_object_ref (keyring);
+  if (callbacks)
+    kx->cb = *callbacks;
+  kx->user_data = user_data;
+  kx->dh = e2ee_dh_key_new ();
+  kx->peers = g_hash_table_new_full (
+      g_str_hash, g_str_equal, NULL, (GDestroyNotify)peer_free);
+  kx->epochs = g_array_new (FALSE, TRUE, sizeof (Epoch));
+  kx->my_index = -1;
+  return kx;
+}
+
+void
+e2ee_kx_free (E2eeKx *kx)
+{
+  if (!kx)
+    return;
+  for (guint i = 0; i < kx->epochs->len; i++)
+    g_array_unref (g_array_index (kx->epochs, Epoch, i).kids);
+  g_array_unref (kx->epochs);
+  g_hash_table_unref (kx->peers);
+  e2ee_msg_free (kx->roster);
+  e2ee_dh_key_free (kx->dh);
+  gst_object_unref (kx->keyring);
+  g_bytes_unref (kx->instance);
+  g_free (kx->meeting_id);
+  g_free (kx->self_id);
+  g_free (kx->self_name);
+  g_free (kx->leader_id);
+  g_free (kx);
+}
+
+/* ------------------------------------------------------------- sending */
+
+static void
+send_msg (E2eeKx *kx, E2eeMsg *m)
+{
+  GError *err = NULL;
+  GBytes *b = e2ee_msg_encode (m, kx->identity, &err);
+
+  if (!b) {
+    GST_ERROR ("[%s] cannot encode %s: %s", kx->self_id,
+        e2ee_msg_type_name (m->type), err->message);
+    g_error_free (err);
+    return;
+  }
+  if (kx->cb.send)
+    kx->cb.send (kx, b, kx->user_data);
+  g_bytes_unref (b);
+}
+
+static E2eeMsg *
+new_msg (E2eeKx *kx, E2eeMsgType type)
+{
+  return e2ee_msg_new (type, kx->meeting_id, kx->instance, kx->self_id);
+}
+
+static void
+fresh_nonce (E2eeKx *kx)
+{
+  memcpy (kx->my_nonce[1], kx->my_nonce[0], E2EE_NONCE_LEN);
+  randombytes_buf (kx->my_nonce[0], E2EE_NONCE_LEN);
+}
+
+static void
+send_ack (E2eeKx *kx)
+{
+  E2eeMsg *m = new_msg (kx, E2EE_MSG_ACK);
+
+  fresh_nonce (kx);
+  memcpy (m->nonce, kx->my_nonce[0], E2EE_NONCE_LEN);
+  m->acked_epoch = kx->epoch;
+  send_msg (kx, m);
+  e2ee_msg_free (m);
+}
+
+/* --------------------------------------------------------------- keys */
+
+static Epoch *
+find_epoch (E2eeKx *kx, guint64 e)
+{
+  for (guint i = 0; i < kx->epochs->len; i++)
+    if (g_array_index (kx->epochs, Epoch, i).epoch == e)
+      return &g_array_index (kx->epochs, Epoch, i);
+  return NULL;
+}
+
+/* Puts the media keys of epoch e for every roster entry in the keyring. */
+static void
+install_epoch (E2eeKx *kx, guint64 e, const guint8 mk[E2EE_KEY_LEN])
+{
+  Epoch ep = { e, g_array_new (FALSE, FALSE, sizeof (guint64)) };
+
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+    guint8 base[32];
+    guint64 kid = e2ee_media_kid (e, en->index);
+    gboolean mine = g_strcmp0 (en->participant_id, kx->self_id) == 0;
+    GError *err = NULL;
+
+    if (!e2ee_media_key (mk, kx->instance, e, en->index, base))
+      continue;
+    if (gst_e2ee_keyring_add_key (kx->keyring, kid, base, sizeof (base),
+            mine ? GST_E2EE_KEY_SEND : GST_E2EE_KEY_RECEIVE, en->participant_id,
+            &err))
+      g_array_append_val (ep.kids, kid);
+    else
+      g_clear_error (&err);
+    sodium_memzero (base, sizeof (base));
+  }
+  g_array_append_val (kx->epochs, ep);
+  if (e > kx->epoch)
+    kx->epoch = e;
+}
+
+/* Sends with epoch e from now on; older epochs decrypt for the grace
+ * period, then the keyring wipes them. */
+static void
+switch_send (E2eeKx *kx, guint64 e, gint64 now_ms)
+{
+  GError *err = NULL;
+
+  if (e <= kx->send_epoch || !find_epoch (kx, e) || kx->my_index < 0)
+    return;
+  if (!gst_e2ee_keyring_set_send_kid (
+          kx->keyring, e2ee_media_kid (e, (guint16)kx->my_index), &err)) {
+    GST_WARNING ("[%s] %s", kx->self_id, err->message);
+    g_clear_error (&err);
+    return;
+  }
+  kx->send_epoch = e;
+  for (guint i = 0; i < kx->epochs->len;) {
+    Epoch *ep = &g_array_index (kx->epochs, Epoch, i);
+    if (ep->epoch < e) {
+      for (guint k = 0; k < ep->kids->len; k++)
+        gst_e2ee_keyring_retire_key (kx->keyring,
+            g_array_index (ep->kids, guint64, k),
+            (GstClockTime)kx->cfg.grace_ms * GST_MSECOND);
+      g_array_unref (ep->kids);
+      g_array_remove_index (kx->epochs, i);
+    } else {
+      i++;
+    }
+  }
+  emit (kx,
+      gst_structure_new ("keyexchange-epoch", "epoch", G_TYPE_UINT64, e,
+          "leader", G_TYPE_STRING, kx->leader_id, NULL));
+}
+
+static void
+wipe_all (E2eeKx *kx)
+{
+  for (guint i = 0; i < kx->epochs->len; i++)
+    g_array_unref (g_array_index (kx->epochs, Epoch, i).kids);
+  g_array_set_size (kx->epochs, 0);
+  gst_e2ee_keyring_clear (kx->keyring);
+}
+
+/* -------------------------------------------------------------- roster */
+
+static Peer *
+peer_for_entry (E2eeKx *kx, const E2eeRosterEntry *e)
+{
+  Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+
+  if (!p) {
+    p = g_new0 (Peer, 1);
+    p->id = g_strdup (e->participant_id);
+    memcpy (p->ik, e->identity_key, E2EE_KEY_LEN);
+    memcpy (p->dh, e->dh_key, E2EE_KEY_LEN);
+    p->name = g_strdup (e->display_name);
+    p->seq = G_MAXUINT;
+    g_hash_table_insert (kx->peers, p->id, p);
+  }
+  return p;
+}
+
+static const E2eeRosterEntry *
+roster_entry (E2eeMsg *roster, const gchar *id)
+{
+  if (!roster || !roster->entries)
+    return NULL;
+  for (guint i = 0; i < roster->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (roster->entries, i);
+    if (g_strcmp0 (e->participant_id, id) == 0)
+      return e;
+  }
+  return NULL;
+}
+
+static void
+announce_leader (E2eeKx *kx)
+{
+  Peer *l = g_hash_table_lookup (kx->peers, kx->leader_id);
+  gchar *code;
+
+  if (!l)
+    return;
+  code = e2ee_security_code (kx->meeting_id, kx->instance, l->ik);
+  emit (kx,
+      gst_structure_new ("keyexchange-leader", "leader", G_TYPE_STRING,
+          kx->leader_id, "security-code", G_TYPE_STRING, code, NULL));
+  g_free (code);
+}
+
+/* Makes roster (owned) the accepted one, reporting who joined and left. */
+static void
+accept_roster (
+    E2eeKx *kx, E2eeMsg *roster, const guint8 *data, gsize len, gint64 now_ms)
+{
+  E2eeMsg *old = kx->roster;
+  const E2eeRosterEntry *first = g_ptr_array_index (roster->entries, 0);
+  gboolean new_leader = g_strcmp0 (kx->leader_id, first->participant_id) != 0;
+  const E2eeRosterEntry *me;
+
+  for (guint i = 0; i < roster->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (roster->entries, i);
+    Peer *p = peer_for_entry (kx, e);
+    if (!roster_entry (old, e->participant_id)) {
+      gchar *fp = e2ee_fingerprint (p->ik);
+      emit (kx,
+          gst_structure_new ("keyexchange-joined", "participant-id",
+              G_TYPE_STRING, e->participant_id, "display-name", G_TYPE_STRING,
+              e->display_name, "fingerprint", G_TYPE_STRING, fp, NULL));
+      g_free (fp);
+    }
+  }
+  if (old) {
+    for (guint i = 0; i < old->entries->len; i++) {
+      E2eeRosterEntry *e = g_ptr_array_index (old->entries, i);
+      if (!roster_entry (roster, e->participant_id))
+        emit (kx,
+            gst_structure_new ("keyexchange-left", "participant-id",
+                G_TYPE_STRING, e->participant_id, NULL));
+    }
+  }
+  kx->roster = roster;
+  e2ee_msg_hash (data, len, kx->roster_hash);
+  me = roster_entry (roster, kx->self_id);
+  if (old && roster_entry (old, kx->self_id) && !me)
+    emit (kx,
+        gst_structure_new ("keyexchange-removed", "leader", G_TYPE_STRING,
+            first->participant_id, NULL));
+  kx->my_index = me ? me->index : -1;
+  e2ee_msg_free (old);
+  if (new_leader) {
+    g_free (kx->leader_id);
+    kx->leader_id = g_strdup (first->participant_id);
+    kx->leader_since_ms = now_ms;
+    kx->have_hb = FALSE;
+    kx->last_hb_ms = now_ms;
+    announce_leader (kx);
+  }
+}
+
+/* The present participant that should lead now: the lowest roster index
+ * not known to be gone (docs/protocol.md 1.9). */
+static const gchar *
+designated_leader_without (E2eeKx *kx, const gchar *exclude)
+{
+  if (!kx->roster)
+    return NULL;
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (kx->roster->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+    if (p && !p->gone && g_strcmp0 (e->participant_id, exclude) != 0)
+      return e->participant_id;
+  }
+  return NULL;
+}
+
+static const gchar *
+designated_leader (E2eeKx *kx)
+{
+  return designated_leader_without (kx, NULL);
+}
+
+/* ------------------------------------------------------------- leading */
+
+static void
+send_heartbeat (E2eeKx *kx, gint64 now_ms)
+{
+  E2eeMsg *m = new_msg (kx, E2EE_MSG_HEARTBEAT);
+  GError *err = NULL;
+  GBytes *b;
+
+  m->counter = ++kx->my_hb_counter;
+  m->roster_version = kx->roster->version;
+  memcpy (m->roster_hash, kx->roster_hash, E2EE_HASH_LEN);
+  m->epoch = kx->epoch;
+  m->send_epoch = kx->send_epoch;
+  memcpy (m->prev_hash, kx->my_hb_hash, E2EE_HASH_LEN);
+  m->leader_time_ms = (guint64)now_ms;
+  b = e2ee_msg_encode (m, kx->identity, &err);
+  e2ee_msg_free (m);
+  if (!b) {
+    g_error_free (err);
+    return;
+  }
+  e2ee_msg_hash (
+      g_bytes_get_data (b, NULL), g_bytes_get_size (b), kx->my_hb_hash);
+  if (kx->cb.send)
+    kx->cb.send (kx, b, kx->user_data);
+  g_bytes_unref (b);
+  kx->next_hb_ms = now_ms + kx->cfg.heartbeat_ms;
+}
+
+/* Publishes a roster of the present participants (keeping indices) and
+ * keys for a new epoch. */
+static void
+rekey (E2eeKx *kx, gint64 now_ms)
+{
+  E2eeMsg *r = new_msg (kx, E2EE_MSG_ROSTER), *k;
+  GHashTableIter it;
+  gpointer v;
+  GPtrArray *newcomers = g_ptr_array_new ();
+  guint8 mk[E2EE_KEY_LEN];
+  GBytes *rb;
+  GError *err = NULL;
+  guint64 e;
+
+  kx->rekey_due_ms = 0;
+  /* present members keep their index; newcomers by channel order */
+  if (kx->roster) {
+    r->version = kx->roster->version + 1;
+    memcpy (r->prev_hash, kx->roster_hash, E2EE_HASH_LEN);
+    for (guint i = 0; i < kx->roster->entries->len; i++) {
+      E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+      Peer *p = g_hash_table_lookup (kx->peers, en->participant_id);
+      if (p && !p->gone)
+        e2ee_msg_add_entry (r, en->index, en->participant_id, en->identity_key,
+            en->dh_key, en->display_name);
+    }
+  } else {
+    r->version = 1;
+  }
+  g_hash_table_iter_init (&it, kx->peers);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Peer *p = v;
+    if (p->announced && !p->gone && !roster_entry (r, p->id))
+      g_ptr_array_add (newcomers, p);
+  }
+  /* sort by announce order */
+  for (guint i = 0; i < newcomers->len; i++)
+    for (guint j = i + 1; j < newcomers->len; j++)
+      if (((Peer *)newcomers->pdata[j])->seq <
+          ((Peer *)newcomers->pdata[i])->seq) {
+        gpointer t = newcomers->pdata[i];
+        newcomers->pdata[i] = newcomers->pdata[j];
+        newcomers->pdata[j] = t;
+      }
+  for (guint i = 0; i < newcomers->len && kx->next_index <= G_MAXUINT16; i++) {
+    Peer *p = newcomers->pdata[i];
+    e2ee_msg_add_entry (
+        r, (guint16)kx->next_index++, p->id, p->ik, p->dh, p->name);
+  }
+  g_ptr_array_unref (newcomers);
+
+  rb = e2ee_msg_encode (r, kx->identity, &err);
+  if (!rb) {
+    GST_ERROR ("[%s] roster: %s", kx->self_id, err->message);
+    g_error_free (err);
+    e2ee_msg_free (r);
+    return;
+  }
+  if (kx->cb.send)
+    kx->cb.send (kx, rb, kx->user_data);
+  accept_roster (
+      kx, r, g_bytes_get_data (rb, NULL), g_bytes_get_size (rb), now_ms);
+  g_bytes_unref (rb);
+
+  e = kx->epoch + 1;
+  randombytes_buf (mk, sizeof (mk));
+  k = new_msg (kx, E2EE_MSG_KEYS);
+  k->epoch = e;
+  k->roster_version = kx->roster->version;
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, en->participant_id);
+    E2eeKeyBox box;
+    if (!p || g_strcmp0 (p->id, kx->self_id) == 0 || p->n_nonces == 0)
+      continue;
+    if (e2ee_keybox_seal (kx->dh, p->dh, kx->meeting_id, kx->instance,
+            kx->self_id, p->id, e, p->nonce[0], mk, &box))
+      e2ee_msg_add_box (k, &box);
+  }
+  send_msg (kx, k);
+  e2ee_msg_free (k);
+  install_epoch (kx, e, mk);
+  sodium_memzero (mk, sizeof (mk));
+  kx->pending_epoch = e;
+  kx->keys_sent_ms = now_ms;
+  if (kx->cfg.rekey_interval_ms)
+    kx->periodic_ms = now_ms + kx->cfg.rekey_interval_ms;
+  if (kx->roster->entries->len == 1) {
+    switch_send (kx, e, now_ms);
+    kx->pending_epoch = 0;
+  }
+  send_heartbeat (kx, now_ms);
+}
+
+static void
+become_leader (E2eeKx *kx, gint64 now_ms)
+{
+  if (kx->leading)
+    return;
+  GST_INFO ("[%s] leading the meeting", kx->self_id);
+  kx->leading = TRUE;
+  kx->next_index = 0;
+  if (kx->roster)
+    for (guint i = 0; i < kx->roster->entries->len; i++)
+      kx->next_index = MAX (kx->next_index,
+          ((E2eeRosterEntry *)g_ptr_array_index (kx->roster->entries, i))
+                  ->index +
+              1u);
+  memset (kx->my_hb_hash, 0, E2EE_HASH_LEN);
+  kx->my_hb_counter = kx->have_hb ? kx->hb_counter : 0;
+  rekey (kx, now_ms);
+}
+
+/* Every roster member has acknowledged the pending epoch. */
+static gboolean
+all_acked (E2eeKx *kx)
+{
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, en->participant_id);
+    if (g_strcmp0 (en->participant_id, kx->self_id) == 0)
+      continue;
+    if (!p || p->acked_epoch < kx->pending_epoch)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+confirm_pending (E2eeKx *kx, gint64 now_ms)
+{
+  switch_send (kx, kx->pending_epoch, now_ms);
+  kx->pending_epoch = 0;
+  send_heartbeat (kx, now_ms);
+}
+
+static void
+schedule_rekey (E2eeKx *kx, guint delay_ms, gint64 now_ms)
+{
+  gint64 due = now_ms + delay_ms;
+
+  if (!kx->leading)
+    return;
+  if (!kx->rekey_due_ms || due < kx->rekey_due_ms)
+    kx->rekey_due_ms = due;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static void
+mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
+{
+  Peer *p = g_hash_table_lookup (kx->peers, id);
+
+  if (!p || p->gone || g_strcmp0 (id, kx->self_id) == 0)
+    return;
+  p->gone = TRUE;
+  if (kx->leading) {
+    if (roster_entry (kx->roster, id))
+      schedule_rekey (kx, kx->cfg.leave_debounce_ms, now_ms);
+    return;
+  }
+  if (g_strcmp0 (id, kx->leader_id) == 0) {
+    const gchar *next = designated_leader (kx);
+    GST_INFO ("[%s] leader %s gone, successor %s", kx->self_id, id,
+        GST_STR_NULL (next));
+    kx->leader_since_ms = now_ms;
+    kx->last_hb_ms = now_ms;
+    if (g_strcmp0 (next, kx->self_id) == 0)
+      become_leader (kx, now_ms);
+  }
+}
+
+static void
+on_announce (E2eeKx *kx, E2eeMsg *m, gint64 now_ms)
+{
+  Peer *p = g_hash_table_lookup (kx->peers, m->sender_id);
+
+  if (p && p->announced) {
+    if (memcmp (p->ik, m->identity_key, E2EE_KEY_LEN) != 0)
+      emit (kx,
+          gst_structure_new ("keyexchange-identity-conflict", "participant-id",
+              G_TYPE_STRING, m->sender_id, NULL));
+    return;
+  }
+  if (p && memcmp (p->ik, m->identity_key, E2EE_KEY_LEN) != 0) {
+    /* known from a roster with another identity */
+    emit (kx,
+        gst_structure_new ("keyexchange-identity-conflict", "participant-id",
+            G_TYPE_STRING, m->sender_id, NULL));
+    return;
+  }
+  if (!p) {
+    p = g_new0 (Peer, 1);
+    p->id = g_strdup (m->sender_id);
+    memcpy (p->ik, m->identity_key, E2EE_KEY_LEN);
+    g_hash_table_insert (kx->peers, p->id, p);
+  }
+  memcpy (p->dh, m->dh_key, E2EE_KEY_LEN);
+  g_free (p->name);
+  p->name = g_strdup (m->display_name);
+  memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
+  p->n_nonces = 1;
+  p->announced = TRUE;
+  p->gone = FALSE;
+  p->seq = kx->next_seq++;
+  if (kx->leading && !roster_entry (kx->roster, p->id))
+    schedule_rekey (kx, kx->cfg.join_batch_ms, now_ms);
+}
+
+static void
+on_ack (E2eeKx *kx, E2eeMsg *m, Peer *p, gint64 now_ms)
+{
+  memcpy (p->nonce[1], p->nonce[0], E2EE_NONCE_LEN);
+  memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
+  p->n_nonces = MIN (p->n_nonces + 1, 2u);
+  if (m->acked_epoch > p->acked_epoch)
+    p->acked_epoch = m->acked_epoch;
+  if (kx->leading && kx->pending_epoch && all_acked (kx))
+    confirm_pending (kx, now_ms);
+}
+
+static gboolean
+my_nonce (E2eeKx *kx, const guint8 *n)
+{
+  return sodium_memcmp (n, kx->my_nonce[0], E2EE_NONCE_LEN) == 0 ||
+      sodium_memcmp (n, kx->my_nonce[1], E2EE_NONCE_LEN) == 0;
+}
+
+static void
+on_keys (E2eeKx *kx, E2eeMsg *m, Peer *author, gint64 now_ms)
+{
+  const E2eeKeyBox *mine = NULL;
+  guint8 mk[E2EE_KEY_LEN];
+
+  if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
+    protocol_error (kx, m->sender_id,
+        "KEYS from a participant that does "
+        "not lead");
+    return;
+  }
+  if (m->epoch <= kx->epoch)
+    return; /* old or replayed */
+  for (guint i = 0; m->boxes && i < m->boxes->len; i++) {
+    E2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
+    if (g_strcmp0 (b->recipient_id, kx->self_id) == 0)
+      mine = b;
+  }
+  if (!mine)
+    return; /* not (yet) a member */
+  if (!kx->roster || m->roster_version != kx->roster->version ||
+      kx->my_index < 0) {
+    protocol_error (kx, m->sender_id, "KEYS for a roster we do not hold");
+    return;
+  }
+  if (!my_nonce (kx, mine->recipient_nonce)) {
+    protocol_error (kx, m->sender_id, "key box bound to a stale nonce");
+    return;
+  }
+  if (!e2ee_keybox_open (kx->dh, author->dh, kx->meeting_id, kx->instance,
+          m->sender_id, kx->self_id, m->epoch, mine, mk)) {
+    protocol_error (kx, m->sender_id, "key box does not open");
+    return;
+  }
+  install_epoch (kx, m->epoch, mk);
+  sodium_memzero (mk, sizeof (mk));
+  send_ack (kx);
+}
+
+/* Returns TRUE when m was accepted (and is now owned by kx). */
+static gboolean
+on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
+{
+  const E2eeRosterEntry *first;
+  guint8 h[E2EE_HASH_LEN];
+
+  if (!m->entries || m->entries->len == 0) {
+    protocol_error (kx, m->sender_id, "empty roster");
+    return FALSE;
+  }
+  first = g_ptr_array_index (m->entries, 0);
+  if (g_strcmp0 (first->participant_id, m->sender_id) != 0) {
+    protocol_error (kx, m->sender_id, "roster not led by its author");
+    return FALSE;
+  }
+  /* identities must agree with what participants announced */
+  for (guint i = 0; i < m->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+    if (p && memcmp (p->ik, e->identity_key, E2EE_KEY_LEN) != 0) {
+      protocol_error (kx, m->sender_id, "roster changes an identity key");
+      return FALSE;
+    }
+  }
+  if (kx->roster) {
+    if (m->version <= kx->roster->version) {
+      e2ee_msg_hash (data, len, h);
+      if (m->version == kx->roster->version &&
+          sodium_memcmp (h, kx->roster_hash, E2EE_HASH_LEN) != 0)
+        emit (kx,
+            gst_structure_new ("keyexchange-fork", "participant-id",
+                G_TYPE_STRING, m->sender_id, "version", G_TYPE_UINT64,
+                m->version, NULL));
+      return FALSE;
+    }
+    /* the leader, or its successor (the roster then drops the leader) */
+    if (g_strcmp0 (m->sender_id, kx->leader_id) != 0 &&
+        (g_strcmp0 (m->sender_id,
+             designated_leader_without (kx, kx->leader_id)) != 0 ||
+            roster_entry (m, kx->leader_id))) {
+      protocol_error (kx, m->sender_id,
+          "roster from a participant that may "
+          "not lead");
+      return FALSE;
+    }
+    if (m->version != kx->roster->version + 1 ||
+        sodium_memcmp (m->prev_hash, kx->roster_hash, E2EE_HASH_LEN) != 0) {
+      emit (kx,
+          gst_structure_new ("keyexchange-fork", "participant-id",
+              G_TYPE_STRING, m->sender_id, "version", G_TYPE_UINT64, m->version,
+              NULL));
+      return FALSE;
+    }
+    if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
+      /* a successor: the old leader must be gone from it */
+      Peer *old = g_hash_table_lookup (kx->peers, kx->leader_id);
+      if (old)
+        old->gone = TRUE;
+    }
+  }
+  for (guint i = 0; i < m->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+    if (p)
+      p->gone = FALSE;
+  }
+  accept_roster (kx, m, data, len, now_ms);
+  return TRUE;
+}
+
+static void
+on_heartbeat (
+    E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
+{
+  if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
+    protocol_error (kx, m->sender_id,
+        "heartbeat from a participant that "
+        "does not lead");
+    return;
+  }
+  if (kx->have_hb &&
+      (m->counter <= kx->hb_counter || m->leader_time_ms < kx->hb_time ||
+          sodium_memcmp (m->prev_hash, kx->hb_hash, E2EE_HASH_LEN) != 0)) {
+    if (m->counter <= kx->hb_counter)
+      return; /* old or replayed */
+    emit (kx,
+        gst_structure_new ("keyexchange-fork", "participant-id", G_TYPE_STRING,
+            m->sender_id, "heartbeat", G_TYPE_UINT64, m->counter, NULL));
+    return;
+  }
+  if (!kx->roster || m->roster_version != kx->roster->version ||
+      sodium_memcmp (m->roster_hash, kx->roster_hash, E2EE_HASH_LEN) != 0) {
+    emit (kx,
+        gst_structure_new ("keyexchange-fork", "participant-id", G_TYPE_STRING,
+            m->sender_id, "roster-version", G_TYPE_UINT64, m->roster_version,
+            NULL));
+    return;
+  }
+  kx->have_hb = TRUE;
+  kx->hb_counter = m->counter;
+  kx->hb_time = m->leader_time_ms;
+  e2ee_msg_hash (data, len, kx->hb_hash);
+  kx->last_hb_ms = now_ms;
+  if (m->send_epoch > kx->send_epoch)
+    switch_send (kx, m->send_epoch, now_ms);
+}
+
+/* The identity key a message must be signed with. */
+static const guint8 *
+author_key (E2eeKx *kx, E2eeMsg *m, Peer **peer)
+{
+  Peer *p = g_hash_table_lookup (kx->peers, m->sender_id);
+  const E2eeRosterEntry *e;
+
+  *peer = p;
+  if (m->type == E2EE_MSG_ANNOUNCE)
+    return m->identity_key; /* self-signed; checked against history */
+  if (m->type == E2EE_MSG_ROSTER && !kx->roster && m->entries &&
+      m->entries->len > 0) {
+    e = g_ptr_array_index (m->entries, 0);
+    if (!p && g_strcmp0 (e->participant_id, m->sender_id) == 0)
+      return e->identity_key; /* a first roster vouches for its leader */
+  }
+  return p ? p->ik : NULL;
+}
+
+void
+e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
+{
+  GError *err = NULL;
+  E2eeMsg *m;
+  const guint8 *ik;
+  Peer *p;
+
+  if (kx->left)
+    return;
+  m = e2ee_msg_decode (data, len, &err);
+  if (!m) {
+    protocol_error (kx, NULL, err->message);
+    g_error_free (err);
+    return;
+  }
+  if (g_strcmp0 (m->meeting_id, kx->meeting_id) != 0 ||
+      !g_bytes_equal (m->instance, kx->instance)) {
+    protocol_error (kx, m->sender_id,
+        "message of another meeting or "
+        "instance");
+    e2ee_msg_free (m);
+    return;
+  }
+  ik = author_key (kx, m, &p);
+  if (!ik || !e2ee_msg_verify (m, data, len, ik)) {
+    protocol_error (kx, m->sender_id,
+        ik ? "bad signature" : "message from an unknown participant");
+    e2ee_msg_free (m);
+    return;
+  }
+  if (g_strcmp0 (m->sender_id, kx->self_id) == 0 &&
+      m->type != E2EE_MSG_ANNOUNCE) {
+    e2ee_msg_free (m); /* our own echo: applied when sent */
+    return;
+  }
+  switch (m->type) {
+    case E2EE_MSG_ANNOUNCE:
+      on_announce (kx, m, now_ms);
+      break;
+    case E2EE_MSG_ACK:
+      if (p)
+        on_ack (kx, m, p, now_ms);
+      break;
+    case E2EE_MSG_KEYS:
+      on_keys (kx, m, p, now_ms);
+      break;
+    case E2EE_MSG_ROSTER:
+      if (on_roster (kx, m, data, len, now_ms))
+        return; /* kept as the accepted roster */
+      break;
+    case E2EE_MSG_HEARTBEAT:
+      on_heartbeat (kx, m, data, len, now_ms);
+      break;
+    case E2EE_MSG_LEAVE:
+      mark_gone (kx, m->sender_id, now_ms);
+      break;
+  }
+  e2ee_msg_free (m);
+}
+
+/* ------------------------------------------------------------- public */
+
+void
+e2ee_kx_start (E2eeKx *kx, gint64 now_ms)
+{
+  E2eeMsg *m;
+
+  if (kx->started)
+    return;
+  kx->started = TRUE;
+  kx->start_ms = now_ms;
+  kx->last_hb_ms = now_ms;
+  fresh_nonce (kx);
+  m = new_msg (kx, E2EE_MSG_ANNOUNCE);
+  memcpy (m->identity_key, kx->identity->pk, E2EE_KEY_LEN);
+  memcpy (m->dh_key, kx->dh->pk, E2EE_KEY_LEN);
+  m->display_name = g_strdup (kx->self_name);
+  memcpy (m->nonce, kx->my_nonce[0], E2EE_NONCE_LEN);
+  m->join_time_ms = (guint64)(g_get_real_time () / 1000);
+  send_msg (kx, m);
+  e2ee_msg_free (m);
+}
+
+void
+e2ee_kx_peer_gone (E2eeKx *kx, const gchar *participant_id, gint64 now_ms)
+{
+  if (!kx->left)
+    mark_gone (kx, participant_id, now_ms);
+}
+
+gint64
+e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
+{
+  gint64 next = now_ms + kx->cfg.heartbeat_ms;
+
+  if (!kx->started || kx->left)
+    return G_MAXINT64;
+
+  if (!kx->roster && !kx->leading) {
+    /* no roster yet: the first announcer leads (docs/protocol.md 1.9) */
+    if (now_ms - kx->start_ms >= kx->cfg.start_wait_ms) {
+      Peer *first = NULL;
+      GHashTableIter it;
+      gpointer v;
+      g_hash_table_iter_init (&it, kx->peers);
+      while (g_hash_table_iter_next (&it, NULL, &v)) {
+        Peer *p = v;
+        if (p->announced && !p->gone && (!first || p->seq < first->seq))
+          first = p;
+      }
+      if (first && g_strcmp0 (first->id, kx->self_id) == 0)
+        become_leader (kx, now_ms);
+    } else {
+      next = MIN (next, kx->start_ms + kx->cfg.start_wait_ms);
+    }
+  }
+
+  if (kx->leading) {
+    if (kx->rekey_due_ms && now_ms >= kx->rekey_due_ms)
+      rekey (kx, now_ms);
+    if (kx->pending_epoch &&
+        now_ms - kx->keys_sent_ms >= (gint64)kx->cfg.ack_timeout_ms)
+      confirm_pending (kx, now_ms);
+    if (kx->periodic_ms && now_ms >= kx->periodic_ms)
+      rekey (kx, now_ms);
+    if (now_ms >= kx->next_hb_ms)
+      send_heartbeat (kx, now_ms);
+    next = MIN (next, kx->next_hb_ms);
+    if (kx->rekey_due_ms)
+      next = MIN (next, kx->rekey_due_ms);
+    if (kx->pending_epoch)
+      next = MIN (next, kx->keys_sent_ms + kx->cfg.ack_timeout_ms);
+    if (kx->periodic_ms)
+      next = MIN (next, kx->periodic_ms);
+  } else if (kx->roster && kx->leader_id) {
+    if (now_ms - kx->last_hb_ms >= (gint64)kx->cfg.heartbeat_timeout_ms) {
+      GST_INFO ("[%s] no heartbeat from %s", kx->self_id, kx->leader_id);
+      mark_gone (kx, kx->leader_id, now_ms);
+    }
+    next = MIN (next, kx->last_hb_ms + kx->cfg.heartbeat_timeout_ms);
+  }
+  return next;
+}
+
+void
+e2ee_kx_leave (E2eeKx *kx, gint64 now_ms)
+{
+  E2eeMsg *m;
+
+  if (kx->left)
+    return;
+  if (kx->started) {
+    m = new_msg (kx, E2EE_MSG_LEAVE);
+    send_msg (kx, m);
+    e2ee_msg_free (m);
+  }
+  kx->left = TRUE;
+  kx->leading = FALSE;
+  wipe_all (kx);
+}
+
+gboolean
+e2ee_kx_is_leader (E2eeKx *kx)
+{
+  return kx->leading;
+}
+
+gboolean
+e2ee_kx_is_active (E2eeKx *kx)
+{
+  return !kx->left && kx->send_epoch > 0;
+}
+
+const gchar *
+e2ee_kx_get_leader (E2eeKx *kx)
+{
+  return kx->leader_id;
+}
+
+guint64
+e2ee_kx_get_epoch (E2eeKx *kx)
+{
+  return kx->epoch;
+}
+
+guint64
+e2ee_kx_get_send_epoch (E2eeKx *kx)
+{
+  return kx->send_epoch;
+}
+
+gint
+e2ee_kx_get_index (E2eeKx *kx)
+{
+  return kx->my_index;
+}
+
+gchar *
+e2ee_kx_get_security_code (E2eeKx *kx)
+{
+  Peer *l =
+      kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id) : NULL;
+  return l ? e2ee_security_code (kx->meeting_id, kx->instance, l->ik) : NULL;
+}
+
+GStrv
+e2ee_kx_get_roster (E2eeKx *kx)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+  GStrv v;
+
+  for (guint i = 0; kx->roster && i < kx->roster->entries->len; i++)
+    g_strv_builder_add (b,
+        ((E2eeRosterEntry *)g_ptr_array_index (kx->roster->entries, i))
+            ->participant_id);
+  v = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return v;
+}

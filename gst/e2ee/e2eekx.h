@@ -1,0 +1,78 @@
+/* The gst-e2ee/1 key-exchange state machine of one participant
+ * (docs/protocol.md, part 1): no threads, no clock, no transport.
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Time is passed in (milliseconds on a monotonic clock) and messages are
+ * handed in and out as bytes, so that tests drive many participants in one
+ * thread deterministically; the keyexchange element runs it on its own
+ * thread with a real clock and channel.
+ */
+#ifndef __E2EE_KX_H__
+#define __E2EE_KX_H__
+
+#include <gst/gst.h>
+
+#include "e2eeproto.h"
+#include "gste2eekeyring.h"
+
+G_BEGIN_DECLS
+
+typedef struct _E2eeKx E2eeKx;
+
+typedef struct
+{
+  const gchar *meeting_id;
+  GBytes *instance;
+  const gchar *participant_id;
+  const gchar *display_name;
+  guint heartbeat_ms; /* leader heartbeat period, default 1000 */
+  guint heartbeat_timeout_ms; /* no valid heartbeat: leader gone (10000) */
+  guint ack_timeout_ms; /* send switch without every ACK (2000) */
+  guint join_batch_ms; /* joins batched into one rekey (200) */
+  guint leave_debounce_ms; /* leaves batched into one rekey (200) */
+  guint rekey_interval_ms; /* periodic rekey, 0 = never (300000) */
+  guint grace_ms; /* old epochs decrypt this long (5000) */
+  guint start_wait_ms; /* wait for a roster before leading (2000) */
+} E2eeKxConfig;
+
+typedef struct
+{
+  /* a message to put on the channel (delivered to every participant,
+   * the author included) */
+  void (*send) (E2eeKx *kx, GBytes *msg, gpointer user_data);
+  /* something the application should know: a structure named
+   * "keyexchange-<what>" (docs/protocol.md, element section) */
+  void (*event) (E2eeKx *kx, GstStructure *event, gpointer user_data);
+} E2eeKxCallbacks;
+
+/* identity and keyring are borrowed (keyring: a ref is taken). */
+E2eeKx *e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
+    GstE2eeKeyring *keyring, const E2eeKxCallbacks *callbacks,
+    gpointer user_data);
+void e2ee_kx_free (E2eeKx *kx);
+
+void e2ee_kx_start (E2eeKx *kx, gint64 now_ms);
+void e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms);
+/* A hint from the channel (untrusted) that a participant is gone. */
+void e2ee_kx_peer_gone (E2eeKx *kx, const gchar *participant_id, gint64 now_ms);
+/* Runs the timers; returns when to call again (ms, absolute). */
+gint64 e2ee_kx_tick (E2eeKx *kx, gint64 now_ms);
+/* Leaves: sends LEAVE and wipes every key. */
+void e2ee_kx_leave (E2eeKx *kx, gint64 now_ms);
+
+gboolean e2ee_kx_is_leader (E2eeKx *kx);
+gboolean e2ee_kx_is_active (E2eeKx *kx);
+const gchar *e2ee_kx_get_leader (E2eeKx *kx);
+guint64 e2ee_kx_get_epoch (E2eeKx *kx);
+guint64 e2ee_kx_get_send_epoch (E2eeKx *kx);
+gint e2ee_kx_get_index (E2eeKx *kx);
+/* NULL until a leader is known */
+gchar *e2ee_kx_get_security_code (E2eeKx *kx);
+/* participant ids of the accepted roster, in index order */
+GStrv e2ee_kx_get_roster (E2eeKx *kx);
+
+G_END_DECLS
+
+#endif /* __E2EE_KX_H__ */
