@@ -14,6 +14,7 @@ G_GNUC_INTERNAL void e2ee_element_init (GstPlugin *plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (e2eeenc);
 GST_ELEMENT_REGISTER_DECLARE (e2eedec);
+GST_ELEMENT_REGISTER_DECLARE (keyexchange);
 
 G_END_DECLS
 

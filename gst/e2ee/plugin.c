@@ -7,9 +7,10 @@
  * SECTION:plugin-e2ee
  *
  * End-to-end encryption of media with SFrame (RFC 9605): e2eeenc and
- * e2eedec, and the meeting keyring they share.
+ * e2eedec, the meeting keyring they share, and keyexchange, the key
+ * agreement that fills it.
  *
- * See also: @e2eeenc, @e2eedec
+ * See also: @e2eeenc, @e2eedec, @keyexchange
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,6 +25,7 @@ plugin_init (GstPlugin *plugin)
 
   ret |= GST_ELEMENT_REGISTER (e2eeenc, plugin);
   ret |= GST_ELEMENT_REGISTER (e2eedec, plugin);
+  ret |= GST_ELEMENT_REGISTER (keyexchange, plugin);
   return ret;
 }
 

@@ -24,10 +24,13 @@ cycle_states (const gchar *name, gboolean with_key)
   GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
 
   fail_unless (el != NULL, "no element %s", name);
-  if (with_key)
+  if (with_key && g_object_class_find_property (G_OBJECT_GET_CLASS (el), "key"))
     g_object_set (el, "key", "000102030405060708090a0b0c0d0e0f", NULL);
   else
     gst_element_set_context (el, ctx);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (el), "participant-id"))
+    g_object_set (el, "participant-id", "p", "meeting-id", "m", "instance",
+        "000102030405060708090a0b0c0d0e0f", NULL);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (el), "counter-dir"))
     g_object_set (el, "counter-dir", g_get_tmp_dir (), NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cycle); i++) {
