@@ -62,6 +62,7 @@ struct _E2eeKx
   /* epochs held */
   GArray *epochs; /* Epoch, ascending */
   guint64 epoch, send_epoch;
+  guint64 missing_epoch;
 
   /* following a leader */
   gboolean have_hb;
@@ -823,8 +824,17 @@ on_heartbeat (
   kx->hb_time = m->leader_time_ms;
   e2ee_msg_hash (data, len, kx->hb_hash);
   kx->last_hb_ms = now_ms;
-  if (m->send_epoch > kx->send_epoch)
-    switch_send (kx, m->send_epoch, now_ms);
+  if (m->send_epoch > kx->send_epoch) {
+    if (find_epoch (kx, m->send_epoch))
+      switch_send (kx, m->send_epoch, now_ms);
+    else if (kx->my_index >= 0 && m->send_epoch > kx->missing_epoch) {
+      /* the key in use never reached us: withheld, dropped or tampered */
+      kx->missing_epoch = m->send_epoch;
+      emit (kx,
+          gst_structure_new ("keyexchange-missing-key", "epoch", G_TYPE_UINT64,
+              m->send_epoch, "leader", G_TYPE_STRING, m->sender_id, NULL));
+    }
+  }
 }
 
 /* The identity key a message must be signed with. */

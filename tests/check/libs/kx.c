@@ -30,7 +30,13 @@ typedef struct
   gboolean running; /* crashed participants stop */
   guint errors;
   guint forks;
+  guint missing;
+  guint conflicts;
 } Part;
+
+/* The untrusted server: sees each delivery and may return it changed, or
+ * NULL to drop it (per recipient: it can show different histories). */
+typedef GBytes *(*HubFilter) (Hub *h, Part *to, GBytes *msg, gpointer data);
 
 struct _Hub
 {
@@ -38,6 +44,8 @@ struct _Hub
   GPtrArray *parts;
   GBytes *instance;
   gint64 now;
+  HubFilter filter;
+  gpointer filter_data;
 };
 
 static void
@@ -58,6 +66,10 @@ on_event (E2eeKx *kx, GstStructure *ev, gpointer user_data)
   }
   if (gst_structure_has_name (ev, "keyexchange-fork"))
     p->forks++;
+  if (gst_structure_has_name (ev, "keyexchange-missing-key"))
+    p->missing++;
+  if (gst_structure_has_name (ev, "keyexchange-identity-conflict"))
+    p->conflicts++;
   gst_structure_free (ev);
 }
 
@@ -134,9 +146,14 @@ hub_pump (Hub *h)
       while (p->running && p->cursor < h->log->len) {
         GBytes *b = g_ptr_array_index (h->log, p->cursor++);
         gsize n;
-        const guint8 *d = g_bytes_get_data (b, &n);
-        e2ee_kx_receive (p->kx, d, n, h->now);
+        const guint8 *d;
+        b = h->filter ? h->filter (h, p, b, h->filter_data) : g_bytes_ref (b);
         more = TRUE;
+        if (!b)
+          continue;
+        d = g_bytes_get_data (b, &n);
+        e2ee_kx_receive (p->kx, d, n, h->now);
+        g_bytes_unref (b);
       }
     }
   }
@@ -417,6 +434,311 @@ GST_START_TEST (test_leader_handover)
 
 GST_END_TEST;
 
+/* ---------------------------------------------------- adversarial channel */
+
+static E2eeMsgType
+msg_type (GBytes *b)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (b, &n);
+  return n > 1 ? d[1] : 0;
+}
+
+static guint
+total (Hub *h, gsize offset)
+{
+  guint sum = 0;
+  for (guint i = 0; i < h->parts->len; i++)
+    sum += G_STRUCT_MEMBER (guint, h->parts->pdata[i], offset);
+  return sum;
+}
+
+static Hub *
+meeting_of (guint n)
+{
+  Hub *h = hub_new ();
+  const gchar *ids[] = { "alice", "bob", "carol", "dave", "erin" };
+
+  for (guint i = 0; i < n; i++)
+    hub_join (h, ids[i]);
+  return h;
+}
+
+static GBytes *
+flip_keys (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  gsize n;
+  guint8 *d;
+
+  if (msg_type (msg) != E2EE_MSG_KEYS || g_strcmp0 (to->id, "bob") != 0)
+    return g_bytes_ref (msg);
+  d = g_memdup2 (g_bytes_get_data (msg, &n), n);
+  d[n / 2] ^= 0x04;
+  return g_bytes_new_take (d, n);
+}
+
+/* Tampering: every altered message is rejected and reported; the victim
+ * gets no key (denial of service only), the others carry on. */
+GST_START_TEST (test_attack_tamper)
+{
+  Hub *h = meeting_of (3);
+  Part *bob = h->parts->pdata[1];
+
+  h->filter = flip_keys;
+  hub_run (h, 6000);
+  fail_unless (bob->errors > 0, "tampering not reported");
+  fail_unless_equals_uint64 (e2ee_kx_get_epoch (bob->kx), 0);
+  fail_unless (bob->missing > 0, "bob was not told he misses a key");
+  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[2])->kx) > 0);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* Replays from an earlier instance of the same meeting id are rejected and
+ * reported; replays inside the instance are ignored (counters, versions and
+ * epochs only move forward). */
+GST_START_TEST (test_attack_replay)
+{
+  Hub *old = meeting_of (3), *h;
+  guint64 e;
+
+  hub_run (old, 5000);
+  h = meeting_of (3);
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  /* the server injects the whole earlier board, then this one again */
+  for (guint i = 0; i < old->log->len; i++)
+    g_ptr_array_add (h->log, g_bytes_ref (old->log->pdata[i]));
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, errors)), 0);
+  hub_pump (h);
+  fail_unless (total (h, G_STRUCT_OFFSET (Part, errors)) >= 3 * old->log->len);
+  for (guint i = 0; i < h->parts->len; i++)
+    ((Part *)h->parts->pdata[i])->errors = 0;
+  for (guint i = 0, n = h->log->len - old->log->len; i < n; i++)
+    g_ptr_array_add (h->log, g_bytes_ref (h->log->pdata[i]));
+  hub_run (h, 7000);
+  fail_unless_equals_uint64 (check_agreement (h), e);
+  hub_free (old);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+static GBytes *
+drop_keys_for_carol (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  if (msg_type (msg) == E2EE_MSG_KEYS && g_strcmp0 (to->id, "carol") == 0)
+    return NULL;
+  return g_bytes_ref (msg);
+}
+
+/* Dropping: the server withholds keys from carol. The others switch after
+ * the ACK timeout; carol is told she misses the key in use. */
+GST_START_TEST (test_attack_drop)
+{
+  Hub *h = meeting_of (3);
+  Part *carol = h->parts->pdata[2];
+
+  h->filter = drop_keys_for_carol;
+  hub_run (h, 8000);
+  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[0])->kx) > 0);
+  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[1])->kx) > 0);
+  fail_unless_equals_uint64 (e2ee_kx_get_epoch (carol->kx), 0);
+  fail_unless (carol->missing > 0);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* Reordering: KEYS before the ROSTER they were made for is refused and
+ * reported; the next rekey heals it. */
+static GBytes *
+swap_first_roster_keys (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  gboolean *done = data;
+  if (!*done && g_strcmp0 (to->id, "bob") == 0 &&
+      msg_type (msg) == E2EE_MSG_ROSTER) {
+    /* deliver this roster after the following KEYS */
+    guint i;
+    for (i = to->cursor; i < h->log->len; i++)
+      if (msg_type (h->log->pdata[i]) == E2EE_MSG_KEYS)
+        break;
+    if (i < h->log->len) {
+      GBytes *keys = h->log->pdata[i];
+      h->log->pdata[i] = g_bytes_ref (msg);
+      *done = TRUE;
+      return keys; /* the log's reference moves to bob */
+    }
+  }
+  return g_bytes_ref (msg);
+}
+
+GST_START_TEST (test_attack_reorder)
+{
+  Hub *h = meeting_of (2);
+  gboolean done = FALSE;
+  Part *bob = h->parts->pdata[1];
+
+  h->filter = swap_first_roster_keys;
+  h->filter_data = &done;
+  hub_run (h, 1200);
+  h->filter = NULL;
+  hub_run (h, 4000);
+  fail_unless (done);
+  fail_unless (bob->errors > 0);
+  /* a new member makes the leader rekey: bob gets that epoch */
+  hub_join (h, "carol");
+  hub_run (h, 8000);
+  fail_unless (e2ee_kx_get_send_epoch (bob->kx) >= 2);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* Forging: a participant with its own identity claims leadership, and a
+ * message claiming to be the leader is signed with another key: both are
+ * rejected and reported; nothing changes. */
+GST_START_TEST (test_attack_forge_leader)
+{
+  Hub *h = meeting_of (3);
+  E2eeIdentity *mallory = e2ee_identity_new ();
+  E2eeMsg *m;
+  GBytes *b;
+  guint64 e;
+  guint8 zero[32] = { 0 };
+
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  /* a heartbeat "from alice" signed by mallory, announcing epoch 99 */
+  m = e2ee_msg_new (E2EE_MSG_HEARTBEAT, "room", h->instance, "alice");
+  m->counter = 1000000;
+  m->epoch = m->send_epoch = 99;
+  m->leader_time_ms = G_MAXINT64;
+  b = e2ee_msg_encode (m, mallory, NULL);
+  g_ptr_array_add (h->log, b);
+  e2ee_msg_free (m);
+  /* bob's roster, as if bob led, signed by mallory */
+  m = e2ee_msg_new (E2EE_MSG_ROSTER, "room", h->instance, "bob");
+  m->version = 99;
+  e2ee_msg_add_entry (m, 0, "bob", mallory->pk, zero, "bob");
+  g_ptr_array_add (h->log, e2ee_msg_encode (m, mallory, NULL));
+  e2ee_msg_free (m);
+  hub_pump (h);
+  fail_unless (total (h, G_STRUCT_OFFSET (Part, errors)) >= 4);
+  for (guint i = 0; i < h->parts->len; i++)
+    ((Part *)h->parts->pdata[i])->errors = 0;
+  hub_run (h, 7000);
+  fail_unless_equals_uint64 (check_agreement (h), e);
+  fail_unless_equals_string (
+      e2ee_kx_get_leader (((Part *)h->parts->pdata[2])->kx), "alice");
+  e2ee_identity_free (mallory);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* Injection: the server adds a participant of its own. It cannot hide:
+ * it is in everybody's leader-signed roster (and, with TOFU, flagged as
+ * new). An impersonation of an existing id is a reported conflict. */
+GST_START_TEST (test_attack_inject)
+{
+  Hub *h = meeting_of (3);
+  E2eeIdentity *mallory = e2ee_identity_new ();
+  E2eeDhKey *dh = e2ee_dh_key_new ();
+  E2eeMsg *m;
+  GStrv roster;
+
+  hub_run (h, 5000);
+  /* "bob" again with mallory's identity */
+  m = e2ee_msg_new (E2EE_MSG_ANNOUNCE, "room", h->instance, "bob");
+  memcpy (m->identity_key, mallory->pk, 32);
+  memcpy (m->dh_key, dh->pk, 32);
+  m->display_name = g_strdup ("bob");
+  g_ptr_array_add (h->log, e2ee_msg_encode (m, mallory, NULL));
+  e2ee_msg_free (m);
+  hub_run (h, 6000);
+  fail_unless (total (h, G_STRUCT_OFFSET (Part, conflicts)) >= 3);
+  roster = e2ee_kx_get_roster (((Part *)h->parts->pdata[0])->kx);
+  fail_unless_equals_int (g_strv_length (roster), 3);
+  g_strfreev (roster);
+
+  /* a new participant "mallory" */
+  m = e2ee_msg_new (E2EE_MSG_ANNOUNCE, "room", h->instance, "mallory");
+  memcpy (m->identity_key, mallory->pk, 32);
+  memcpy (m->dh_key, dh->pk, 32);
+  m->display_name = g_strdup ("totally bob");
+  g_ptr_array_add (h->log, e2ee_msg_encode (m, mallory, NULL));
+  e2ee_msg_free (m);
+  hub_run (h, 9000);
+  for (guint i = 0; i < h->parts->len; i++) {
+    roster = e2ee_kx_get_roster (((Part *)h->parts->pdata[i])->kx);
+    fail_unless (g_strv_contains ((const gchar *const *)roster, "mallory"));
+    g_strfreev (roster);
+  }
+  e2ee_dh_key_free (dh);
+  e2ee_identity_free (mallory);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* Different histories: the server splits the meeting in two, {alice,
+ * erin} and {bob, carol, dave}, each side told nothing of the other. Bob
+ * takes over on his side, alice admits erin on hers: two rosters of the
+ * same version. When the views meet again, both sides report the fork. */
+static gboolean
+on_left_side (const gchar *id)
+{
+  return g_strcmp0 (id, "alice") == 0 || g_strcmp0 (id, "erin") == 0;
+}
+
+static GBytes *
+partition (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (msg, &n);
+  E2eeMsg *m;
+  gboolean cross;
+
+  if (!*(gboolean *)data)
+    return g_bytes_ref (msg);
+  m = e2ee_msg_decode (d, n, NULL);
+  cross = m && on_left_side (m->sender_id) != on_left_side (to->id);
+  e2ee_msg_free (m);
+  return cross ? NULL : g_bytes_ref (msg);
+}
+
+GST_START_TEST (test_attack_partition)
+{
+  Hub *h = meeting_of (4);
+  gboolean split = FALSE;
+
+  h->filter = partition;
+  h->filter_data = &split;
+  hub_run (h, 5000);
+  check_agreement (h);
+  split = TRUE;
+  hub_join (h, "erin");
+  hub_run (h, 15000);
+  /* two leaders now */
+  fail_unless_equals_string (
+      e2ee_kx_get_leader (((Part *)h->parts->pdata[2])->kx), "bob");
+  fail_unless_equals_string (
+      e2ee_kx_get_leader (((Part *)h->parts->pdata[4])->kx), "alice");
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, forks)), 0);
+  /* the server stops filtering: both histories reach everybody */
+  split = FALSE;
+  for (guint i = 0; i < h->parts->len; i++)
+    ((Part *)h->parts->pdata[i])->cursor = 0;
+  hub_pump (h);
+  fail_unless (((Part *)h->parts->pdata[0])->forks > 0, "alice saw no fork");
+  fail_unless (((Part *)h->parts->pdata[2])->forks > 0, "carol saw no fork");
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 kx_suite (void)
 {
@@ -431,6 +753,13 @@ kx_suite (void)
   tcase_add_test (tc, test_fifty);
   tcase_add_test (tc, test_join_leave_forward_secrecy);
   tcase_add_test (tc, test_leader_handover);
+  tcase_add_test (tc, test_attack_tamper);
+  tcase_add_test (tc, test_attack_replay);
+  tcase_add_test (tc, test_attack_drop);
+  tcase_add_test (tc, test_attack_reorder);
+  tcase_add_test (tc, test_attack_forge_leader);
+  tcase_add_test (tc, test_attack_inject);
+  tcase_add_test (tc, test_attack_partition);
   return s;
 }
 
