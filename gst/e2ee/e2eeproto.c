@@ -683,7 +683,24 @@ e2ee_identity_load_or_create (const gchar *path, GError **error)
   }
   sodium_memzero (contents, len);
   g_free (contents);
-  crypto_sign_ed25519_sk_to_pk (id->pk, id->sk);
+  /* the second half must be the public key of the seed (first half):
+   * else signatures would verify under no key we announce */
+  {
+    guint8 *check = sodium_malloc (crypto_sign_SECRETKEYBYTES);
+    gboolean ok = check &&
+        crypto_sign_seed_keypair (id->pk, check, id->sk) == 0 &&
+        sodium_memcmp (check, id->sk, crypto_sign_SECRETKEYBYTES) == 0;
+    if (check)
+      sodium_free (check);
+    if (!ok) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "identity file %s is inconsistent (public half does not match "
+          "the seed)",
+          path);
+      e2ee_identity_free (id);
+      return NULL;
+    }
+  }
   return id;
 }
 
@@ -861,9 +878,12 @@ e2ee_media_key (const guint8 mk[E2EE_KEY_LEN], GBytes *instance, guint64 epoch,
     guint16 index, guint8 out[32])
 {
   static const char label[] = "gst-e2ee/1 media";
-  GByteArray *info = g_byte_array_sized_new (32);
+  GByteArray *info;
   gboolean ok;
 
+  if (epoch >= G_GUINT64_CONSTANT (1) << 48)
+    return FALSE; /* KID(e, i) = e << 16 | i must not wrap */
+  info = g_byte_array_sized_new (32);
   put_bytes (info, (const guint8 *)label, sizeof (label) - 1);
   put_u64 (info, epoch);
   put_u16 (info, index);

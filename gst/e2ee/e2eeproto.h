@@ -170,7 +170,7 @@ gboolean e2ee_keybox_open (const E2eeDhKey *recipient,
     GBytes *instance, const gchar *leader_id, const gchar *recipient_id,
     guint64 epoch, const E2eeKeyBox *box, guint8 mk[E2EE_KEY_LEN]);
 
-/* base(e, i) and KID(e, i) of docs/protocol.md 1.6. */
+/* base(e, i) and KID(e, i) of docs/protocol.md 1.6; FALSE for e >= 2^48. */
 gboolean e2ee_media_key (const guint8 mk[E2EE_KEY_LEN], GBytes *instance,
     guint64 epoch, guint16 index, guint8 out[32]);
 guint64 e2ee_media_kid (guint64 epoch, guint16 index);

@@ -8,14 +8,16 @@
  * creates OUTDIR/fuzz-sframe/ and OUTDIR/fuzz-e2eedec/ with valid SFrames
  * of every cipher suite (RTP and frame mode for e2eedec) and a few
  * malformed ones, in the input formats of fuzz-sframe.c and
- * fuzz-e2eedec.c (see fuzz-common.h).  The output is deterministic: the
- * committed corpus in tests/fuzz/corpus/ is regenerated with
+ * fuzz-e2eedec.c (see fuzz-common.h), and OUTDIR/fuzz-proto/ with signed
+ * gst-e2ee/1 messages of every type (fuzz-proto.c).  The output is
+ * deterministic: the committed corpus in tests/fuzz/corpus/ is regenerated with
  *
  *   build-fuzz/tests/fuzz/fuzz-gen-seeds tests/fuzz/corpus
  *
  * It uses only the SFrame codec (sframe.c); the RTP metadata is built here
  * from the layout documented for rtp-auth-fields, not with the element's
- * code.
+ * code, and the key-exchange messages from docs/protocol.md with libsodium
+ * alone, not with e2eeproto.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <sodium.h>
 
 #include "sframe.h"
 #include "fuzz-common.h"
@@ -345,6 +348,279 @@ dec_seeds (void)
    * fuzzer can use. */
 }
 
+/* ------------------------------------------------------------- fuzz-proto */
+
+/* The keys of fuzz-proto.c (keep in sync): every byte of the signer's
+ * Ed25519 seed, of the leader's and the recipient's X25519 secret keys and
+ * of the meeting key sealed in the one valid box. */
+#define FUZZ_PROTO_SIGNER_SEED 0x5a
+#define FUZZ_PROTO_LEADER_DH 0x3c
+#define FUZZ_PROTO_RECIPIENT_DH 0x7e
+#define FUZZ_PROTO_MK 0x4b
+
+static const gchar *const proto_contexts[] = { NULL, "gst-e2ee/1 announce",
+  "gst-e2ee/1 ack", "gst-e2ee/1 keys", "gst-e2ee/1 roster",
+  "gst-e2ee/1 heartbeat", "gst-e2ee/1 leave" };
+
+static void
+p_u8 (GByteArray *a, guint8 v)
+{
+  g_byte_array_append (a, &v, 1);
+}
+
+static void
+p_u16 (GByteArray *a, guint v)
+{
+  p_u8 (a, (guint8)(v >> 8));
+  p_u8 (a, (guint8)v);
+}
+
+static void
+p_u64 (GByteArray *a, guint64 v)
+{
+  for (guint i = 0; i < 8; i++)
+    p_u8 (a, (guint8)(v >> (56 - 8 * i)));
+}
+
+static void
+p_raw (GByteArray *a, const void *p, gsize n)
+{
+  if (n)
+    g_byte_array_append (a, p, (guint)n);
+}
+
+static void
+p_vec16 (GByteArray *a, const void *p, gsize n)
+{
+  p_u16 (a, (guint)n);
+  p_raw (a, p, n);
+}
+
+static void
+p_str16 (GByteArray *a, const gchar *s)
+{
+  p_vec16 (a, s, strlen (s));
+}
+
+/* bytes of a: version, type, str16 meeting, vec16 instance, str16 sender */
+static void
+proto_header (GByteArray *a, guint8 type, const gchar *meeting,
+    const guint8 *inst, gsize il, const gchar *sender)
+{
+  p_u8 (a, 1);
+  p_u8 (a, type);
+  p_str16 (a, meeting);
+  p_vec16 (a, inst, il);
+  p_str16 (a, sender);
+}
+
+/* Appends the signature over str16(context of type) || a. */
+static void
+proto_sign (GByteArray *a, guint8 type)
+{
+  guint8 seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+  guint8 sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
+  GByteArray *t = g_byte_array_new ();
+
+  memset (seed, FUZZ_PROTO_SIGNER_SEED, sizeof (seed));
+  if (crypto_sign_seed_keypair (pk, sk, seed) != 0)
+    die ("crypto_sign_seed_keypair failed");
+  p_str16 (t, proto_contexts[type]);
+  p_raw (t, a->data, a->len);
+  crypto_sign_detached (sig, NULL, t->data, t->len, sk);
+  p_raw (a, sig, sizeof (sig));
+  g_byte_array_unref (t);
+}
+
+/* HKDF-SHA256 with a 32-byte output */
+static void
+proto_hkdf (const guint8 *salt, gsize sl, const guint8 *ikm, gsize ikml,
+    const guint8 *info, gsize infol, guint8 out[32])
+{
+  crypto_auth_hmacsha256_state st;
+  guint8 prk[32], one = 1;
+
+  crypto_auth_hmacsha256_init (&st, salt, sl);
+  crypto_auth_hmacsha256_update (&st, ikm, ikml);
+  crypto_auth_hmacsha256_final (&st, prk);
+  crypto_auth_hmacsha256_init (&st, prk, sizeof (prk));
+  crypto_auth_hmacsha256_update (&st, info, infol);
+  crypto_auth_hmacsha256_update (&st, &one, 1);
+  crypto_auth_hmacsha256_final (&st, out);
+}
+
+/* One KEYS box entry.  valid: the meeting key FUZZ_PROTO_MK sealed by the
+ * fuzz leader to the fuzz recipient (docs/protocol.md 1.10) with a fixed
+ * box nonce; otherwise arbitrary bytes. */
+static void
+proto_box (GByteArray *a, const gchar *meeting, const guint8 *inst, gsize il,
+    const gchar *lid, const gchar *rid, guint64 epoch, guint seed,
+    gboolean valid)
+{
+  guint8 rnonce[24], bnonce[24], box[48];
+
+  fill (rnonce, sizeof (rnonce), seed);
+  fill (bnonce, sizeof (bnonce), seed + 1);
+  fill (box, sizeof (box), seed + 2);
+  if (valid) {
+    guint8 lsk[32], lpk[32], rsk[32], rpk[32], shared[32], key[32], mk[32];
+    GByteArray *info = g_byte_array_new (), *ad = g_byte_array_new ();
+    unsigned long long blen;
+
+    memset (lsk, FUZZ_PROTO_LEADER_DH, 32);
+    memset (rsk, FUZZ_PROTO_RECIPIENT_DH, 32);
+    memset (mk, FUZZ_PROTO_MK, 32);
+    if (crypto_scalarmult_base (lpk, lsk) != 0 ||
+        crypto_scalarmult_base (rpk, rsk) != 0 ||
+        crypto_scalarmult (shared, lsk, rpk) != 0)
+      die ("X25519 failed");
+    p_raw (info, "gst-e2ee/1 keybox", 17);
+    p_raw (info, lpk, 32);
+    p_raw (info, rpk, 32);
+    proto_hkdf (inst, il, shared, 32, info->data, info->len, key);
+    p_str16 (ad, meeting);
+    p_vec16 (ad, inst, il);
+    p_str16 (ad, lid);
+    p_str16 (ad, rid);
+    p_u64 (ad, epoch);
+    p_raw (ad, rnonce, 24);
+    crypto_aead_xchacha20poly1305_ietf_encrypt (
+        box, &blen, mk, 32, ad->data, ad->len, NULL, bnonce, key);
+    if (blen != sizeof (box))
+      die ("key box has the wrong size");
+    g_byte_array_unref (info);
+    g_byte_array_unref (ad);
+  }
+  p_str16 (a, rid);
+  p_raw (a, rnonce, 24);
+  p_raw (a, bnonce, 24);
+  p_vec16 (a, box, 48);
+}
+
+static void
+proto_entry (
+    GByteArray *a, guint index, const gchar *id, guint seed, const gchar *name)
+{
+  guint8 k[32];
+
+  p_u16 (a, index);
+  p_str16 (a, id);
+  fill (k, 32, seed);
+  p_raw (a, k, 32);
+  fill (k, 32, seed + 1);
+  p_raw (a, k, 32);
+  p_str16 (a, name);
+}
+
+static void
+proto_save (const gchar *name, GByteArray *a, guint8 type)
+{
+  proto_sign (a, type);
+  save ("fuzz-proto", name, a);
+  g_byte_array_set_size (a, 0);
+}
+
+static void
+proto_seeds (void)
+{
+  static const gchar meeting[] = "meeting-\xce\xa9";
+  guint8 inst[32], k[32], n24[24];
+  gchar *id64 = g_strnfill (64, 'p'), *m128 = g_strnfill (128, 'm');
+  gchar *name128 = g_strnfill (128, 'n');
+  GByteArray *a = g_byte_array_new ();
+  guint8 pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  guint8 seed[crypto_sign_SEEDBYTES];
+
+  memset (seed, FUZZ_PROTO_SIGNER_SEED, sizeof (seed));
+  crypto_sign_seed_keypair (pk, sk, seed);
+  fill (inst, sizeof (inst), 200);
+
+  /* ANNOUNCE */
+  proto_header (a, 1, meeting, inst, 16, "alice");
+  p_raw (a, pk, 32);
+  fill (k, 32, 201);
+  p_raw (a, k, 32);
+  p_str16 (a, "Alice Zo\xc3\xab");
+  fill (n24, 24, 202);
+  p_raw (a, n24, 24);
+  p_u64 (a, G_GUINT64_CONSTANT (1767225600000));
+  proto_save ("announce", a, 1);
+  /* ANNOUNCE with every length at its limit */
+  proto_header (a, 1, m128, inst, 32, id64);
+  p_raw (a, pk, 32);
+  p_raw (a, k, 32);
+  p_str16 (a, name128);
+  p_raw (a, n24, 24);
+  p_u64 (a, G_MAXUINT64);
+  proto_save ("announce-limits", a, 1);
+
+  /* ACK */
+  proto_header (a, 2, meeting, inst, 16, "bob");
+  fill (n24, 24, 203);
+  p_raw (a, n24, 24);
+  p_u64 (a, 7);
+  proto_save ("ack", a, 2);
+
+  /* KEYS: a box that opens with the fuzz keys, two that do not */
+  proto_header (a, 3, meeting, inst, 24, "alice");
+  p_u64 (a, 7);
+  p_u64 (a, 3);
+  p_u16 (a, 3);
+  proto_box (a, meeting, inst, 24, "alice", "bob", 7, 210, TRUE);
+  proto_box (a, meeting, inst, 24, "alice", "carol", 7, 220, FALSE);
+  proto_box (a, meeting, inst, 24, "alice", id64, 7, 230, FALSE);
+  proto_save ("keys", a, 3);
+  /* KEYS without boxes */
+  proto_header (a, 3, meeting, inst, 16, "alice");
+  p_u64 (a, 1);
+  p_u64 (a, 1);
+  p_u16 (a, 0);
+  proto_save ("keys-empty", a, 3);
+
+  /* ROSTER: three entries, locked */
+  proto_header (a, 4, meeting, inst, 16, "alice");
+  p_u64 (a, 3);
+  fill (k, 32, 240);
+  p_raw (a, k, 32);
+  p_u8 (a, 1);
+  p_u16 (a, 3);
+  proto_entry (a, 0, "alice", 241, "Alice");
+  proto_entry (a, 2, "bob", 243, "Bob \xc3\xa9");
+  proto_entry (a, 65535, id64, 245, "");
+  proto_save ("roster", a, 4);
+  /* ROSTER version 1, no entry */
+  proto_header (a, 4, meeting, inst, 16, "alice");
+  p_u64 (a, 1);
+  memset (k, 0, 32);
+  p_raw (a, k, 32);
+  p_u8 (a, 0);
+  p_u16 (a, 0);
+  proto_save ("roster-empty", a, 4);
+
+  /* HEARTBEAT */
+  proto_header (a, 5, meeting, inst, 16, "alice");
+  p_u64 (a, 42);
+  p_u64 (a, 3);
+  fill (k, 32, 250);
+  p_raw (a, k, 32);
+  p_u64 (a, 7);
+  p_u64 (a, 6);
+  fill (k, 32, 251);
+  p_raw (a, k, 32);
+  p_u64 (a, 123456789);
+  proto_save ("heartbeat", a, 5);
+
+  /* LEAVE */
+  proto_header (a, 6, meeting, inst, 16, "carol");
+  p_u8 (a, 0);
+  proto_save ("leave", a, 6);
+
+  g_byte_array_unref (a);
+  g_free (id64);
+  g_free (m128);
+  g_free (name128);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,5 +633,6 @@ main (int argc, char **argv)
     die ("sframe_init failed");
   sframe_seeds ();
   dec_seeds ();
+  proto_seeds ();
   return 0;
 }

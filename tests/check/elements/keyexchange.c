@@ -41,7 +41,7 @@ member (Channel *ch, const gchar *id, const gchar *instance,
   GstElement *kx = gst_element_factory_make ("keyexchange", id);
 
   g_object_set (kx, "participant-id", id, "display-name", id, "meeting-id",
-      "room", "instance", instance, "heartbeat-interval", 200, "identity-file",
+      "room", "instance", instance, "heartbeat-interval", 500, "identity-file",
       identity_file, "known-identities", known, NULL);
   g_signal_connect (kx, "send-message", G_CALLBACK (on_send), ch);
   g_mutex_lock (&ch->lock);
@@ -73,7 +73,7 @@ channel_free (Channel *ch)
 static guint64
 wait_agreement (Channel *ch, guint64 above)
 {
-  for (guint t = 0; t < 200; t++) {
+  for (guint t = 0; t < 600; t++) {
     guint64 e0 = 0;
     gchar *l0 = NULL;
     gboolean same = TRUE;
@@ -93,7 +93,7 @@ wait_agreement (Channel *ch, guint64 above)
       return e0;
     g_usleep (50 * 1000);
   }
-  fail ("no agreement within 10 s");
+  fail ("no agreement within 30 s");
   return 0;
 }
 
@@ -276,7 +276,7 @@ keyexchange_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_set_timeout (tc, 60);
+  tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_three_elements);
   tcase_add_test (tc, test_tofu);
   tcase_add_test (tc, test_bad_settings);

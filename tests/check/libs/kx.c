@@ -472,7 +472,8 @@ flip_keys (Hub *h, Part *to, GBytes *msg, gpointer data)
 
   if (msg_type (msg) != E2EE_MSG_KEYS || g_strcmp0 (to->id, "bob") != 0)
     return g_bytes_ref (msg);
-  d = g_memdup2 (g_bytes_get_data (msg, &n), n);
+  d = (guint8 *)g_bytes_get_data (msg, &n);
+  d = g_memdup2 (d, n);
   d[n / 2] ^= 0x04;
   return g_bytes_new_take (d, n);
 }
