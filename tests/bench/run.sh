@@ -16,7 +16,7 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 builddir=$(cd "$1" && pwd)
-for b in bench-sframe bench-elements; do
+for b in bench-sframe bench-elements bench-kx; do
   if [ ! -x "$builddir/tests/bench/$b" ]; then
     echo "$0: $builddir/tests/bench/$b is missing (ninja -C $1; " \
       "-Dbenchmarks=true)" >&2
@@ -70,3 +70,5 @@ echo
 "$builddir/tests/bench/bench-sframe" $tsv
 echo
 "$builddir/tests/bench/bench-elements" $tsv
+echo
+"$builddir/tests/bench/bench-kx"
