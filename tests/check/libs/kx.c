@@ -740,6 +740,73 @@ GST_START_TEST (test_attack_partition)
 
 GST_END_TEST;
 
+/* Malformed messages of every type (truncated, trailing bytes, bad
+ * version, a length field past the end, a flipped signature) are each
+ * rejected with an error, and the meeting carries on unchanged. */
+GST_START_TEST (test_malformed_every_type)
+{
+  Hub *h = meeting_of (3);
+  GBytes *sample[E2EE_MSG_LEAVE + 1] = { NULL };
+  guint injected = 0, errors;
+  guint64 e;
+
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
+  ((Part *)h->parts->pdata[2])->running = FALSE;
+  hub_run (h, 8000);
+  e = check_agreement (h);
+  for (guint i = 0; i < h->log->len; i++) {
+    E2eeMsgType t = msg_type (h->log->pdata[i]);
+    if (t >= 1 && t <= E2EE_MSG_LEAVE && !sample[t])
+      sample[t] = h->log->pdata[i];
+  }
+  for (guint t = 1; t <= E2EE_MSG_LEAVE; t++) {
+    gsize n;
+    const guint8 *d;
+    fail_unless (
+        sample[t] != NULL, "no %s on the board", e2ee_msg_type_name (t));
+    d = g_bytes_get_data (sample[t], &n);
+    for (guint v = 0; v < 5; v++) {
+      guint8 *x = g_malloc (n + 1);
+      gsize len = n;
+      memcpy (x, d, n);
+      switch (v) {
+        case 0:
+          len = n / 2; /* truncated */
+          break;
+        case 1:
+          x[n] = 0; /* trailing byte */
+          len = n + 1;
+          break;
+        case 2:
+          x[0] = 2; /* unknown version */
+          break;
+        case 3:
+          x[2] = 0xff; /* meeting id length past the end */
+          x[3] = 0xff;
+          break;
+        case 4:
+          x[n - 1] ^= 1; /* signature */
+          break;
+      }
+      g_ptr_array_add (h->log, g_bytes_new_take (x, len));
+      injected++;
+    }
+  }
+  hub_pump (h);
+  errors = total (h, G_STRUCT_OFFSET (Part, errors));
+  /* two running participants, each reports every injected message */
+  fail_unless_equals_int (errors, 2 * injected);
+  for (guint i = 0; i < h->parts->len; i++)
+    ((Part *)h->parts->pdata[i])->errors = 0;
+  hub_run (h, 10000);
+  fail_unless_equals_uint64 (check_agreement (h), e);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 kx_suite (void)
 {
@@ -761,6 +828,7 @@ kx_suite (void)
   tcase_add_test (tc, test_attack_forge_leader);
   tcase_add_test (tc, test_attack_inject);
   tcase_add_test (tc, test_attack_partition);
+  tcase_add_test (tc, test_malformed_every_type);
   return s;
 }
 
