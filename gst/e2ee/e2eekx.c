@@ -48,6 +48,8 @@ struct _E2eeKx
   guint8 my_nonce[2][E2EE_NONCE_LEN];
   gboolean started, left;
   gint64 start_ms;
+  gint64 last_ack_ms;
+  gint64 now_ms; /* of the current call */
 
   GHashTable *peers; /* id -> Peer */
   guint next_seq;
@@ -134,6 +136,7 @@ e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
   DEF (leave_debounce_ms, 200);
   DEF (grace_ms, 5000);
   DEF (start_wait_ms, 2 * kx->cfg.heartbeat_ms);
+  DEF (liveness_ms, 60000);
 #undef DEF
   kx->meeting_id = g_strdup (config->meeting_id);
   kx->self_id = g_strdup (config->participant_id);
@@ -216,6 +219,7 @@ send_ack (E2eeKx *kx)
   fresh_nonce (kx);
   memcpy (m->nonce, kx->my_nonce[0], E2EE_NONCE_LEN);
   m->acked_epoch = kx->epoch;
+  kx->last_ack_ms = kx->now_ms;
   send_msg (kx, m);
   e2ee_msg_free (m);
 }
@@ -866,6 +870,7 @@ e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
 
   if (kx->left)
     return;
+  kx->now_ms = now_ms;
   m = e2ee_msg_decode (data, len, &err);
   if (!m) {
     protocol_error (kx, NULL, err->message);
@@ -928,6 +933,8 @@ e2ee_kx_start (E2eeKx *kx, gint64 now_ms)
     return;
   kx->started = TRUE;
   kx->start_ms = now_ms;
+  kx->now_ms = now_ms;
+  kx->last_ack_ms = now_ms;
   kx->last_hb_ms = now_ms;
   fresh_nonce (kx);
   m = new_msg (kx, E2EE_MSG_ANNOUNCE);
@@ -954,6 +961,13 @@ e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
 
   if (!kx->started || kx->left)
     return G_MAXINT64;
+  kx->now_ms = now_ms;
+  /* liveness: a fresh nonce for the leader's next key box (1.8) */
+  if (kx->roster && !kx->leading && kx->my_index >= 0) {
+    if (now_ms - kx->last_ack_ms >= (gint64)kx->cfg.liveness_ms)
+      send_ack (kx);
+    next = MIN (next, kx->last_ack_ms + kx->cfg.liveness_ms);
+  }
 
   if (!kx->roster && !kx->leading) {
     /* no roster yet: the first announcer leads (docs/protocol.md 1.9) */

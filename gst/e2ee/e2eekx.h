@@ -35,6 +35,7 @@ typedef struct
   guint rekey_interval_ms; /* periodic rekey, 0 = never (300000) */
   guint grace_ms; /* old epochs decrypt this long (5000) */
   guint start_wait_ms; /* wait for a roster before leading (2000) */
+  guint liveness_ms; /* a fresh nonce (ACK) at least this often (60000) */
 } E2eeKxConfig;
 
 typedef struct

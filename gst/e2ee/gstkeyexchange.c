@@ -57,6 +57,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_key_exchange_debug);
 
 #define DEFAULT_REKEY_INTERVAL 300
 #define DEFAULT_HEARTBEAT_INTERVAL 1000
+#define MAX_INBOX 65536
 
 enum
 {
@@ -342,12 +343,17 @@ queue_work (GstKeyExchange *self, GBytes *msg, const gchar *gone)
   w->msg = msg ? g_bytes_ref (msg) : NULL;
   w->gone = g_strdup (gone);
   g_mutex_lock (&self->inbox_lock);
-  if (!self->context) {
-    g_mutex_unlock (&self->inbox_lock);
-    work_free (w);
-    return;
+  /* before the protocol runs, messages wait (in order, bounded): the board
+   * may start talking before this element reaches PAUSED */
+  if (g_queue_get_length (&self->inbox) >= MAX_INBOX) {
+    GST_WARNING_OBJECT (self, "inbox full, dropping the oldest message");
+    work_free (g_queue_pop_head (&self->inbox));
   }
   g_queue_push_tail (&self->inbox, w);
+  if (!self->context) {
+    g_mutex_unlock (&self->inbox_lock);
+    return;
+  }
   schedule = !self->drain_scheduled;
   self->drain_scheduled = TRUE;
   if (schedule) {
@@ -457,6 +463,16 @@ start (GstKeyExchange *self)
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("keyexchange", thread_main, self);
   g_main_context_invoke (self->context, start_kx, self);
+  /* messages received while not running yet */
+  g_mutex_lock (&self->inbox_lock);
+  if (self->inbox.length && !self->drain_scheduled) {
+    GSource *src = g_idle_source_new ();
+    self->drain_scheduled = TRUE;
+    g_source_set_callback (src, drain, self, NULL);
+    g_source_attach (src, self->context);
+    g_source_unref (src);
+  }
+  g_mutex_unlock (&self->inbox_lock);
   return TRUE;
 }
 
@@ -679,6 +695,7 @@ gst_key_exchange_finalize (GObject *object)
   g_free (self->security_code);
   g_free (self->leader);
   g_strfreev (self->roster);
+  g_queue_clear_full (&self->inbox, (GDestroyNotify)work_free);
   g_mutex_clear (&self->inbox_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

@@ -415,6 +415,9 @@ GST_START_TEST (test_leader_handover)
       e2ee_kx_get_leader (((Part *)h->parts->pdata[1])->kx), "bob");
   code2 = e2ee_kx_get_security_code (((Part *)h->parts->pdata[2])->kx);
   fail_if (g_strcmp0 (code1, code2) == 0);
+  /* media keeps flowing under the new leader */
+  check_media (h->parts->pdata[1], h->parts->pdata[3]);
+  check_media (h->parts->pdata[3], h->parts->pdata[2]);
 
   /* bob crashes: no LEAVE, no heartbeat; carol takes over after the
    * heartbeat timeout */
@@ -807,6 +810,34 @@ GST_START_TEST (test_malformed_every_type)
 
 GST_END_TEST;
 
+/* Members refresh their liveness nonce periodically, and a rekey long
+ * after the last one still reaches everybody (boxes bound to fresh
+ * nonces). */
+GST_START_TEST (test_liveness)
+{
+  Hub *h = meeting_of (3);
+  guint before;
+  guint64 e;
+
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  before = h->log->len;
+  hub_run (h, 130000);
+  {
+    guint acks = 0;
+    for (guint i = before; i < h->log->len; i++)
+      acks += msg_type (h->log->pdata[i]) == E2EE_MSG_ACK;
+    /* two members, a fresh nonce every 60 s over 125 s */
+    fail_unless (acks >= 4, "%u liveness ACKs", acks);
+  }
+  hub_join (h, "dave");
+  hub_run (h, 135000);
+  fail_unless (check_agreement (h) > e);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 kx_suite (void)
 {
@@ -829,6 +860,7 @@ kx_suite (void)
   tcase_add_test (tc, test_attack_inject);
   tcase_add_test (tc, test_attack_partition);
   tcase_add_test (tc, test_malformed_every_type);
+  tcase_add_test (tc, test_liveness);
   return s;
 }
 
