@@ -378,10 +378,14 @@ accept_roster (
   if (old) {
     for (guint i = 0; i < old->entries->len; i++) {
       E2eeRosterEntry *e = g_ptr_array_index (old->entries, i);
-      if (!roster_entry (roster, e->participant_id))
+      if (!roster_entry (roster, e->participant_id)) {
+        gchar *fp = e2ee_fingerprint (e->identity_key);
         emit (kx,
             gst_structure_new ("keyexchange-left", "participant-id",
-                G_TYPE_STRING, e->participant_id, NULL));
+                G_TYPE_STRING, e->participant_id, "fingerprint", G_TYPE_STRING,
+                fp, NULL));
+        g_free (fp);
+      }
     }
   }
   kx->roster = roster;

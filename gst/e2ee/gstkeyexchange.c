@@ -255,6 +255,14 @@ on_kx_event (E2eeKx *kx, GstStructure *ev, gpointer user_data)
                   "fingerprint", G_TYPE_STRING,
                   gst_structure_get_string (ev, "fingerprint"), NULL)));
   }
+  if (gst_structure_has_name (ev, "keyexchange-left")) {
+    const gchar *entry = g_hash_table_lookup (
+        self->known, gst_structure_get_string (ev, "participant-id"));
+    const gchar *state = "new";
+    if (entry)
+      state = g_str_has_suffix (entry, " verified") ? "verified" : "known";
+    gst_structure_set (ev, "verification", G_TYPE_STRING, state, NULL);
+  }
   update_state (self);
   gst_element_post_message (
       GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), ev));

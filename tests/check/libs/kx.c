@@ -838,6 +838,30 @@ GST_START_TEST (test_liveness)
 
 GST_END_TEST;
 
+/* Delaying: the server holds everything for bob for 4 s (longer than the
+ * ACK timeout, shorter than the heartbeat timeout). The others switch to
+ * the new epoch without him; when the messages arrive, bob catches up. */
+GST_START_TEST (test_attack_delay)
+{
+  Hub *h = meeting_of (3);
+  Part *bob = h->parts->pdata[1];
+  guint64 e;
+
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  bob->running = FALSE;
+  hub_join (h, "dave");
+  hub_run (h, 9000);
+  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[0])->kx) > e);
+  fail_unless_equals_uint64 (e2ee_kx_get_send_epoch (bob->kx), e);
+  bob->running = TRUE;
+  hub_run (h, 11000);
+  fail_unless (check_agreement (h) > e);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 kx_suite (void)
 {
@@ -859,6 +883,7 @@ kx_suite (void)
   tcase_add_test (tc, test_attack_forge_leader);
   tcase_add_test (tc, test_attack_inject);
   tcase_add_test (tc, test_attack_partition);
+  tcase_add_test (tc, test_attack_delay);
   tcase_add_test (tc, test_malformed_every_type);
   tcase_add_test (tc, test_liveness);
   return s;
