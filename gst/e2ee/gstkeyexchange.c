@@ -25,10 +25,12 @@
  *
  * Bus messages (element messages): `keyexchange-joined` (participant-id,
  * display-name, fingerprint, verification: new / known / verified /
- * identity-changed), `keyexchange-left`, `keyexchange-leader` (leader,
- * security-code), `keyexchange-epoch` (epoch, leader), `keyexchange-error`
- * (participant-id, reason), `keyexchange-fork`,
- * `keyexchange-identity-changed`, `keyexchange-removed`.
+ * identity-changed), `keyexchange-left` (participant-id, fingerprint,
+ * verification), `keyexchange-leader` (leader, security-code),
+ * `keyexchange-epoch` (epoch, leader), `keyexchange-error` (participant-id,
+ * reason), `keyexchange-missing-key` (epoch, leader), `keyexchange-fork`,
+ * `keyexchange-identity-changed`, `keyexchange-identity-conflict`,
+ * `keyexchange-removed`.  docs/keyexchange.md describes each.
  *
  * ## Example pipelines
  * |[
