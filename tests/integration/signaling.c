@@ -1,0 +1,356 @@
+/* The meeting server as a real process on 127.0.0.1, driven by WebSocket
+ * clients: joins, rosters, the bulletin board and its replay, bad input,
+ * passcodes, leaving, shutdown.
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+static const gchar *server_path;
+
+typedef struct
+{
+  GSubprocess *proc;
+  gchar *url;
+} Server;
+
+typedef struct
+{
+  SoupSession *session;
+  SoupWebsocketConnection *ws;
+  GQueue inbox; /* JsonObject* */
+  gboolean closed;
+  GError *error;
+  gboolean done;
+} Client;
+
+#define TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+static Server *
+server_start (const gchar *const *extra)
+{
+  Server *s = g_new0 (Server, 1);
+  GPtrArray *argv = g_ptr_array_new ();
+  GDataInputStream *in;
+  gchar *line;
+  GError *err = NULL;
+
+  g_ptr_array_add (argv, (gpointer)server_path);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  for (; extra && *extra; extra++)
+    g_ptr_array_add (argv, (gpointer)*extra);
+  g_ptr_array_add (argv, NULL);
+  s->proc = g_subprocess_newv (
+      (const gchar *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err);
+  g_assert_no_error (err);
+  g_ptr_array_unref (argv);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
+  line = g_data_input_stream_read_line (in, NULL, NULL, &err);
+  g_assert_no_error (err);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on ws://127.0.0.1:"));
+  s->url = g_strdup (line + strlen ("listening on "));
+  g_free (line);
+  g_object_unref (in);
+  return s;
+}
+
+static void
+on_exit_done (GObject *src, GAsyncResult *res, gpointer data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (src), res, NULL);
+  *(gboolean *)data = TRUE;
+}
+
+/* SIGTERM: the server must exit 0, promptly. */
+static void
+server_stop (Server *s)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean done = FALSE;
+
+  g_subprocess_send_signal (s->proc, SIGTERM);
+  g_subprocess_wait_async (s->proc, NULL, on_exit_done, &done);
+  while (!done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (done);
+  g_assert_true (g_subprocess_get_if_exited (s->proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
+  g_object_unref (s->proc);
+  g_free (s->url);
+  g_free (s);
+}
+
+static void
+on_message (SoupWebsocketConnection *ws, gint type, GBytes *msg, Client *c)
+{
+  JsonParser *p = json_parser_new ();
+  gsize n;
+  const gchar *d = g_bytes_get_data (msg, &n);
+
+  g_assert_true (json_parser_load_from_data (p, d, n, NULL));
+  g_queue_push_tail (&c->inbox,
+      json_object_ref (json_node_get_object (json_parser_get_root (p))));
+  g_object_unref (p);
+}
+
+static void
+on_closed (SoupWebsocketConnection *ws, Client *c)
+{
+  c->closed = TRUE;
+}
+
+static void
+on_connected (GObject *src, GAsyncResult *res, gpointer data)
+{
+  Client *c = data;
+
+  c->ws = soup_session_websocket_connect_finish (
+      SOUP_SESSION (src), res, &c->error);
+  c->done = TRUE;
+}
+
+static Client *
+client_connect (Server *s, const gchar *room)
+{
+  Client *c = g_new0 (Client, 1);
+  gchar *url = g_strdup_printf ("%s/%s", s->url, room);
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, url);
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
+
+  c->session = soup_session_new ();
+  soup_session_websocket_connect_async (
+      c->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_connected, c);
+  while (!c->done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (c->error);
+  g_assert_nonnull (c->ws);
+  g_signal_connect (c->ws, "message", G_CALLBACK (on_message), c);
+  g_signal_connect (c->ws, "closed", G_CALLBACK (on_closed), c);
+  g_object_unref (msg);
+  g_free (url);
+  return c;
+}
+
+static void
+client_free (Client *c)
+{
+  if (c->ws &&
+      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_clear_object (&c->ws);
+  g_object_unref (c->session);
+  g_queue_clear_full (&c->inbox, (GDestroyNotify)json_object_unref);
+  g_free (c);
+}
+
+static void
+client_send (Client *c, const gchar *text)
+{
+  soup_websocket_connection_send_text (c->ws, text);
+}
+
+/* Next message of a type (others before it are skipped), or fails. */
+static JsonObject *
+expect (Client *c, const gchar *type)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
+
+  while (g_get_monotonic_time () < deadline) {
+    while (c->inbox.length) {
+      JsonObject *o = g_queue_pop_head (&c->inbox);
+      if (g_str_equal (json_object_get_string_member (o, "type"), type))
+        return o;
+      json_object_unref (o);
+    }
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_error ("no '%s' message within 10 s", type);
+  return NULL;
+}
+
+static void
+wait_closed (Client *c)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
+
+  while (!c->closed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (c->closed);
+}
+
+static void
+join (Client *c, const gchar *name, const gchar *passcode)
+{
+  gchar *s = passcode
+      ? g_strdup_printf ("{\"type\":\"join\",\"name\":\"%s\","
+                         "\"passcode\":\"%s\"}",
+            name, passcode)
+      : g_strdup_printf ("{\"type\":\"join\",\"name\":\"%s\"}", name);
+  client_send (c, s);
+  g_free (s);
+}
+
+static void
+test_meeting (void)
+{
+  Server *s = server_start (NULL);
+  Client *a = client_connect (s, "demo"), *b, *c;
+  JsonObject *o;
+  gchar *instance;
+
+  join (a, "alice", NULL);
+  o = expect (a, "welcome");
+  g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "p1");
+  instance = g_strdup (json_object_get_string_member (o, "instance"));
+  g_assert_cmpint (strlen (instance), ==, 32);
+  g_assert_cmpint (
+      json_array_get_length (json_object_get_array_member (o, "roster")), ==,
+      0);
+  json_object_unref (o);
+
+  b = client_connect (s, "demo");
+  join (b, "bob", NULL);
+  o = expect (b, "welcome");
+  g_assert_cmpstr (json_object_get_string_member (o, "instance"), ==, instance);
+  g_assert_cmpint (
+      json_array_get_length (json_object_get_array_member (o, "roster")), ==,
+      1);
+  json_object_unref (o);
+  o = expect (a, "joined");
+  g_assert_cmpstr (json_object_get_string_member (o, "name"), ==, "bob");
+  json_object_unref (o);
+
+  /* the board: ordered, to everybody, the author included */
+  client_send (a, "{\"type\":\"board\",\"data\":\"aGVsbG8=\"}");
+  client_send (b, "{\"type\":\"board\",\"data\":\"d29ybGQ=\"}");
+  for (guint i = 0; i < 2; i++) {
+    Client *x = i ? b : a;
+    o = expect (x, "board");
+    g_assert_cmpint (json_object_get_int_member (o, "seq"), ==, 0);
+    g_assert_cmpstr (json_object_get_string_member (o, "from"), ==, "p1");
+    g_assert_cmpstr (json_object_get_string_member (o, "data"), ==, "aGVsbG8=");
+    json_object_unref (o);
+    o = expect (x, "board");
+    g_assert_cmpint (json_object_get_int_member (o, "seq"), ==, 1);
+    json_object_unref (o);
+  }
+
+  /* a late joiner gets the history, in order */
+  c = client_connect (s, "demo");
+  join (c, "carol", NULL);
+  json_object_unref (expect (c, "welcome"));
+  o = expect (c, "board");
+  g_assert_cmpint (json_object_get_int_member (o, "seq"), ==, 0);
+  json_object_unref (o);
+  o = expect (c, "board");
+  g_assert_cmpstr (json_object_get_string_member (o, "data"), ==, "d29ybGQ=");
+  json_object_unref (o);
+
+  /* bad input: an error to that client, the others carry on */
+  client_send (c, "{not json");
+  o = expect (c, "error");
+  g_assert_cmpstr (
+      json_object_get_string_member (o, "code"), ==, "bad-request");
+  json_object_unref (o);
+  client_send (c, "{\"type\":\"dance\"}");
+  json_object_unref (expect (c, "error"));
+  client_send (c, "[1,2,3]");
+  json_object_unref (expect (c, "error"));
+  {
+    gchar *big = g_strnfill (70000, 'x');
+    gchar *msg = g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\"}", big);
+    client_send (c, msg);
+    g_free (msg);
+    g_free (big);
+  }
+  wait_closed (c);
+  o = expect (a, "left");
+  g_assert_cmpstr (json_object_get_string_member (o, "name"), ==, "carol");
+  json_object_unref (o);
+  client_send (b, "{\"type\":\"board\",\"data\":\"YWdhaW4=\"}");
+  o = expect (a, "board");
+  g_assert_cmpint (json_object_get_int_member (o, "seq"), ==, 2);
+  json_object_unref (o);
+
+  /* leaving */
+  client_send (b, "{\"type\":\"leave\"}");
+  o = expect (a, "left");
+  g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "p2");
+  json_object_unref (o);
+
+  client_free (a);
+  client_free (b);
+  client_free (c);
+  g_free (instance);
+  server_stop (s);
+}
+
+static void
+test_passcode_and_limits (void)
+{
+  const gchar *args[] = { "--room", "secret:hunter2", "--max-participants", "2",
+    "--rate", "20", NULL };
+  Server *s = server_start (args);
+  Client *a = client_connect (s, "secret"), *b, *c, *d;
+  JsonObject *o;
+
+  join (a, "alice", "wrong");
+  o = expect (a, "error");
+  g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, "forbidden");
+  json_object_unref (o);
+  wait_closed (a);
+
+  b = client_connect (s, "secret");
+  join (b, "bob", "hunter2");
+  json_object_unref (expect (b, "welcome"));
+  c = client_connect (s, "secret");
+  join (c, "carol", "hunter2");
+  json_object_unref (expect (c, "welcome"));
+  d = client_connect (s, "secret");
+  join (d, "dave", "hunter2");
+  o = expect (d, "error");
+  g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, "full");
+  json_object_unref (o);
+
+  /* a flood is cut off; the others are not affected */
+  for (guint i = 0; i < 200; i++)
+    client_send (c, "{\"type\":\"ping\"}");
+  o = expect (c, "error");
+  g_assert_cmpstr (
+      json_object_get_string_member (o, "code"), ==, "rate-limited");
+  json_object_unref (o);
+  wait_closed (c);
+  client_send (b, "{\"type\":\"ping\"}");
+  json_object_unref (expect (b, "pong"));
+
+  client_free (a);
+  client_free (b);
+  client_free (c);
+  client_free (d);
+  server_stop (s);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  server_path = g_getenv ("GST_MEETING_SERVER");
+  if (!server_path && argc > 1)
+    server_path = argv[1];
+  g_assert_nonnull (server_path);
+  g_test_add_func ("/server/meeting", test_meeting);
+  g_test_add_func ("/server/passcode-and-limits", test_passcode_and_limits);
+  return g_test_run ();
+}
