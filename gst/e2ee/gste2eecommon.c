@@ -158,6 +158,24 @@ e2ee_free_key (guint8 *key)
     sodium_free (key);
 }
 
+gboolean
+e2ee_check_key_source (GstElement *element, gboolean have_key,
+    const gchar *key_error, GstE2eeKeyring **keyring)
+{
+  if (key_error) {
+    GST_ELEMENT_ERROR (
+        element, RESOURCE, SETTINGS, ("Invalid key: %s", key_error), (NULL));
+    return FALSE;
+  }
+  if (have_key || gst_e2ee_keyring_ensure (element, keyring))
+    return TRUE;
+  GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      ("No key: set the 'key' property or add keyexchange (or a keyring "
+       "context) to the pipeline"),
+      (NULL));
+  return FALSE;
+}
+
 static gboolean
 copy_meta (GstBuffer *src, GstMeta **meta, gpointer user_data)
 {

@@ -9,6 +9,7 @@
 #include <gst/gst.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include "gste2eekeyring.h"
 #include "sframe.h"
 
 G_BEGIN_DECLS
@@ -56,6 +57,13 @@ gsize e2ee_rtp_metadata (
 G_GNUC_INTERNAL
 guint8 *e2ee_parse_hex_key (const gchar *hex, gsize *len, gchar **why);
 G_GNUC_INTERNAL void e2ee_free_key (guint8 *key);
+
+/* READY->PAUSED check shared by e2eeenc and e2eedec: an invalid key
+ * (key_error) or no key source at all (no key and no keyring found) posts
+ * an error and returns FALSE. */
+G_GNUC_INTERNAL
+gboolean e2ee_check_key_source (GstElement *element, gboolean have_key,
+    const gchar *key_error, GstE2eeKeyring **keyring);
 
 /* Copies timestamps, flags and the metas that describe no memory layout
  * (metas without tags) from src to dst. */

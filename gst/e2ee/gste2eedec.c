@@ -591,30 +591,21 @@ gst_e2ee_dec_set_context (GstElement *element, GstContext *context)
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
 
+/* Checks that a key source exists before data flows. */
 static gboolean
 check_keys (GstE2eeDec *self)
 {
-  gboolean have_key;
+  gboolean have_key, ok;
   gchar *err;
 
   GST_OBJECT_LOCK (self);
   have_key = self->key != NULL;
   err = g_strdup (self->key_error);
   GST_OBJECT_UNLOCK (self);
-
-  if (err) {
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, SETTINGS, ("Invalid key: %s", err), (NULL));
-    g_free (err);
-    return FALSE;
-  }
-  if (have_key || gst_e2ee_keyring_ensure (GST_ELEMENT (self), &self->keyring))
-    return TRUE;
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("No key: set the 'key' property or add keyexchange (or a keyring "
-       "context) to the pipeline"),
-      (NULL));
-  return FALSE;
+  ok =
+      e2ee_check_key_source (GST_ELEMENT (self), have_key, err, &self->keyring);
+  g_free (err);
+  return ok;
 }
 
 static GstStateChangeReturn
@@ -668,17 +659,9 @@ gst_e2ee_dec_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstE2eeDec *self = GST_E2EE_DEC (parent);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
-    GstE2eeKeyring *kr;
-    gboolean ret;
-    GST_OBJECT_LOCK (self);
-    kr = self->keyring ? gst_object_ref (self->keyring) : NULL;
-    GST_OBJECT_UNLOCK (self);
-    ret = gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query, kr);
-    gst_clear_object (&kr);
-    if (ret)
-      return TRUE;
-  }
+  if (gst_e2ee_keyring_handle_context_query (
+          GST_ELEMENT (self), query, &self->keyring))
+    return TRUE;
   return gst_pad_query_default (pad, parent, query);
 }
 
@@ -1094,9 +1077,9 @@ failed:
   return RESULT_DROPPED;
 }
 
-/* KID and SSRC of a held buffer, for its drop report. */
+/* Drops a buffer whose key never came, reporting its KID and SSRC. */
 static void
-drop_held (GstE2eeDec *self, Held *h)
+drop_unknown (GstE2eeDec *self, GstBuffer *buf)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstMapInfo map;
@@ -1105,18 +1088,24 @@ drop_held (GstE2eeDec *self, Held *h)
   guint32 ssrc = 0;
   gint hl = -1;
 
-  if (self->rtp_mode && gst_rtp_buffer_map (h->buf, GST_MAP_READ, &rtp)) {
+  if (self->rtp_mode && gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
     ssrc = gst_rtp_buffer_get_ssrc (&rtp);
     have_ssrc = TRUE;
     hl = sframe_header_decode (gst_rtp_buffer_get_payload (&rtp),
         gst_rtp_buffer_get_payload_len (&rtp), &kid, &ctr);
     gst_rtp_buffer_unmap (&rtp);
-  } else if (!self->rtp_mode && gst_buffer_map (h->buf, &map, GST_MAP_READ)) {
+  } else if (!self->rtp_mode && gst_buffer_map (buf, &map, GST_MAP_READ)) {
     hl = sframe_header_decode (map.data, map.size, &kid, &ctr);
-    gst_buffer_unmap (h->buf, &map);
+    gst_buffer_unmap (buf, &map);
   }
   drop (self, DROP_UNKNOWN_KID, hl >= 0 ? lookup_state (self, kid) : NULL,
       hl >= 0, kid, NULL, have_ssrc, ssrc);
+}
+
+static void
+drop_held (GstE2eeDec *self, Held *h)
+{
+  drop_unknown (self, h->buf);
   self->held_bytes -= gst_buffer_get_size (h->buf);
   gst_buffer_unref (h->buf);
   g_free (h);
@@ -1129,10 +1118,7 @@ hold (GstE2eeDec *self, GstBuffer *in)
   gsize size = gst_buffer_get_size (in);
 
   if (self->cur_hold_us == 0 || size > self->cur_hold_bytes) {
-    Held tmp = { gst_buffer_ref (in), 0 };
-    Held *t = g_memdup2 (&tmp, sizeof (tmp));
-    self->held_bytes += size;
-    drop_held (self, t);
+    drop_unknown (self, in);
     return;
   }
   while (self->held_bytes + size > self->cur_hold_bytes)

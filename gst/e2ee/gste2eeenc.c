@@ -445,31 +445,17 @@ gst_e2ee_enc_set_context (GstElement *element, GstContext *context)
 static gboolean
 check_keys (GstE2eeEnc *self)
 {
-  gboolean have_key, have_keyring;
+  gboolean have_key, ok;
   gchar *err;
 
   GST_OBJECT_LOCK (self);
   have_key = self->key != NULL;
   err = g_strdup (self->key_error);
   GST_OBJECT_UNLOCK (self);
-
-  if (err) {
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, SETTINGS, ("Invalid key: %s", err), (NULL));
-    g_free (err);
-    return FALSE;
-  }
-  if (have_key)
-    return TRUE;
-  have_keyring = gst_e2ee_keyring_ensure (GST_ELEMENT (self), &self->keyring);
-  if (!have_keyring) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("No key: set the 'key' property or add keyexchange (or a keyring "
-         "context) to the pipeline"),
-        (NULL));
-    return FALSE;
-  }
-  return TRUE;
+  ok =
+      e2ee_check_key_source (GST_ELEMENT (self), have_key, err, &self->keyring);
+  g_free (err);
+  return ok;
 }
 
 static GstStateChangeReturn
@@ -523,19 +509,11 @@ gst_e2ee_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
   GstE2eeEnc *self = GST_E2EE_ENC (parent);
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CONTEXT: {
-      GstE2eeKeyring *kr;
-      gboolean ret;
-      GST_OBJECT_LOCK (self);
-      kr = self->keyring ? gst_object_ref (self->keyring) : NULL;
-      GST_OBJECT_UNLOCK (self);
-      ret =
-          gst_e2ee_keyring_handle_context_query (GST_ELEMENT (self), query, kr);
-      gst_clear_object (&kr);
-      if (ret)
+    case GST_QUERY_CONTEXT:
+      if (gst_e2ee_keyring_handle_context_query (
+              GST_ELEMENT (self), query, &self->keyring))
         return TRUE;
       break;
-    }
     case GST_QUERY_CAPS:
       if (pad == self->sinkpad) {
         /* any media can be encrypted */

@@ -731,26 +731,33 @@ gst_e2ee_keyring_handle_set_context (
 
 gboolean
 gst_e2ee_keyring_handle_context_query (
-    GstElement *element, GstQuery *query, GstE2eeKeyring *keyring)
+    GstElement *element, GstQuery *query, GstE2eeKeyring **keyring)
 {
   const gchar *type;
   GstContext *old = NULL, *ctx;
+  GstE2eeKeyring *kr;
 
-  if (GST_QUERY_TYPE (query) != GST_QUERY_CONTEXT || !keyring)
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CONTEXT)
     return FALSE;
   if (!gst_query_parse_context_type (query, &type) ||
       g_strcmp0 (type, GST_E2EE_KEYRING_CONTEXT_TYPE) != 0)
+    return FALSE;
+  GST_OBJECT_LOCK (element);
+  kr = *keyring ? gst_object_ref (*keyring) : NULL;
+  GST_OBJECT_UNLOCK (element);
+  if (!kr)
     return FALSE;
   gst_query_parse_context (query, &old);
   if (old) {
     ctx = gst_context_copy (old);
     gst_structure_set (gst_context_writable_structure (ctx), "keyring",
-        GST_TYPE_E2EE_KEYRING, keyring, NULL);
+        GST_TYPE_E2EE_KEYRING, kr, NULL);
   } else {
-    ctx = gst_context_new_e2ee_keyring (keyring, TRUE);
+    ctx = gst_context_new_e2ee_keyring (kr, TRUE);
   }
   gst_query_set_context (query, ctx);
   gst_context_unref (ctx);
+  gst_object_unref (kr);
   return TRUE;
 }
 

@@ -102,9 +102,10 @@ gboolean gst_e2ee_keyring_ensure (
 /* For set_context vfuncs: stores the keyring if context is ours. */
 gboolean gst_e2ee_keyring_handle_set_context (
     GstElement *element, GstContext *context, GstE2eeKeyring **keyring);
-/* For query handlers: answers a CONTEXT query from keyring. */
+/* For query handlers: answers a CONTEXT query from the keyring the element
+ * holds in *keyring (read under the object lock). */
 gboolean gst_e2ee_keyring_handle_context_query (
-    GstElement *element, GstQuery *query, GstE2eeKeyring *keyring);
+    GstElement *element, GstQuery *query, GstE2eeKeyring **keyring);
 
 G_END_DECLS
 
