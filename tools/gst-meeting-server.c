@@ -5,8 +5,10 @@
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * This first version carries signaling and the bulletin board; the media
- * relay (libnice) is still to come (issue 4).
+ * Media: one libnice ICE agent per participant (RTP and RTCP muxed on one
+ * component). RTP from a participant is forwarded, untouched, to every other
+ * participant that receives; RTCP feedback (PLI, FIR, NACK) goes to the
+ * sender of the stream it names. Payloads are SFrame ciphertext.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +20,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <nice/agent.h>
 
 #define PROTOCOL_VERSION 1
 
@@ -32,6 +35,19 @@ static gint opt_ping_interval = 5;
 static gint opt_ping_timeout = 15;
 static gchar **opt_rooms = NULL;
 static gboolean opt_verbose = FALSE;
+static gchar *opt_media_address = NULL;
+static gchar *opt_media_ports = NULL;
+static gint opt_max_streams = 8;
+static gboolean opt_allow_clear = FALSE;
+static gchar *opt_tls_cert = NULL;
+static gchar *opt_tls_key = NULL;
+static gchar *opt_capture = NULL;
+static gint opt_stats_interval = 0;
+static gdouble opt_fault_loss = 0.0;
+static gdouble opt_fault_reorder = 0.0;
+static gdouble opt_fault_duplicate = 0.0;
+static gint opt_fault_seed = 1;
+static gchar *opt_fault_log = NULL;
 
 static GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
@@ -59,12 +75,58 @@ static GOptionEntry entries[] = {
       "Seconds between WebSocket pings (default 5)", "S" },
   { "ping-timeout", 0, 0, G_OPTION_ARG_INT, &opt_ping_timeout,
       "A client silent this long is dropped (default 15)", "S" },
+  { "media-address", 0, 0, G_OPTION_ARG_STRING, &opt_media_address,
+      "Local address of the ICE agents, i.e. where participants send media "
+      "(default: the --listen host, or 127.0.0.1 for a wildcard host)",
+      "IP" },
+  { "media-ports", 0, 0, G_OPTION_ARG_STRING, &opt_media_ports,
+      "UDP port range of the ICE agents (default: any)", "MIN:MAX" },
+  { "max-streams", 0, 0, G_OPTION_ARG_INT, &opt_max_streams,
+      "Streams a participant may publish (default 8)", "N" },
+  { "allow-clear", 0, 0, G_OPTION_ARG_NONE, &opt_allow_clear,
+      "Accept streams announced without end-to-end encryption (refused by "
+      "default)",
+      NULL },
+  { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert,
+      "PEM certificate (chain): serve wss:// instead of ws://", "FILE" },
+  { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
+      "PEM private key of --tls-cert", "FILE" },
+  { "capture", 0, 0, G_OPTION_ARG_FILENAME, &opt_capture,
+      "Write every signaling message and media packet the server receives "
+      "and sends to FILE (format in docs/protocol.md)",
+      "FILE" },
+  { "stats-interval", 0, 0, G_OPTION_ARG_INT, &opt_stats_interval,
+      "Print relay counters to stdout every S seconds (0: never)", "S" },
+  { "fault-loss", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fault_loss,
+      "Testing: drop this fraction of forwarded RTP packets", "P" },
+  { "fault-reorder", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fault_reorder,
+      "Testing: hold back this fraction of forwarded RTP packets and send "
+      "each after the next one",
+      "P" },
+  { "fault-duplicate", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fault_duplicate,
+      "Testing: send this fraction of forwarded RTP packets twice", "P" },
+  { "fault-seed", 0, 0, G_OPTION_ARG_INT, &opt_fault_seed,
+      "Testing: seed of the fault generator (default 1)", "N" },
+  { "fault-log", 0, 0, G_OPTION_ARG_FILENAME, &opt_fault_log,
+      "Testing: write one line per injected fault to FILE", "FILE" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log every event",
       NULL },
   { NULL }
 };
 
 typedef struct _Room Room;
+
+typedef struct
+{
+  gchar *id; /* the publisher's name for it, e.g. audio_0 */
+  gchar *kind; /* audio, video or screen */
+  guint32 ssrc;
+  gchar *caps;
+  gboolean e2ee;
+} Stream;
+
+#define MAX_CANDIDATES 32
+#define MAX_CAPS 2048
 
 typedef struct
 {
@@ -77,6 +139,15 @@ typedef struct
   gint64 last_refill;
   gint64 last_seen;
   gboolean closing;
+  gboolean receive; /* wants the others' media */
+  GPtrArray *streams; /* Stream* it publishes */
+  /* media */
+  NiceAgent *agent;
+  guint stream_id;
+  gboolean ice_ready;
+  guint n_remote_candidates;
+  GByteArray *held; /* --fault-reorder: the packet held back */
+  guint64 rx_packets, tx_packets, dropped;
 } Client;
 
 struct _Room
@@ -87,7 +158,13 @@ struct _Room
   GPtrArray *board; /* gchar* JSON texts, in order */
   gsize board_bytes;
   guint next_id;
+  GHashTable *ssrcs; /* SSRC -> Client* publishing it */
 };
+
+static FILE *capture_file;
+static FILE *fault_log;
+static GRand *fault_rand;
+static guint64 stat_rx, stat_tx, stat_rx_bytes, stat_tx_bytes, stat_dropped;
 
 static GHashTable *rooms; /* name -> Room */
 static GHashTable *passcodes; /* room name -> passcode */
@@ -104,11 +181,64 @@ static GMainLoop *loop;
 static void
 room_free (Room *r)
 {
+  g_hash_table_unref (r->ssrcs);
   g_ptr_array_unref (r->clients);
   g_ptr_array_unref (r->board);
   g_free (r->instance);
   g_free (r->name);
   g_free (r);
+}
+
+/* --capture: "GSTMCAP1", then per record: direction ('<' received, '>'
+ * sent), channel ('s' signaling, 'm' media), 2 bytes zero, 4 bytes length
+ * (big endian), the bytes. */
+static void
+capture (gchar dir, gchar channel, const void *data, gsize len)
+{
+  guint8 h[8] = { (guint8)dir, (guint8)channel, 0, 0 };
+
+  if (!capture_file)
+    return;
+  h[4] = (guint8)(len >> 24);
+  h[5] = (guint8)(len >> 16);
+  h[6] = (guint8)(len >> 8);
+  h[7] = (guint8)len;
+  fwrite (h, 1, sizeof (h), capture_file);
+  fwrite (data, 1, len, capture_file);
+}
+
+static const gchar *
+get_str (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static gboolean
+get_int (JsonObject *o, const gchar *name, gint64 *v)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_INT64)
+    return FALSE;
+  *v = json_node_get_int (n);
+  return TRUE;
+}
+
+static gboolean
+get_bool (JsonObject *o, const gchar *name, gboolean dflt)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return dflt;
+  return json_node_get_boolean (n);
 }
 
 static gchar *
@@ -130,8 +260,11 @@ static void
 send_text (Client *c, const gchar *text)
 {
   if (!c->closing &&
-      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_get_state (c->ws) ==
+          SOUP_WEBSOCKET_STATE_OPEN) {
+    capture ('>', 's', text, strlen (text));
     soup_websocket_connection_send_text (c->ws, text);
+  }
 }
 
 static void
@@ -182,17 +315,482 @@ event (const gchar *type, Client *c)
   return to_json (b);
 }
 
+/* --------------------------------------------------------------- media */
+
+static inline guint32
+rd32 (const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+static void
+media_send (Client *to, const guint8 *buf, gsize len)
+{
+  if (nice_agent_send (to->agent, to->stream_id, 1, len, (const gchar *)buf) <
+      0) {
+    to->dropped++;
+    stat_dropped++;
+    return;
+  }
+  to->tx_packets++;
+  stat_tx++;
+  stat_tx_bytes += len;
+  capture ('>', 'm', buf, len);
+}
+
+static void
+log_fault (const gchar *what, Client *to, const guint8 *buf)
+{
+  if (fault_log)
+    fprintf (fault_log, "%s to=%s ssrc=%u seq=%u\n", what, to->id,
+        rd32 (buf + 8), (guint)(buf[2] << 8 | buf[3]));
+}
+
+/* One forwarded RTP packet, through the --fault-* generator when set. */
+static void
+forward_rtp (Client *to, const guint8 *buf, gsize len)
+{
+  if (fault_rand) {
+    gdouble x = g_rand_double (fault_rand);
+    if (x < opt_fault_loss) {
+      log_fault ("lost", to, buf);
+      return;
+    }
+    x -= opt_fault_loss;
+    if (x < opt_fault_reorder && !to->held) {
+      log_fault ("held", to, buf);
+      to->held = g_byte_array_sized_new (len);
+      g_byte_array_append (to->held, buf, len);
+      return;
+    }
+    x -= opt_fault_reorder;
+    media_send (to, buf, len);
+    if (x < opt_fault_duplicate) {
+      log_fault ("duplicated", to, buf);
+      media_send (to, buf, len);
+    }
+    if (to->held) {
+      media_send (to, to->held->data, to->held->len);
+      g_clear_pointer (&to->held, g_byte_array_unref);
+    }
+    return;
+  }
+  media_send (to, buf, len);
+}
+
+static void
+drop_packet (Client *c, const gchar *why)
+{
+  c->dropped++;
+  stat_dropped++;
+  /* the first and then every 1000th, not a log line per packet */
+  if (c->dropped == 1 || c->dropped % 1000 == 0)
+    g_printerr ("client %s (%s): dropped media packet: %s (%" G_GUINT64_FORMAT
+                " dropped)\n",
+        c->peer, c->id ? c->id : "-", why, c->dropped);
+}
+
+/* Routes a compound RTCP packet: feedback (RTPFB 205, PSFB 206) goes to the
+ * publisher of the media SSRC it names; sender reports go to the receivers.
+ * Everything else (RR, SDES, BYE, APP) ends here: receivers' reports about
+ * the relay leg mean nothing to the sender. */
+static void
+route_rtcp (Client *c, const guint8 *buf, gsize len)
+{
+  Room *r = c->room;
+  GPtrArray *to = g_ptr_array_new ();
+  gboolean sr = FALSE;
+  gsize off = 0;
+
+  while (off + 4 <= len) {
+    const guint8 *h = buf + off;
+    gsize plen = ((gsize)(h[2] << 8 | h[3]) + 1) * 4;
+    guint pt = h[1];
+
+    if ((h[0] >> 6) != 2 || off + plen > len) {
+      drop_packet (c, "malformed RTCP");
+      g_ptr_array_unref (to);
+      return;
+    }
+    if ((pt == 205 || pt == 206) && plen >= 12) {
+      Client *owner =
+          g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 8)));
+      if (owner && owner != c && owner->ice_ready &&
+          !g_ptr_array_find (to, owner, NULL))
+        g_ptr_array_add (to, owner);
+    } else if (pt == 200 && plen >= 8 &&
+        g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 4))) == c) {
+      sr = TRUE;
+    }
+    off += plen;
+  }
+  if (sr) {
+    for (guint i = 0; i < r->clients->len; i++) {
+      Client *o = r->clients->pdata[i];
+      if (o != c && o->receive && o->ice_ready &&
+          !g_ptr_array_find (to, o, NULL))
+        g_ptr_array_add (to, o);
+    }
+  }
+  for (guint i = 0; i < to->len; i++)
+    media_send (to->pdata[i], buf, len);
+  g_ptr_array_unref (to);
+}
+
+static void
+on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
+    gchar *data, gpointer user_data)
+{
+  Client *c = user_data;
+  const guint8 *buf = (const guint8 *)data;
+  Room *r = c->room;
+  Client *owner;
+
+  c->rx_packets++;
+  stat_rx++;
+  stat_rx_bytes += len;
+  capture ('<', 'm', buf, len);
+  if (!r) {
+    drop_packet (c, "not in a room");
+    return;
+  }
+  if (len < 8 || (buf[0] >> 6) != 2) {
+    drop_packet (c, "not RTP or RTCP");
+    return;
+  }
+  if (buf[1] >= 192 && buf[1] <= 223) { /* RFC 5761 demultiplexing */
+    route_rtcp (c, buf, len);
+    return;
+  }
+  if (len < 12) {
+    drop_packet (c, "short RTP");
+    return;
+  }
+  owner = g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (buf + 8)));
+  if (owner != c) {
+    drop_packet (c,
+        owner ? "SSRC of another participant" : "SSRC of no announced stream");
+    return;
+  }
+  for (guint i = 0; i < r->clients->len; i++) {
+    Client *o = r->clients->pdata[i];
+    if (o != c && o->receive && o->ice_ready)
+      forward_rtp (o, buf, len);
+  }
+}
+
+static void
+send_ice_message (Client *c, const gchar *type, const gchar *k1,
+    const gchar *v1, const gchar *k2, const gchar *v2)
+{
+  JsonBuilder *b = json_builder_new ();
+  gchar *s;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  if (k1) {
+    json_builder_set_member_name (b, k1);
+    json_builder_add_string_value (b, v1);
+  }
+  if (k2) {
+    json_builder_set_member_name (b, k2);
+    json_builder_add_string_value (b, v2);
+  }
+  json_builder_end_object (b);
+  s = to_json (b);
+  send_text (c, s);
+  g_free (s);
+}
+
+static void
+on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
+{
+  Client *c = user_data;
+  gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
+
+  send_ice_message (c, "candidate", "candidate", sdp, NULL, NULL);
+  g_free (sdp);
+}
+
+static void
+on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
+{
+  send_ice_message (user_data, "end-of-candidates", NULL, NULL, NULL, NULL);
+}
+
+static void
+on_component_state (NiceAgent *agent, guint stream_id, guint component,
+    guint state, gpointer user_data)
+{
+  Client *c = user_data;
+
+  c->ice_ready = state == NICE_COMPONENT_STATE_CONNECTED ||
+      state == NICE_COMPONENT_STATE_READY;
+  LOG ("client %s: ICE %s\n", c->id, nice_component_state_to_string (state));
+  if (state == NICE_COMPONENT_STATE_FAILED)
+    g_printerr ("client %s (%s): ICE failed\n", c->peer, c->id);
+}
+
+static gboolean
+media_start (Client *c)
+{
+  NiceAddress addr;
+  gchar *ufrag = NULL, *pwd = NULL;
+
+  c->agent = nice_agent_new_full (
+      NULL, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+  g_object_set (c->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "upnp",
+      FALSE, NULL);
+  nice_address_init (&addr);
+  if (!nice_address_set_from_string (&addr, opt_media_address) ||
+      !nice_agent_add_local_address (c->agent, &addr))
+    return FALSE;
+  c->stream_id = nice_agent_add_stream (c->agent, 1);
+  if (!c->stream_id)
+    return FALSE;
+  if (opt_media_ports) {
+    guint lo = 0, hi = 0;
+    if (sscanf (opt_media_ports, "%u:%u", &lo, &hi) == 2)
+      nice_agent_set_port_range (c->agent, c->stream_id, 1, lo, hi);
+  }
+  g_signal_connect (
+      c->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), c);
+  g_signal_connect (
+      c->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), c);
+  g_signal_connect (
+      c->agent, "component-state-changed", G_CALLBACK (on_component_state), c);
+  nice_agent_attach_recv (c->agent, c->stream_id, 1, NULL, on_media, c);
+  if (!nice_agent_get_local_credentials (c->agent, c->stream_id, &ufrag, &pwd))
+    return FALSE;
+  send_ice_message (c, "ice", "ufrag", ufrag, "pwd", pwd);
+  g_free (ufrag);
+  g_free (pwd);
+  return nice_agent_gather_candidates (c->agent, c->stream_id);
+}
+
+static void
+media_stop (Client *c)
+{
+  if (!c->agent)
+    return;
+  g_signal_handlers_disconnect_by_data (c->agent, c);
+  nice_agent_attach_recv (c->agent, c->stream_id, 1, NULL, NULL, NULL);
+  nice_agent_remove_stream (c->agent, c->stream_id);
+  g_clear_object (&c->agent);
+  g_clear_pointer (&c->held, g_byte_array_unref);
+  c->ice_ready = FALSE;
+}
+
+static void
+handle_ice (Client *c, JsonObject *o)
+{
+  const gchar *ufrag = get_str (o, "ufrag"), *pwd = get_str (o, "pwd");
+
+  if (!ufrag || !pwd || strlen (ufrag) < 4 || strlen (ufrag) > 256 ||
+      strlen (pwd) < 22 || strlen (pwd) > 256) {
+    send_error (c, "bad-request",
+        "ice needs ufrag (4-256 chars) and pwd (22-256 chars)", FALSE);
+    return;
+  }
+  if (!nice_agent_set_remote_credentials (c->agent, c->stream_id, ufrag, pwd))
+    send_error (c, "bad-request", "ICE credentials refused", FALSE);
+}
+
+static void
+handle_candidate (Client *c, JsonObject *o)
+{
+  const gchar *line = get_str (o, "candidate");
+  NiceCandidate *cand;
+  GSList *l;
+
+  if (!line || strlen (line) > 512) {
+    send_error (c, "bad-request", "candidate needs a candidate line", FALSE);
+    return;
+  }
+  if (c->n_remote_candidates >= MAX_CANDIDATES) {
+    send_error (c, "bad-request", "too many candidates", FALSE);
+    return;
+  }
+  cand = nice_agent_parse_remote_candidate_sdp (c->agent, c->stream_id, line);
+  if (!cand || cand->component_id != 1) {
+    if (cand)
+      nice_candidate_free (cand);
+    send_error (c, "bad-request", "unparsable candidate", FALSE);
+    return;
+  }
+  c->n_remote_candidates++;
+  l = g_slist_append (NULL, cand);
+  if (nice_agent_set_remote_candidates (c->agent, c->stream_id, 1, l) < 1)
+    send_error (c, "bad-request", "candidate refused", FALSE);
+  g_slist_free_full (l, (GDestroyNotify)nice_candidate_free);
+}
+
+/* ------------------------------------------------------------- streams */
+
+static void
+stream_free (Stream *st)
+{
+  g_free (st->id);
+  g_free (st->kind);
+  g_free (st->caps);
+  g_free (st);
+}
+
+static void
+add_stream_members (JsonBuilder *b, Client *c, Stream *st)
+{
+  json_builder_set_member_name (b, "from");
+  json_builder_add_string_value (b, c->id);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, c->name);
+  json_builder_set_member_name (b, "stream");
+  json_builder_add_string_value (b, st->id);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, st->kind);
+  json_builder_set_member_name (b, "ssrc");
+  json_builder_add_int_value (b, st->ssrc);
+  json_builder_set_member_name (b, "caps");
+  json_builder_add_string_value (b, st->caps);
+  json_builder_set_member_name (b, "e2ee");
+  json_builder_add_boolean_value (b, st->e2ee);
+}
+
+static gchar *
+stream_event (const gchar *type, Client *c, Stream *st)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  add_stream_members (b, c, st);
+  json_builder_end_object (b);
+  return to_json (b);
+}
+
+static void
+broadcast_others (Room *r, Client *except, const gchar *text)
+{
+  for (guint i = 0; i < r->clients->len; i++)
+    if (r->clients->pdata[i] != except)
+      send_text (r->clients->pdata[i], text);
+}
+
+static gboolean
+valid_token (const gchar *s, gsize max)
+{
+  gsize n = s ? strlen (s) : 0;
+
+  if (n == 0 || n > max)
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isalnum (*s) && *s != '_' && *s != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static void
+handle_publish (Client *c, JsonObject *o)
+{
+  Room *r = c->room;
+  const gchar *id = get_str (o, "stream"), *kind = get_str (o, "kind");
+  const gchar *caps = get_str (o, "caps");
+  gboolean e2ee = get_bool (o, "e2ee", FALSE);
+  gint64 ssrc;
+  Stream *st;
+  gchar *s;
+
+  if (!valid_token (id, 64) || !kind ||
+      !(g_str_equal (kind, "audio") || g_str_equal (kind, "video") ||
+          g_str_equal (kind, "screen")) ||
+      !get_int (o, "ssrc", &ssrc) || ssrc < 0 || ssrc > G_MAXUINT32 || !caps ||
+      strlen (caps) > MAX_CAPS ||
+      !g_str_has_prefix (caps, "application/x-rtp")) {
+    send_error (c, "bad-request",
+        "publish needs stream (1-64 of [A-Za-z0-9_-]), kind "
+        "(audio|video|screen), ssrc (uint32), caps (application/x-rtp...) and "
+        "e2ee",
+        FALSE);
+    return;
+  }
+  if (!e2ee && !opt_allow_clear) {
+    send_error (c, "e2ee-required",
+        "this server relays only end-to-end encrypted streams", FALSE);
+    return;
+  }
+  for (guint i = 0; i < c->streams->len; i++)
+    if (g_str_equal (((Stream *)c->streams->pdata[i])->id, id)) {
+      send_error (c, "bad-request", "stream already published", FALSE);
+      return;
+    }
+  if ((gint)c->streams->len >= opt_max_streams) {
+    send_error (c, "too-many-streams", "--max-streams reached", FALSE);
+    return;
+  }
+  if (g_hash_table_contains (r->ssrcs, GUINT_TO_POINTER ((guint32)ssrc))) {
+    send_error (c, "ssrc-taken",
+        "another stream of this meeting has this SSRC; pick another", FALSE);
+    return;
+  }
+  st = g_new0 (Stream, 1);
+  st->id = g_strdup (id);
+  st->kind = g_strdup (kind);
+  st->ssrc = (guint32)ssrc;
+  st->caps = g_strdup (caps);
+  st->e2ee = e2ee;
+  g_ptr_array_add (c->streams, st);
+  g_hash_table_insert (r->ssrcs, GUINT_TO_POINTER (st->ssrc), c);
+  s = stream_event ("stream", c, st);
+  broadcast_others (r, c, s);
+  g_free (s);
+  LOG ("room %s: %s publishes %s (%s, ssrc %u)\n", r->name, c->id, id, kind,
+      st->ssrc);
+}
+
+static void
+unpublish (Client *c, guint idx)
+{
+  Stream *st = c->streams->pdata[idx];
+  gchar *s = stream_event ("stream-removed", c, st);
+
+  g_hash_table_remove (c->room->ssrcs, GUINT_TO_POINTER (st->ssrc));
+  broadcast_others (c->room, c, s);
+  g_free (s);
+  g_ptr_array_remove_index (c->streams, idx);
+}
+
+static void
+handle_unpublish (Client *c, JsonObject *o)
+{
+  const gchar *id = get_str (o, "stream");
+
+  for (guint i = 0; id && i < c->streams->len; i++)
+    if (g_str_equal (((Stream *)c->streams->pdata[i])->id, id)) {
+      unpublish (c, i);
+      return;
+    }
+  send_error (c, "bad-request", "no such stream", FALSE);
+}
+
+static gboolean
+print_stats (gpointer data)
+{
+  g_print ("stats rx=%" G_GUINT64_FORMAT " tx=%" G_GUINT64_FORMAT
+           " rx_bytes=%" G_GUINT64_FORMAT " tx_bytes=%" G_GUINT64_FORMAT
+           " dropped=%" G_GUINT64_FORMAT "\n",
+      stat_rx, stat_tx, stat_rx_bytes, stat_tx_bytes, stat_dropped);
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ------------------------------------------------------------ handlers */
 
 static void
 handle_join (Client *c, JsonObject *o, const gchar *room_name)
 {
-  const gchar *name = json_object_has_member (o, "name")
-      ? json_object_get_string_member (o, "name")
-      : NULL;
-  const gchar *pass = json_object_has_member (o, "passcode")
-      ? json_object_get_string_member (o, "passcode")
-      : NULL;
+  const gchar *name = get_str (o, "name");
+  const gchar *pass = get_str (o, "passcode");
   const gchar *need = g_hash_table_lookup (passcodes, room_name);
   Room *r = g_hash_table_lookup (rooms, room_name);
   JsonBuilder *b;
@@ -221,6 +819,7 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
     r->name = g_strdup (room_name);
     r->clients = g_ptr_array_new ();
     r->board = g_ptr_array_new_with_free_func (g_free);
+    r->ssrcs = g_hash_table_new (NULL, NULL);
     for (guint i = 0; i < sizeof (inst); i++)
       g_string_append_printf (hex, "%02x", g_random_int_range (0, 256));
     r->instance = g_string_free (hex, FALSE);
@@ -234,6 +833,7 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
   c->room = r;
   c->name = g_strdup (name);
   c->id = g_strdup_printf ("p%u", ++r->next_id);
+  c->receive = get_bool (o, "receive", TRUE);
 
   /* welcome: who we are, the instance, who is here */
   b = json_builder_new ();
@@ -260,6 +860,17 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "streams");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->clients->len; i++) {
+    Client *o2 = r->clients->pdata[i];
+    for (guint j = 0; j < o2->streams->len; j++) {
+      json_builder_begin_object (b);
+      add_stream_members (b, o2, o2->streams->pdata[j]);
+      json_builder_end_object (b);
+    }
+  }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   s = to_json (b);
   send_text (c, s);
@@ -274,15 +885,16 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
   g_free (s);
   g_ptr_array_add (r->clients, c);
   LOG ("room %s: %s (%s) joined from %s\n", r->name, c->id, c->name, c->peer);
+  if (!media_start (c))
+    send_error (c, "media-unavailable",
+        "the server could not open a media port; signaling only", FALSE);
 }
 
 static void
 handle_board (Client *c, JsonObject *o)
 {
   Room *r = c->room;
-  const gchar *data = json_object_has_member (o, "data")
-      ? json_object_get_string_member (o, "data")
-      : NULL;
+  const gchar *data = get_str (o, "data");
   gsize n = 0;
   guchar *raw;
   JsonBuilder *b;
@@ -328,6 +940,9 @@ leave_room (Client *c)
 
   if (!r)
     return;
+  media_stop (c);
+  while (c->streams->len)
+    unpublish (c, c->streams->len - 1);
   g_ptr_array_remove (r->clients, c);
   c->room = NULL;
   LOG ("room %s: %s left\n", r->name, c->id);
@@ -371,6 +986,7 @@ on_message (
   GError *err = NULL;
 
   c->last_seen = g_get_monotonic_time ();
+  capture ('<', 's', d, n);
   if (c->closing)
     return;
   /* libsoup 3.2 bounds frames only: bound whole messages here */
@@ -403,7 +1019,7 @@ on_message (
     return;
   }
   o = json_node_get_object (root);
-  t = json_object_get_string_member (o, "type");
+  t = get_str (o, "type");
   if (g_str_equal (t, "join")) {
     const gchar *path = g_object_get_data (G_OBJECT (ws), "room");
     handle_join (c, o, path);
@@ -411,6 +1027,16 @@ on_message (
     send_error (c, "not-joined", "join first", FALSE);
   } else if (g_str_equal (t, "board")) {
     handle_board (c, o);
+  } else if (g_str_equal (t, "publish")) {
+    handle_publish (c, o);
+  } else if (g_str_equal (t, "unpublish")) {
+    handle_unpublish (c, o);
+  } else if (g_str_equal (t, "ice") && c->agent) {
+    handle_ice (c, o);
+  } else if (g_str_equal (t, "candidate") && c->agent) {
+    handle_candidate (c, o);
+  } else if (g_str_equal (t, "end-of-candidates") && c->agent) {
+    nice_agent_peer_candidate_gathering_done (c->agent, c->stream_id);
   } else if (g_str_equal (t, "leave")) {
     leave_room (c);
     c->closing = TRUE;
@@ -435,6 +1061,7 @@ on_closed (SoupWebsocketConnection *ws, gpointer user_data)
   Client *c = user_data;
 
   leave_room (c);
+  g_ptr_array_unref (c->streams);
   g_free (c->id);
   g_free (c->name);
   g_free (c->peer);
@@ -481,6 +1108,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   const gchar *room = path[0] == '/' ? path + 1 : path;
 
   c->ws = g_object_ref (ws);
+  c->streams = g_ptr_array_new_with_free_func ((GDestroyNotify)stream_free);
   c->peer = addr ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (addr))
                  : g_strdup ("?");
   c->tokens = 2.0 * opt_rate;
@@ -524,21 +1152,22 @@ on_signal (gpointer data)
 int
 main (int argc, char **argv)
 {
-  GOptionContext *ctx = g_option_context_new (
-      "- relay of end-to-end encrypted meetings (signaling and bulletin "
-      "board)");
+  GOptionContext *ctx =
+      g_option_context_new ("- relay of end-to-end encrypted meetings");
   GError *err = NULL;
   SoupServer *server;
   GInetSocketAddress *addr;
   GSList *uris;
   gchar *host = NULL;
   guint port = 0;
+  GTlsCertificate *cert = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,
       "Clients connect to ws://HOST:PORT/ROOM and speak the JSON signaling of "
-      "docs/protocol.md part 2. The server relays key-exchange messages it "
-      "cannot read; it never holds a key.");
+      "docs/protocol.md part 2, and send media over ICE (libnice) to the "
+      "server's --media-address. The server relays SFrame-encrypted RTP and "
+      "key-exchange messages it cannot read; it never holds a key.");
   if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
     g_printerr ("%s\n", err->message);
     return 2;
@@ -562,9 +1191,63 @@ main (int argc, char **argv)
   }
   if (opt_max_message < 1024 || opt_max_participants < 1 || opt_max_rooms < 1 ||
       opt_rate < 1 || opt_ping_interval < 1 ||
-      opt_ping_timeout <= opt_ping_interval) {
+      opt_ping_timeout <= opt_ping_interval || opt_max_streams < 1 ||
+      opt_stats_interval < 0 || opt_fault_loss < 0 || opt_fault_reorder < 0 ||
+      opt_fault_duplicate < 0 ||
+      opt_fault_loss + opt_fault_reorder + opt_fault_duplicate > 1.0) {
     g_printerr ("limits out of range (see --help)\n");
     return 2;
+  }
+  if (!opt_media_address) {
+    GInetAddress *ia = g_inet_address_new_from_string (host);
+    opt_media_address =
+        g_strdup (ia && !g_inet_address_get_is_any (ia) ? host : "127.0.0.1");
+    g_clear_object (&ia);
+  }
+  {
+    NiceAddress na;
+    guint lo = 0, hi = 0;
+    nice_address_init (&na);
+    if (!nice_address_set_from_string (&na, opt_media_address)) {
+      g_printerr ("--media-address needs an IP address\n");
+      return 2;
+    }
+    if (opt_media_ports &&
+        (sscanf (opt_media_ports, "%u:%u", &lo, &hi) != 2 || lo == 0 ||
+            hi > 65535 || lo > hi)) {
+      g_printerr ("--media-ports needs MIN:MAX\n");
+      return 2;
+    }
+  }
+  if (!opt_tls_cert != !opt_tls_key) {
+    g_printerr ("--tls-cert and --tls-key go together\n");
+    return 2;
+  }
+  if (opt_tls_cert) {
+    cert = g_tls_certificate_new_from_files (opt_tls_cert, opt_tls_key, &err);
+    if (!cert) {
+      g_printerr ("cannot load the TLS certificate: %s\n", err->message);
+      return 2;
+    }
+  }
+  if (opt_capture) {
+    capture_file = fopen (opt_capture, "wb");
+    if (!capture_file) {
+      g_printerr ("cannot write %s\n", opt_capture);
+      return 2;
+    }
+    fwrite ("GSTMCAP1", 1, 8, capture_file);
+  }
+  if (opt_fault_loss > 0 || opt_fault_reorder > 0 || opt_fault_duplicate > 0) {
+    fault_rand = g_rand_new_with_seed ((guint32)opt_fault_seed);
+    if (opt_fault_log) {
+      fault_log = fopen (opt_fault_log, "w");
+      if (!fault_log) {
+        g_printerr ("cannot write %s\n", opt_fault_log);
+        return 2;
+      }
+      setvbuf (fault_log, NULL, _IOLBF, 0);
+    }
   }
 
   rooms = g_hash_table_new_full (
@@ -581,7 +1264,8 @@ main (int argc, char **argv)
   }
 
   loop = g_main_loop_new (NULL, FALSE);
-  server = soup_server_new ("server-header", "gst-meeting-server", NULL);
+  server = soup_server_new (
+      "server-header", "gst-meeting-server", "tls-certificate", cert, NULL);
   soup_server_add_handler (server, NULL, on_request, NULL, NULL);
   soup_server_add_websocket_handler (
       server, NULL, NULL, NULL, on_websocket, NULL, NULL);
@@ -591,7 +1275,8 @@ main (int argc, char **argv)
     g_printerr ("cannot parse address %s\n", host);
     return 2;
   }
-  if (!soup_server_listen (server, G_SOCKET_ADDRESS (addr), 0, &err)) {
+  if (!soup_server_listen (server, G_SOCKET_ADDRESS (addr),
+          cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &err)) {
     g_printerr ("cannot listen on %s: %s\n", opt_listen, err->message);
     return 1;
   }
@@ -599,7 +1284,8 @@ main (int argc, char **argv)
   uris = soup_server_get_uris (server);
   if (uris) {
     GUri *u = uris->data;
-    g_print ("listening on ws://%s:%d\n", host, g_uri_get_port (u));
+    g_print ("listening on %s://%s:%d\n", cert ? "wss" : "ws", host,
+        g_uri_get_port (u));
   }
   g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
   fflush (stdout);
@@ -607,7 +1293,12 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_signal, NULL);
   g_unix_signal_add (SIGTERM, on_signal, NULL);
   g_timeout_add_seconds (1, check_dead, NULL);
+  if (opt_stats_interval)
+    g_timeout_add_seconds ((guint)opt_stats_interval, print_stats, NULL);
   g_main_loop_run (loop);
+
+  /* participants' agents go before the server */
+  g_hash_table_remove_all (rooms);
 
   soup_server_disconnect (server);
   g_object_unref (server);
@@ -615,5 +1306,12 @@ main (int argc, char **argv)
   g_hash_table_unref (passcodes);
   g_main_loop_unref (loop);
   g_free (host);
+  g_clear_object (&cert);
+  if (capture_file)
+    fclose (capture_file);
+  if (fault_log)
+    fclose (fault_log);
+  if (fault_rand)
+    g_rand_free (fault_rand);
   return 0;
 }

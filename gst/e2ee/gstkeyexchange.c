@@ -84,6 +84,8 @@ enum
   SIGNAL_SEND_MESSAGE,
   SIGNAL_RECEIVE_MESSAGE,
   SIGNAL_PARTICIPANT_GONE,
+  SIGNAL_BIND_CHANNEL,
+  SIGNAL_CHANNEL_READY,
   LAST_SIGNAL
 };
 static guint signals[LAST_SIGNAL];
@@ -104,6 +106,13 @@ struct _GstKeyExchange
 
   GstE2eeKeyring *keyring;
   E2eeIdentity *identity;
+
+  /* start and stop: from the state change and from a transport's
+   * channel-ready (run_lock) */
+  GMutex run_lock;
+  gboolean active; /* READY->PAUSED done */
+  gboolean channel_bound; /* a transport supplies instance and id */
+  gboolean quiet_stop; /* stop without a LEAVE (read on the thread) */
 
   /* the protocol thread: everything below runs on it */
   GMainContext *context;
@@ -415,7 +424,10 @@ stop_kx (gpointer data)
 {
   GstKeyExchange *self = data;
 
-  e2ee_kx_leave (self->kx, now_ms ());
+  /* a restart for a new instance: the old meeting is gone, and a LEAVE of
+   * it would only reach the new one */
+  if (!self->quiet_stop)
+    e2ee_kx_leave (self->kx, now_ms ());
   if (self->timer) {
     g_source_destroy (self->timer);
     g_clear_pointer (&self->timer, g_source_unref);
@@ -536,6 +548,54 @@ ensure_keyring (GstKeyExchange *self)
       gst_message_new_have_context (GST_OBJECT (self), ctx));
 }
 
+/* A transport waits for its meeting's instance and participant id before the
+ * protocol starts: bound, the element does not fail at READY->PAUSED
+ * without them but starts at channel-ready. */
+static void
+gst_key_exchange_bind_channel (GstKeyExchange *self)
+{
+  g_mutex_lock (&self->run_lock);
+  self->channel_bound = TRUE;
+  g_mutex_unlock (&self->run_lock);
+}
+
+static gboolean
+have_settings (GstKeyExchange *self)
+{
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  ok = self->meeting_id && self->participant_id && self->instance;
+  GST_OBJECT_UNLOCK (self);
+  return ok;
+}
+
+/* The transport (re)joined the meeting and set meeting-id, instance and
+ * participant-id: a running protocol of an earlier instance stops, its keys
+ * are forgotten and the protocol starts afresh (new keys). */
+static void
+gst_key_exchange_channel_ready (GstKeyExchange *self)
+{
+  g_mutex_lock (&self->run_lock);
+  if (self->active) {
+    if (self->thread) {
+      self->quiet_stop = TRUE;
+      stop (self);
+      self->quiet_stop = FALSE;
+      if (self->keyring)
+        gst_e2ee_keyring_clear (self->keyring);
+    } else {
+      /* nothing of an earlier instance may reach the new one */
+      g_mutex_lock (&self->inbox_lock);
+      g_queue_clear_full (&self->inbox, (GDestroyNotify)work_free);
+      g_mutex_unlock (&self->inbox_lock);
+    }
+    GST_INFO_OBJECT (self, "channel ready: starting");
+    start (self);
+  }
+  g_mutex_unlock (&self->run_lock);
+}
+
 static GstStateChangeReturn
 gst_key_exchange_change_state (GstElement *element, GstStateChange transition)
 {
@@ -547,8 +607,16 @@ gst_key_exchange_change_state (GstElement *element, GstStateChange transition)
       ensure_keyring (self);
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      if (!start (self))
+      g_mutex_lock (&self->run_lock);
+      self->active = TRUE;
+      if (self->channel_bound && !have_settings (self)) {
+        GST_INFO_OBJECT (self, "waiting for the channel's instance and id");
+      } else if (!start (self)) {
+        self->active = FALSE;
+        g_mutex_unlock (&self->run_lock);
         return GST_STATE_CHANGE_FAILURE;
+      }
+      g_mutex_unlock (&self->run_lock);
       break;
     default:
       break;
@@ -556,7 +624,10 @@ gst_key_exchange_change_state (GstElement *element, GstStateChange transition)
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      g_mutex_lock (&self->run_lock);
+      self->active = FALSE;
       stop (self);
+      g_mutex_unlock (&self->run_lock);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       gst_clear_object (&self->keyring);
@@ -707,6 +778,7 @@ gst_key_exchange_finalize (GObject *object)
   g_strfreev (self->roster);
   g_queue_clear_full (&self->inbox, (GDestroyNotify)work_free);
   g_mutex_clear (&self->inbox_lock);
+  g_mutex_clear (&self->run_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -714,6 +786,7 @@ static void
 gst_key_exchange_init (GstKeyExchange *self)
 {
   g_mutex_init (&self->inbox_lock);
+  g_mutex_init (&self->run_lock);
   g_queue_init (&self->inbox);
   self->rekey_interval = DEFAULT_REKEY_INTERVAL;
   self->heartbeat_interval = DEFAULT_HEARTBEAT_INTERVAL;
@@ -817,6 +890,32 @@ gst_key_exchange_class_init (GstKeyExchangeClass *klass)
           G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
           G_CALLBACK (gst_key_exchange_participant_gone), NULL, NULL, NULL,
           G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * GstKeyExchange::bind-channel:
+   * @keyexchange: the element
+   *
+   * Action signal for a transport (meetingsrc/meetingsink do this): the
+   * transport will set meeting-id, instance and participant-id when it has
+   * joined and then emit #GstKeyExchange::channel-ready, so the element
+   * waits for them instead of failing at READY to PAUSED.
+   */
+  signals[SIGNAL_BIND_CHANNEL] = g_signal_new_class_handler ("bind-channel",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_key_exchange_bind_channel), NULL, NULL, NULL, G_TYPE_NONE,
+      0);
+  /**
+   * GstKeyExchange::channel-ready:
+   * @keyexchange: the element
+   *
+   * Action signal for a transport: it (re)joined the meeting and set
+   * meeting-id, instance and participant-id.  A protocol already running
+   * for an earlier instance stops, the keyring is cleared and the protocol
+   * starts again: a resumed meeting gets new keys.
+   */
+  signals[SIGNAL_CHANNEL_READY] = g_signal_new_class_handler ("channel-ready",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_key_exchange_channel_ready), NULL, NULL, NULL,
+      G_TYPE_NONE, 0);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_key_exchange_change_state);
