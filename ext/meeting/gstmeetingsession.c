@@ -685,6 +685,9 @@ media_stop (GstMeetingSession *s)
 
 /* ----------------------------------------------------- server messages */
 
+static void handle_presence (
+    GstMeetingSession *s, JsonObject *o, gboolean joined);
+
 static void
 handle_welcome (GstMeetingSession *s, JsonObject *o)
 {
@@ -738,6 +741,12 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
       G_TYPE_BOOLEAN, s->connects > 1, NULL);
   post (s, st);
 
+  /* who is already here, as if they had just joined */
+  for (guint i = 0; roster && i < json_array_get_length (roster); i++) {
+    JsonNode *n = json_array_get_element (roster, i);
+    if (JSON_NODE_HOLDS_OBJECT (n))
+      handle_presence (s, json_node_get_object (n), TRUE);
+  }
   if (!media_start (s))
     post_error (s, "Cannot start ICE", "no ICE stream");
   g_mutex_lock (&s->lock);
