@@ -590,6 +590,13 @@ gst_key_exchange_channel_ready (GstKeyExchange *self)
       g_queue_clear_full (&self->inbox, (GDestroyNotify)work_free);
       g_mutex_unlock (&self->inbox_lock);
     }
+    /* nothing of the earlier instance shows through the properties */
+    GST_OBJECT_LOCK (self);
+    g_clear_pointer (&self->security_code, g_free);
+    g_clear_pointer (&self->leader, g_free);
+    g_clear_pointer (&self->roster, g_strfreev);
+    self->epoch = 0;
+    GST_OBJECT_UNLOCK (self);
     GST_INFO_OBJECT (self, "channel ready: starting");
     start (self);
   }

@@ -1,0 +1,672 @@
+#!/usr/bin/env python3
+"""Integration tests of the meeting transport: the real gst-meeting-server and
+real participant processes (gst-meeting-peer: meetingsink, meetingsrc,
+keyexchange, e2eeenc, e2eedec) on 127.0.0.1.
+
+  meeting.py SERVER PEER [TEST...]
+
+Tests: meeting (three parties, a leave, the capture), hostile (a malicious
+client, then the leader killed), restart (the server restarts), faults
+(loss, reordering and duplication in the relay). Each starts and stops its
+own processes and is bounded in time.
+
+Copyright (C) 2026 gst-e2ee-meeting contributors
+SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+
+import base64
+import json
+import os
+import queue
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+import sframe_ref  # noqa: E402
+
+SERVER = PEER = None
+TMP = None
+
+# name: (tone Hz, colour)
+PEOPLE = {
+    "alice": (440, 0xff0000),
+    "bob": (660, 0x00ff00),
+    "carol": (880, 0x0000ff),
+}
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ------------------------------------------------------------- processes
+
+class Server:
+    def __init__(self, *extra, port=0):
+        self.proc = subprocess.Popen(
+            [SERVER, "--listen", "127.0.0.1:%d" % port] + list(extra),
+            stdout=subprocess.PIPE, stderr=open(
+                os.path.join(TMP, "server.err"), "a"), text=True)
+        line = self.proc.stdout.readline().strip()
+        check(line.startswith("listening on ws://127.0.0.1:"),
+              "server did not start: %r" % line)
+        self.port = int(line.rsplit(":", 1)[1])
+        self.url = "ws://127.0.0.1:%d" % self.port
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise Fail("server did not stop on SIGTERM")
+            check(rc == 0, "server exited %d on SIGTERM" % rc)
+
+
+class Peer:
+    """A gst-meeting-peer process and the JSON lines it prints."""
+
+    def __init__(self, url, name, *extra):
+        tone, colour = PEOPLE[name]
+        self.name = name
+        self.files = {k: os.path.join(TMP, "%s.%s" % (name, k))
+                      for k in ("keys", "plain", "seq", "err")}
+        self.proc = subprocess.Popen(
+            [PEER, "--uri", url, "--name", name, "--tone", str(tone),
+             "--color", "0x%06x" % colour, "--status-interval", "500",
+             "--keys-out", self.files["keys"],
+             "--plain-out", self.files["plain"]] + list(extra),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=open(self.files["err"], "w"), text=True)
+        self.events = queue.Queue()
+        self.history = []
+        self.status = None
+        self.id = None
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev["event"] == "status":
+                self.status = ev
+            if ev["event"] == "connected":
+                self.id = ev["id"]
+            self.events.put(ev)
+        self.events.put(None)
+
+    def wait(self, pred, timeout, what):
+        """Waits for a new event for which pred is true."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Fail("%s: timed out waiting for %s (last status %s)" %
+                           (self.name, what, json.dumps(self.status)))
+            try:
+                ev = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            if ev is None:
+                raise Fail("%s exited while waiting for %s" %
+                           (self.name, what))
+            self.history.append(ev)
+            if ev["event"] == "error":
+                raise Fail("%s: pipeline error %s" % (self.name, ev))
+            if pred(ev):
+                return ev
+
+    def command(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+
+    def quit(self):
+        if self.proc.poll() is None:
+            self.command("quit")
+            try:
+                rc = self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise Fail("%s did not leave in time" % self.name)
+            check(rc == 0, "%s exited %d" % (self.name, rc))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def hears(st, others, min_packets=100):
+    """True if status st shows every other's tone and picture decrypted."""
+    if st.get("event") != "status":
+        return False
+    streams = st["streams"]
+    for o in others:
+        tone, colour = PEOPLE[o]
+        a = streams.get(o + "_audio_0")
+        if not a or a["packets"] < min_packets or \
+                abs(a["tone"] - tone) > tone * 0.02:
+            return False
+        v = streams.get(o + "_video_0")
+        if not v or v["frames"] < min_packets // 4:
+            return False
+        want = [(colour >> 16) & 255, (colour >> 8) & 255, colour & 255]
+        if any(abs(x - y) > 40 for x, y in zip(v["rgb"], want)):
+            return False
+    return True
+
+
+def all_hear(peers, timeout, min_packets=100):
+    for p in peers:
+        others = [q.name for q in peers if q is not p]
+        p.wait(lambda st: hears(st, others, min_packets), timeout,
+               "decrypting " + ", ".join(others))
+
+
+def same_meeting(peers):
+    st = [p.wait(lambda s: s["event"] == "status" and
+                 len(s["roster"]) == len(peers), 20, "the full roster")
+          for p in peers]
+    codes = {s["code"] for s in st}
+    check(len(codes) == 1 and None not in codes,
+          "security codes differ: %s" % codes)
+    check(len({s["leader"] for s in st}) == 1, "leaders differ")
+    return st[0]
+
+
+# ------------------------------------------------------------- websocket
+
+class RawWebSocket:
+    """A deliberately plain WebSocket client that can send anything."""
+
+    def __init__(self, port, path):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall((
+            "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n" % (path, port, key)).encode())
+        resp = b""
+        while b"\r\n\r\n" not in resp:
+            chunk = self.s.recv(4096)
+            check(chunk, "handshake closed")
+            resp += chunk
+        check(b" 101 " in resp.split(b"\r\n")[0], "no upgrade: %r" % resp)
+        self.buf = resp.split(b"\r\n\r\n", 1)[1]
+        self.closed = False
+
+    def send(self, data, opcode=1):
+        if isinstance(data, str):
+            data = data.encode()
+        mask = os.urandom(4)
+        n = len(data)
+        if n < 126:
+            h = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            h = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            h = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        try:
+            self.s.sendall(h + mask + body)
+        except OSError:
+            self.closed = True
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def recv(self, timeout=5):
+        """The next text message as a dict, or None when closed."""
+        self.s.settimeout(timeout)
+        try:
+            while True:
+                self._need(2)
+                op, ln = self.buf[0] & 15, self.buf[1] & 127
+                pos = 2
+                if ln == 126:
+                    self._need(4)
+                    ln = struct.unpack("!H", self.buf[2:4])[0]
+                    pos = 4
+                elif ln == 127:
+                    self._need(10)
+                    ln = struct.unpack("!Q", self.buf[2:10])[0]
+                    pos = 10
+                self._need(pos + ln)
+                payload = self.buf[pos:pos + ln]
+                self.buf = self.buf[pos + ln:]
+                if op == 8:
+                    self.closed = True
+                    return None
+                if op == 9:
+                    self.send(payload, 10)
+                    continue
+                if op == 1:
+                    return json.loads(payload)
+        except (EOFError, OSError):
+            self.closed = True
+            return None
+
+    def expect_error(self, code):
+        while True:
+            m = self.recv()
+            check(m is not None, "closed before error %s" % code)
+            if m["type"] == "error":
+                check(m["code"] == code, "wanted error %s, got %s" %
+                      (code, m))
+                return m
+
+
+# ----------------------------------------------------------- the capture
+
+def read_capture(path):
+    """[(dir, channel, bytes)] of a --capture file."""
+    data = open(path, "rb").read()
+    check(data[:8] == b"GSTMCAP1", "not a capture file")
+    out, pos = [], 8
+    while pos + 8 <= len(data):
+        d, c = chr(data[pos]), chr(data[pos + 1])
+        n = struct.unpack("!I", data[pos + 4:pos + 8])[0]
+        out.append((d, c, data[pos + 8:pos + 8 + n]))
+        pos += 8 + n
+    return out
+
+
+def plaintext_chunks(path):
+    """16-byte pieces of every payload a participant sent in the clear."""
+    chunks = set()
+    data = open(path, "rb").read()
+    pos = 0
+    while pos + 4 <= len(data):
+        n = struct.unpack("!I", data[pos:pos + 4])[0]
+        p = data[pos + 4:pos + 4 + n]
+        pos += 4 + n
+        for i in range(0, len(p) - 15, 16):
+            c = p[i:i + 16]
+            if len(set(c)) >= 4:  # runs of one or two byte values say nothing
+                chunks.add(c)
+    return chunks
+
+
+def read_keys(path):
+    lines = [json.loads(x) for x in open(path) if x.strip()]
+    suite = lines[0]["suite"]
+    return suite, [(k["kid"], bytes.fromhex(k["key"])) for k in lines[1:]]
+
+
+def sframe_packets(capture):
+    """(kid, metadata, sframe) of every RTP packet the server relayed."""
+    out = []
+    for d, c, b in capture:
+        if c != "m" or len(b) < 13 or 192 <= b[1] <= 223:
+            continue
+        cc = b[0] & 15
+        hl = 12 + 4 * cc
+        if b[0] & 0x10:
+            hl += 4 + 4 * struct.unpack("!H", b[hl + 2:hl + 4])[0]
+        payload = b[hl:]
+        try:
+            kid, _, _ = sframe_ref.decode_header(payload)
+        except sframe_ref.SFrameError:
+            continue
+        metadata = bytes([b[1] >> 7, b[1] & 127])  # marker, payload type
+        out.append((kid, metadata, payload))
+    return out
+
+
+def decrypts(suite, key, metadata, payload):
+    try:
+        sframe_ref.Context(sframe_ref.suite_by_nick(suite), key).decrypt(
+            metadata, payload)
+        return True
+    except sframe_ref.SFrameError:
+        return False
+
+
+# ----------------------------------------------------------------- tests
+
+def test_meeting():
+    cap = os.path.join(TMP, "meeting.cap")
+    srv = Server("--capture", cap)
+    url = srv.url + "/meeting"
+    peers = []
+    try:
+        for name in PEOPLE:
+            peers.append(Peer(url, name))
+            time.sleep(0.3)
+        all_hear(peers, 40)
+        st = same_meeting(peers)
+        log("three parties decrypt each other; epoch %d, leader %s, code %s"
+            % (st["epoch"], st["leader"], st["code"]))
+        kfr = [p.status["keyframe_requests"] for p in peers]
+        check(all(k >= 1 for k in kfr),
+              "every sender got a keyframe request (PLI): %s" % kfr)
+
+        # carol leaves: the other two go on under a new epoch
+        carol = peers.pop()
+        last_epoch = carol.status["epoch"]
+        carol.quit()
+        for p in peers:
+            p.wait(lambda s: s["event"] == "epoch" and
+                   s["epoch"] > last_epoch and len(s["roster"]) == 2, 20,
+                   "the epoch after carol left")
+            p.command("reset")
+        all_hear(peers, 30)
+        st2 = same_meeting(peers)
+        log("after carol left: epoch %d" % st2["epoch"])
+        time.sleep(1)
+        for p in peers:
+            p.quit()
+    finally:
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+    capture = read_capture(cap)
+    media = sum(1 for _, c, _ in capture if c == "m")
+    log("capture: %d records, %d media packets" % (len(capture), media))
+    check(media > 1000, "the capture has the meeting's media")
+    blob = b"".join(b for _, _, b in capture)
+
+    # no test-pattern plaintext, no key, anywhere in what the server saw
+    keys = []
+    for name in PEOPLE:
+        chunks = plaintext_chunks(os.path.join(TMP, name + ".plain"))
+        check(len(chunks) > 10, "%s logged its plaintext" % name)
+        found = sum(1 for i in range(len(blob) - 15)
+                    if blob[i:i + 16] in chunks)
+        check(found == 0, "%d plaintext pieces of %s in the capture" %
+              (found, name))
+        suite, k = read_keys(os.path.join(TMP, name + ".keys"))
+        keys += [key for _, key in k]
+    check(len(keys) >= 9, "keys were logged")
+    for key in keys:
+        check(key not in blob and key[:16] not in blob,
+              "a media key is in the capture")
+    log("no plaintext piece and none of %d keys in %d captured bytes"
+        % (len(keys), len(blob)))
+
+    # the leaver: nothing sent after her last epoch decrypts with her keys
+    suite, carol_keys = read_keys(os.path.join(TMP, "carol.keys"))
+    carol_kids = {kid for kid, _ in carol_keys}
+    pkts = sframe_packets(capture)
+    later = [p for p in pkts if p[0] >> 16 > last_epoch]
+    check(len(later) > 100, "packets of the epoch after the leave: %d" %
+          len(later))
+    for kid, md, payload in later:
+        for _, key in carol_keys:
+            check(not decrypts(suite, key, md, payload),
+                  "carol decrypts KID %d after leaving" % kid)
+    held = [p for p in pkts if p[0] in carol_kids][:200]
+    ok = sum(1 for kid, md, payload in held
+             if decrypts(suite, dict(carol_keys)[kid], md, payload))
+    check(ok > 0 and ok == len(held),
+          "carol's own keys decrypt the packets of her epochs (%d/%d)"
+          % (ok, len(held)))
+    log("carol's %d keys decrypt %d packets of her epochs and none of %d "
+        "later ones" % (len(carol_keys), ok, len(later)))
+
+
+def test_hostile():
+    srv = Server("--max-message", "4096", "--rate", "50")
+    url = srv.url + "/hostile"
+    peers = []
+    try:
+        for name in PEOPLE:
+            peers.append(Peer(url, name))
+            time.sleep(0.3)
+        all_hear(peers, 40)
+        st = same_meeting(peers)
+
+        # mallory: bad input of every kind
+        ws = RawWebSocket(srv.port, "hostile")
+        ws.send("not json")
+        ws.expect_error("bad-request")
+        ws.send("[1,2,3]")
+        ws.expect_error("bad-request")
+        ws.send('{"type":"board","data":"AAAA"}')
+        ws.expect_error("not-joined")
+        ws.send('{"type":"join","name":"mallory"}')
+        welcome = None
+        while welcome is None:
+            m = ws.recv()
+            check(m is not None, "mallory was refused")
+            if m["type"] == "welcome":
+                welcome = m
+        ssrc = welcome["streams"][0]["ssrc"]
+        ws.send('{"type":"frobnicate"}')
+        ws.expect_error("bad-request")
+        ws.send('{"type":"publish","stream":"audio_0","kind":"audio",'
+                '"ssrc":%d,"caps":"application/x-rtp","e2ee":true}' % ssrc)
+        ws.expect_error("ssrc-taken")
+        ws.send('{"type":"publish","stream":"audio_1","kind":"audio",'
+                '"ssrc":7,"caps":"application/x-rtp","e2ee":false}')
+        ws.expect_error("e2ee-required")
+        ws.send('{"type":"candidate","candidate":"a=candidate:garbage"}')
+        ws.expect_error("bad-request")
+        ws.send('{"type":"ice","ufrag":"x","pwd":"y"}')
+        ws.expect_error("bad-request")
+        for _ in range(5):  # forged key-exchange messages, to everybody
+            ws.send(json.dumps({"type": "board", "data": base64.b64encode(
+                os.urandom(200)).decode()}))
+        # forged media at the server's media port, with alice's SSRC
+        cands = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not cands:
+            m = ws.recv(1)
+            if m and m["type"] == "candidate":
+                cands.append(m["candidate"])
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for c in cands:
+            f = c.split()
+            port = int(f[5])
+            for i in range(300):
+                rtp = struct.pack("!BBHII", 0x80, 96, i, i, ssrc)
+                udp.sendto(rtp + os.urandom(100), ("127.0.0.1", port))
+                udp.sendto(os.urandom(60), ("127.0.0.1", port))
+        udp.close()
+        ws.send("x" * 5000)  # over --max-message: fatal
+        m = ws.recv()
+        while m is not None and m.get("code") != "too-big":
+            m = ws.recv()
+        check(ws.recv() is None, "oversized message closes the connection")
+        # a flood from a second connection
+        ws2 = RawWebSocket(srv.port, "hostile")
+        for _ in range(300):
+            ws2.send('{"type":"ping"}')
+        codes = set()
+        while True:
+            m = ws2.recv()
+            if m is None:
+                break
+            if m["type"] == "error":
+                codes.add(m["code"])
+        check("rate-limited" in codes, "flood is rate-limited: %s" % codes)
+        log("mallory's bad input got the right errors")
+
+        for p in peers:
+            p.command("reset")
+        all_hear(peers, 30)
+        check(same_meeting(peers)["code"] == st["code"],
+              "the meeting is the same after mallory")
+        log("everybody still decrypts everybody")
+
+        # the leader is SIGKILLed: the others go on under a new leader
+        leader = next(p for p in peers if p.id == st["leader"])
+        leader.kill()
+        peers.remove(leader)
+        log("killed leader %s (%s)" % (leader.name, leader.id))
+        for p in peers:
+            p.wait(lambda s: s["event"] == "epoch" and
+                   s["leader"] != leader.id and len(s["roster"]) == 2, 30,
+                   "a new leader")
+            p.command("reset")
+        all_hear(peers, 30)
+        st2 = same_meeting(peers)
+        check(st2["leader"] != leader.id, "a new leader")
+        log("new leader %s, epoch %d, media resumed" %
+            (st2["leader"], st2["epoch"]))
+        for p in peers:
+            p.quit()
+    finally:
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+
+def test_restart():
+    srv = Server()
+    port = srv.port
+    url = srv.url + "/restart"
+    peers = []
+    try:
+        for name in ("alice", "bob"):
+            peers.append(Peer(url, name, "--reconnect-timeout", "60"))
+            time.sleep(0.3)
+        all_hear(peers, 30)
+        st = same_meeting(peers)
+        srv.stop()
+        for p in peers:
+            p.wait(lambda e: e["event"] == "disconnected", 15,
+                   "the disconnection")
+        time.sleep(1)
+        srv = Server(port=port)
+        for p in peers:
+            p.wait(lambda e: e["event"] == "connected" and e["reconnected"],
+                   30, "reconnecting")
+            p.command("reset")
+        all_hear(peers, 40)
+        st2 = same_meeting(peers)
+        check(st2["code"] != st["code"],
+              "a resumed meeting is a new instance with new keys")
+        log("reconnected after a server restart; new security code %s"
+            % st2["code"])
+        for p in peers:
+            p.quit()
+    finally:
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+
+def test_faults():
+    flog = os.path.join(TMP, "faults.log")
+    srv = Server("--fault-loss", "0.03", "--fault-reorder", "0.03",
+                 "--fault-duplicate", "0.03", "--fault-seed", "7",
+                 "--fault-log", flog)
+    url = srv.url + "/faults"
+    peers = []
+    try:
+        for name in ("alice", "bob"):
+            peers.append(Peer(url, name, "--no-video", "--seq-log",
+                              os.path.join(TMP, name + ".seq")))
+            time.sleep(0.3)
+        for p in peers:
+            others = [q.name for q in peers if q is not p]
+            p.wait(lambda s: s["event"] == "status" and all(
+                s["streams"].get(o + "_audio_0", {}).get("packets", 0) >= 400
+                for o in others), 40, "400 packets")
+        for p in peers:
+            p.quit()
+    finally:
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+    faults = {}
+    for line in open(flog):
+        kind, to, ssrc, seq = line.split()
+        faults.setdefault(kind, set()).add(
+            (to[3:], int(ssrc[5:]), int(seq[4:])))
+    ids = {p.name: p.id for p in peers}
+    for rx in peers:
+        tx = next(p for p in peers if p is not rx)
+        sent = [tuple(map(int, x.split()[1:])) for x in
+                open(os.path.join(TMP, tx.name + ".seq"))
+                if x.startswith("sent")]
+        recv = [tuple(map(int, x.split()[2:])) for x in
+                open(os.path.join(TMP, rx.name + ".seq"))
+                if x.startswith("recv %s_audio_0 " % tx.name)]
+        check(len(recv) >= 400, "%s received %d" % (rx.name, len(recv)))
+        check(len(set(recv)) == len(recv),
+              "%s got duplicates through e2eedec" % rx.name)
+        index = {p: i for i, p in enumerate(sent)}
+        idx = sorted(index[p] for p in recv)
+        window = set(sent[idx[0]:idx[-1] + 1])
+        lost = {(s, q) for to, s, q in faults.get("lost", ())
+                if to == ids[rx.name]} & window
+        dup = {(s, q) for to, s, q in faults.get("duplicated", ())
+               if to == ids[rx.name]} & window
+        held = {(s, q) for to, s, q in faults.get("held", ())
+                if to == ids[rx.name]} & window
+        check(lost and dup and held,
+              "faults were injected toward %s" % rx.name)
+        missing = window - set(recv) - lost
+        extra = set(recv) & lost
+        check(not missing, "%s lost %d packets that the relay did not "
+              "drop: %s" % (rx.name, len(missing), sorted(missing)[:5]))
+        check(not extra, "%s got packets the relay dropped" % rx.name)
+        inversions = sum(1 for a, b in zip(recv, recv[1:])
+                         if index[a] > index[b])
+        check(inversions > 0, "reordered packets arrive reordered")
+        log("%s <- %s: %d sent in the window, %d lost by the relay, %d "
+            "duplicated (dropped as replays), %d reordered; received "
+            "exactly the rest" % (rx.name, tx.name, len(window), len(lost),
+                                  len(dup), len(held)))
+
+
+TESTS = {
+    "meeting": test_meeting,
+    "hostile": test_hostile,
+    "restart": test_restart,
+    "faults": test_faults,
+}
+
+
+def main():
+    global SERVER, PEER, TMP
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    SERVER, PEER = sys.argv[1], sys.argv[2]
+    names = sys.argv[3:] or list(TESTS)
+    failed = 0
+    for name in names:
+        TMP = tempfile.mkdtemp(prefix="meeting-%s-" % name)
+        t0 = time.monotonic()
+        try:
+            TESTS[name]()
+            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
+            shutil.rmtree(TMP)
+        except Fail as e:
+            failed += 1
+            log("FAIL %s: %s (logs in %s)" % (name, e, TMP))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
