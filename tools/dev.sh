@@ -17,7 +17,8 @@ cd "$here"
 BUILD_PKGS=(gcc libc6-dev meson ninja-build pkg-config python3 libsoup-3.0-dev libnice-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libsodium-dev libssl-dev libjson-glib-dev
-  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  glib-networking)
 TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography)
 BENCH_PKGS=(gstreamer1.0-plugins-bad)
 
@@ -89,8 +90,9 @@ case "$cmd" in
   demo)
     install_missing "${BUILD_PKGS[@]}"
     build build
-    log "demo: pipelines/psk-demo.sh"
-    GST_PLUGIN_PATH="$here/build/gst/e2ee" bash pipelines/psk-demo.sh
+    log "demo: a three-party encrypted meeting on loopback (pipelines/meeting-demo.py)"
+    GST_PLUGIN_PATH="$here/build/gst/e2ee:$here/build/ext/meeting" \
+      python3 pipelines/meeting-demo.py build
     ;;
   test)
     install_missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"

@@ -744,6 +744,10 @@ handle_publish (Client *c, JsonObject *o)
   s = stream_event ("stream", c, st);
   broadcast_others (r, c, s);
   g_free (s);
+  /* the publisher may send now: its packets are forwarded from here on */
+  s = stream_event ("published", c, st);
+  send_text (c, s);
+  g_free (s);
   LOG ("room %s: %s publishes %s (%s, ssrc %u)\n", r->name, c->id, id, kind,
       st->ssrc);
 }

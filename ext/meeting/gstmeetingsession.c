@@ -76,6 +76,7 @@ struct _GstMeetingSession
   NiceAgent *agent;
   guint stream_id;
   gboolean ice_ready;
+  GArray *published; /* guint32 SSRCs the server accepted */
   guint32 rtcp_ssrc;
   guint64 sent, send_dropped;
 
@@ -154,6 +155,7 @@ session_unref (GstMeetingSession *s)
   g_ptr_array_unref (s->elements);
   g_ptr_array_unref (s->local);
   g_ptr_array_unref (s->kxs);
+  g_array_unref (s->published);
   g_hash_table_unref (s->remote);
   g_hash_table_unref (s->names);
   g_mutex_clear (&s->lock);
@@ -674,6 +676,7 @@ media_stop (GstMeetingSession *s)
   sid = s->stream_id;
   s->agent = NULL;
   s->ice_ready = FALSE;
+  g_array_set_size (s->published, 0);
   g_mutex_unlock (&s->agent_lock);
   if (!agent)
     return;
@@ -823,6 +826,36 @@ handle_candidate (GstMeetingSession *s, JsonObject *o)
   g_slist_free_full (l, (GDestroyNotify)nice_candidate_free);
 }
 
+/* The server forwards a stream's packets once it has its announcement:
+ * sending earlier would only get them dropped as unknown. */
+static void
+handle_published (GstMeetingSession *s, JsonObject *o)
+{
+  JsonNode *n = json_object_get_member (o, "ssrc");
+  guint32 ssrc;
+
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_INT64)
+    return;
+  ssrc = (guint32)json_node_get_int (n);
+  g_mutex_lock (&s->agent_lock);
+  g_array_append_val (s->published, ssrc);
+  g_mutex_unlock (&s->agent_lock);
+}
+
+static gboolean
+is_published (GstMeetingSession *s, GstBuffer *buf)
+{
+  guint8 h[12];
+
+  if (gst_buffer_extract (buf, 0, h, sizeof (h)) != sizeof (h))
+    return FALSE;
+  for (guint i = 0; i < s->published->len; i++)
+    if (g_array_index (s->published, guint32, i) == GST_READ_UINT32_BE (h + 8))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 handle_error (GstMeetingSession *s, JsonObject *o)
 {
@@ -884,6 +917,8 @@ on_ws_message (
     handle_presence (s, o, FALSE);
   else if (g_str_equal (t, "stream"))
     remote_stream_add (s, o);
+  else if (g_str_equal (t, "published"))
+    handle_published (s, o);
   else if (g_str_equal (t, "stream-removed"))
     remote_streams_remove (s, get_str (o, "from"), get_str (o, "stream"));
   else if (g_str_equal (t, "ice") && s->agent && get_str (o, "ufrag") &&
@@ -1238,6 +1273,7 @@ gst_meeting_session_acquire (
     s->local =
         g_ptr_array_new_with_free_func ((GDestroyNotify)local_stream_free);
     s->kxs = g_ptr_array_new_with_free_func (gst_object_unref);
+    s->published = g_array_new (FALSE, FALSE, sizeof (guint32));
     s->remote = g_hash_table_new_full (
         NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
     s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1406,7 +1442,7 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
       mapped++;
     }
     g_mutex_lock (&s->agent_lock);
-    if (s->agent && s->ice_ready)
+    if (s->agent && s->ice_ready && mapped && is_published (s, buffers[done]))
       sent = nice_agent_send_messages_nonblocking (
           s->agent, s->stream_id, 1, msgs, mapped, NULL, NULL);
     if (sent < (gint)mapped) {
