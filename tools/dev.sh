@@ -100,14 +100,14 @@ case "$cmd" in
     log "unit and interop tests"
     run_meson_tests "tests" -C build
     log "unit tests under the GStreamer leak tracer"
-    run_meson_tests "leaks" -C build --setup leaks --suite e2ee --suite sframe --suite keyexchange
+    run_meson_tests "leaks" -C build --setup leaks --suite e2ee --suite sframe --suite keyexchange --suite meeting
     log "unit tests with AddressSanitizer and UndefinedBehaviorSanitizer"
     build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
       -Dbenchmarks=false
     ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=1 \
       LSAN_OPTIONS="suppressions=$here/tests/lsan.supp:print_suppressions=0" \
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      run_meson_tests "asan+ubsan" -C build-asan --suite e2ee --suite sframe --suite keyexchange
+      run_meson_tests "asan+ubsan" -C build-asan --suite e2ee --suite sframe --suite keyexchange --suite meeting --suite integration
     if [ -x tests/fuzz/run-fuzzers.sh ]; then
       log "fuzz targets (bounded)"
       CC=clang build build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \

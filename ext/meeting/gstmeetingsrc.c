@@ -82,6 +82,7 @@ typedef struct
   GstMeetingSrc *self;
   GstElement *appsrc;
   GstPad *ghost;
+  GstCaps *caps; /* the announcement's */
   guint32 ssrc;
   gint64 last_pli;
 } RemotePad;
@@ -157,9 +158,30 @@ upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_HANDLED;
 }
 
+/* The announced caps, before the first buffer has set them: lets a
+ * pad-added handler or gst-launch link by caps. */
+static gboolean
+ghost_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  RemotePad *rp = gst_pad_get_element_private (pad);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS && rp) {
+    GstCaps *filter, *result;
+    gst_query_parse_caps (query, &filter);
+    result = filter
+        ? gst_caps_intersect_full (filter, rp->caps, GST_CAPS_INTERSECT_FIRST)
+        : gst_caps_ref (rp->caps);
+    gst_query_set_caps_result (query, result);
+    gst_caps_unref (result);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
 static void
 remote_pad_free (RemotePad *rp)
 {
+  gst_caps_unref (rp->caps);
   gst_object_unref (rp->appsrc);
   gst_object_unref (rp->ghost);
   g_free (rp);
@@ -192,6 +214,7 @@ on_stream_added (gpointer user, const GstMeetingRemoteStream *rs)
   rp = g_new0 (RemotePad, 1);
   rp->self = self;
   rp->ssrc = rs->ssrc;
+  rp->caps = gst_caps_ref (rs->caps);
   rp->appsrc = gst_object_ref (gst_element_factory_make ("appsrc", NULL));
   g_object_set (rp->appsrc, "caps", rs->caps, "is-live", TRUE, "format",
       GST_FORMAT_TIME, "do-timestamp", TRUE, "max-bytes", (guint64)QUEUE_BYTES,
@@ -202,6 +225,8 @@ on_stream_added (gpointer user, const GstMeetingRemoteStream *rs)
   rp->ghost = gst_object_ref (gst_ghost_pad_new_from_template (rs->pad_name,
       target,
       gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "%s")));
+  gst_pad_set_element_private (rp->ghost, rp);
+  gst_pad_set_query_function (rp->ghost, ghost_query);
   gst_pad_add_probe (
       target, GST_PAD_PROBE_TYPE_BUFFER, drop_unlinked, rp, NULL);
   gst_pad_add_probe (

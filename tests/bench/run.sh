@@ -8,7 +8,8 @@
 # default debugoptimized).  See README.md here for reading the output.
 # Environment: BENCH_REPS, BENCH_REP_MS (bench-sframe), BENCH_PACKETS,
 # BENCH_LIST, BENCH_ONLY (bench-elements), BENCH_TSV=1 for tab-separated
-# output.
+# output (bench-sframe, bench-elements); BENCH_SECONDS, BENCH_PARTICIPANTS,
+# BENCH_PPS, BENCH_PAYLOAD, BENCH_SERVER (bench-relay).
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -16,13 +17,21 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 builddir=$(cd "$1" && pwd)
-for b in bench-sframe bench-elements bench-kx; do
+for b in bench-sframe bench-elements bench-kx bench-relay; do
   if [ ! -x "$builddir/tests/bench/$b" ]; then
     echo "$0: $builddir/tests/bench/$b is missing (ninja -C $1; " \
       "-Dbenchmarks=true)" >&2
     exit 2
   fi
 done
+
+# bench-relay spawns the meeting server of this build
+BENCH_SERVER=${BENCH_SERVER:-$builddir/tools/gst-meeting-server}
+if [ ! -x "$BENCH_SERVER" ]; then
+  echo "$0: $BENCH_SERVER is missing (ninja -C $1)" >&2
+  exit 2
+fi
+export BENCH_SERVER
 
 # Refuse to pretend: sanitizer or unoptimised builds give meaningless
 # numbers.
@@ -65,10 +74,13 @@ echo "== $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null |
   /proc/loadavg 2>/dev/null)"
 echo "== OpenSSL $(openssl version 2>/dev/null | cut -d' ' -f2)," \
   "libsodium $(pkg-config --modversion libsodium 2>/dev/null)," \
-  "GStreamer $(pkg-config --modversion gstreamer-1.0 2>/dev/null)"
+  "GStreamer $(pkg-config --modversion gstreamer-1.0 2>/dev/null)," \
+  "libnice $(pkg-config --modversion nice 2>/dev/null), Linux $(uname -r)"
 echo
 "$builddir/tests/bench/bench-sframe" $tsv
 echo
 "$builddir/tests/bench/bench-elements" $tsv
 echo
 "$builddir/tests/bench/bench-kx"
+echo
+"$builddir/tests/bench/bench-relay"

@@ -1,0 +1,1724 @@
+/* Forwarding capacity of tools/gst-meeting-server next to a bare UDP relay
+ * (run on demand, see README.md here).
+ *
+ * Copyright (C) 2026 gst-e2ee-meeting contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * For each N, N participants publish one RTP stream each (12-byte header,
+ * random payload, payload type 96) and every packet goes to the N-1
+ * others.  Two relays carry the same load, one after the other:
+ *
+ * - the server, spawned as it is deployed; this program joins it as N
+ *   participants (WebSocket signaling, one libnice agent each, ICE over
+ *   127.0.0.1) and publishes one stream per participant;
+ * - a bare relay, a forked child of this program: one UDP socket, one
+ *   thread, recvmmsg a batch, sendmmsg each packet to the N-1 others.
+ *
+ * The load leaves from the participants' own sockets (for the server, the
+ * socket of each agent's selected pair) in sendmmsg batches, paced and
+ * staggered over the participants, at two rates:
+ *
+ * - saturating: 1.5 times the rate at which a short ramp predicts one core
+ *   of relay CPU, raised further if the relay does not use 95 % of a core,
+ *   so it always has packets waiting and the kernel drops the excess at its
+ *   sockets.  Not a flood from every socket: libnice reads a socket until it
+ *   is empty, so a participant sending faster than the whole server can
+ *   forward holds its main loop (the stats, the other participants) for as
+ *   long as it does.  Receivers are not read: the kernel drops what
+ *   overflows their buffers, and after each window what they hold is
+ *   checked;
+ * - BENCH_PPS packets/s per participant (server only): the CPU a
+ *   participant costs at a realistic rate; the main context runs between
+ *   sends, so the participants read and check everything they receive.
+ *
+ * Before the windows, a slow delivery check makes sure that every
+ * participant gets exactly what the others sent, byte for byte, through
+ * each relay.
+ *
+ * A relay's CPU time is the sum of its threads' run time
+ * (/proc/PID/task/TID/schedstat, in ns; utime + stime of /proc/PID/stat if
+ * there is no schedstat); its counters are the server's "stats" lines
+ * (--stats-interval 1) or the bare relay's shared counters, sampled together
+ * with the CPU time once a second.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <nice/agent.h>
+
+#include "bench-common.h"
+
+#ifndef MEETING_SERVER
+#define MEETING_SERVER "gst-meeting-server"
+#endif
+
+#define HDR_LEN 12
+#define PKT_MAX 1500
+#define PT 96
+#define SSRC_BASE 0x5eb00000u
+#define SLOTS 64 /* packets prepared per sender; seq % SLOTS picks one */
+#define RELAY_BATCH 64 /* bare relay: packets per recvmmsg */
+#define RELAY_OUT 1024 /* bare relay: messages per sendmmsg (UIO_MAXIOV) */
+#define MAX_N 64
+#define CHECK_ROUNDS 20
+#define NS 1000000000.0
+
+/* ------------------------------------------------------------- packets */
+
+static inline guint32
+rd32 (const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+static inline void
+wr32 (guint8 *p, guint32 v)
+{
+  p[0] = (guint8)(v >> 24);
+  p[1] = (guint8)(v >> 16);
+  p[2] = (guint8)(v >> 8);
+  p[3] = (guint8)v;
+}
+
+/* One participant's stream: SLOTS prepared packets with random payloads,
+ * sent from fd to `to'.  The packet with sequence number s uses slot
+ * s % SLOTS, so a receiver can compare its payload. */
+typedef struct
+{
+  gint fd;
+  struct sockaddr_in to;
+  guint32 ssrc;
+  guint16 seq;
+  guint32 ts;
+  guint len;
+  guint8 *pkts;
+  struct iovec iov[SLOTS];
+  struct mmsghdr msgs[SLOTS];
+  guint64 sent;
+} Sender;
+
+static void
+sender_init (Sender *s, guint idx, guint payload)
+{
+  memset (s, 0, sizeof (*s));
+  s->fd = -1;
+  s->ssrc = SSRC_BASE + idx;
+  s->seq = (guint16)g_random_int ();
+  s->ts = g_random_int ();
+  s->len = HDR_LEN + payload;
+  s->pkts = g_malloc ((gsize)SLOTS * s->len);
+  for (guint k = 0; k < SLOTS; k++) {
+    guint8 *p = s->pkts + (gsize)k * s->len;
+
+    memset (p, 0, HDR_LEN);
+    p[0] = 0x80;
+    wr32 (p + 8, s->ssrc);
+    for (guint j = HDR_LEN; j < s->len; j++)
+      p[j] = (guint8)g_random_int ();
+    s->iov[k].iov_base = p;
+    s->iov[k].iov_len = s->len;
+    s->msgs[k].msg_hdr.msg_name = &s->to;
+    s->msgs[k].msg_hdr.msg_namelen = sizeof (s->to);
+    s->msgs[k].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+static void
+sender_clear (Sender *s)
+{
+  g_clear_pointer (&s->pkts, g_free);
+}
+
+/* Marker on every 5th packet (the last of a "frame"). */
+static inline guint8
+pt_byte (guint16 seq)
+{
+  return PT | (seq % 5 == 0 ? 0x80 : 0);
+}
+
+/* Sends up to n (<= SLOTS) consecutive packets in one sendmmsg; returns how
+ * many left. */
+static guint
+sender_send (Sender *s, guint n)
+{
+  gint r;
+
+  n = MIN (n, SLOTS);
+  for (guint k = 0; k < n; k++) {
+    guint16 seq = (guint16)(s->seq + k);
+    guint slot = seq % SLOTS;
+    guint8 *p = s->pkts + (gsize)slot * s->len;
+
+    p[1] = pt_byte (seq);
+    p[2] = (guint8)(seq >> 8);
+    p[3] = (guint8)seq;
+    wr32 (p + 4, s->ts + k * 960);
+    s->msgs[k].msg_hdr.msg_iov = &s->iov[slot];
+  }
+  r = sendmmsg (s->fd, s->msgs, n, MSG_DONTWAIT);
+  if (r <= 0)
+    return 0;
+  s->seq += (guint16)r;
+  s->ts += (guint32)r * 960;
+  s->sent += (guint)r;
+  return (guint)r;
+}
+
+/* TRUE if p is an intact packet of a participant other than self. */
+static gboolean
+packet_ok (
+    const Sender *senders, guint n, guint self, const guint8 *p, gsize len)
+{
+  const Sender *s;
+  const guint8 *ref;
+  guint32 idx;
+  guint16 seq;
+
+  if (len < HDR_LEN || p[0] != 0x80)
+    return FALSE;
+  idx = rd32 (p + 8) - SSRC_BASE;
+  if (idx >= n || idx == self)
+    return FALSE;
+  s = &senders[idx];
+  seq = (guint16)(p[2] << 8 | p[3]);
+  if (len != s->len || p[1] != pt_byte (seq))
+    return FALSE;
+  ref = s->pkts + (gsize)(seq % SLOTS) * s->len;
+  return memcmp (p + HDR_LEN, ref + HDR_LEN, len - HDR_LEN) == 0;
+}
+
+/* ------------------------------------------------------------ CPU time */
+
+static gboolean use_schedstat;
+static gint64 clk_tck = 100;
+static GArray *ksoftirqd; /* GPid */
+
+static gint64
+read_schedstat (const gchar *path)
+{
+  gchar buf[128];
+  gint fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  return g_ascii_strtoll (buf, NULL, 10);
+}
+
+/* utime + stime of all threads, in clock ticks, as ns */
+static gint64
+stat_cpu_ns (GPid pid)
+{
+  gchar path[64], *text = NULL, *p;
+  gchar **f;
+  gint64 v = -1;
+
+  g_snprintf (path, sizeof (path), "/proc/%d/stat", (gint)pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  p = strrchr (text, ')');
+  if (p) {
+    /* after the name: field 3 (state) onwards; utime is 14, stime 15 */
+    f = g_strsplit (p + 2, " ", 16);
+    if (g_strv_length (f) >= 14)
+      v = (g_ascii_strtoll (f[11], NULL, 10) +
+              g_ascii_strtoll (f[12], NULL, 10)) *
+          (1000000000 / clk_tck);
+    g_strfreev (f);
+  }
+  g_free (text);
+  return v;
+}
+
+/* CPU time of all threads of pid, in ns. */
+static gint64
+proc_cpu_ns (GPid pid)
+{
+  gchar path[96];
+  GDir *dir;
+  const gchar *tid;
+  gint64 sum = 0;
+
+  if (!use_schedstat)
+    return stat_cpu_ns (pid);
+  g_snprintf (path, sizeof (path), "/proc/%d/task", (gint)pid);
+  dir = g_dir_open (path, 0, NULL);
+  if (!dir)
+    return -1;
+  while ((tid = g_dir_read_name (dir))) {
+    gint64 v;
+
+    g_snprintf (
+        path, sizeof (path), "/proc/%d/task/%s/schedstat", (gint)pid, tid);
+    v = read_schedstat (path);
+    if (v > 0) /* a thread may just have ended */
+      sum += v;
+  }
+  g_dir_close (dir);
+  return sum;
+}
+
+/* The kernel threads that take over softirq work (network receive on the
+ * loopback) when there is too much of it: their time is nobody's CPU. */
+static void
+find_ksoftirqd (void)
+{
+  GDir *dir = g_dir_open ("/proc", 0, NULL);
+  const gchar *name;
+
+  ksoftirqd = g_array_new (FALSE, FALSE, sizeof (GPid));
+  if (!dir)
+    return;
+  while ((name = g_dir_read_name (dir))) {
+    gchar path[64], *comm = NULL;
+
+    if (!g_ascii_isdigit (name[0]))
+      continue;
+    g_snprintf (path, sizeof (path), "/proc/%s/comm", name);
+    if (g_file_get_contents (path, &comm, NULL, NULL) &&
+        g_str_has_prefix (comm, "ksoftirqd/")) {
+      GPid pid = (GPid)atoi (name);
+      g_array_append_val (ksoftirqd, pid);
+    }
+    g_free (comm);
+  }
+  g_dir_close (dir);
+}
+
+static gint64
+ksoftirqd_ns (void)
+{
+  gint64 sum = 0;
+
+  for (guint i = 0; use_schedstat && i < ksoftirqd->len; i++) {
+    gchar path[64];
+    gint64 v;
+
+    g_snprintf (path, sizeof (path), "/proc/%d/schedstat",
+        (gint)g_array_index (ksoftirqd, GPid, i));
+    v = read_schedstat (path);
+    if (v > 0)
+      sum += v;
+  }
+  return sum;
+}
+
+/* --------------------------------------------------------- main loop */
+
+static gboolean
+on_pump_timeout (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the default main context for ms milliseconds. */
+static void
+pump (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_pump_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* --------------------------------------------------------------- relays */
+
+typedef struct
+{
+  guint64 rx, tx, dropped;
+} BareCounters;
+
+typedef struct
+{
+  gboolean bare;
+  GPid pid;
+  /* the server */
+  gint out_fd, err_fd;
+  GString *out_buf, *err_text;
+  guint port;
+  /* the bare relay */
+  BareCounters *counters; /* shared with the child */
+  struct sockaddr_in addr;
+  gint64 next_sample_ns;
+} Relay;
+
+typedef struct
+{
+  gint64 t_ns, cpu_ns, softirq_ns;
+  guint64 rx, tx, dropped, offered;
+} Sample;
+
+/* FALSE at end of file or on an error other than EAGAIN */
+static gboolean
+read_available (gint fd, GString *into)
+{
+  gchar buf[4096];
+
+  for (;;) {
+    ssize_t n = read (fd, buf, sizeof (buf));
+
+    if (n > 0) {
+      g_string_append_len (into, buf, n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    return n < 0 && errno == EAGAIN;
+  }
+}
+
+/* The next complete line of the server's stdout, or NULL. */
+static gchar *
+server_line (Relay *r)
+{
+  gchar *nl, *line;
+
+  read_available (r->err_fd, r->err_text);
+  nl = memchr (r->out_buf->str, '\n', r->out_buf->len);
+  if (!nl) {
+    read_available (r->out_fd, r->out_buf);
+    nl = memchr (r->out_buf->str, '\n', r->out_buf->len);
+    if (!nl)
+      return NULL;
+  }
+  line = g_strndup (r->out_buf->str, nl - r->out_buf->str);
+  g_string_erase (r->out_buf, 0, nl - r->out_buf->str + 1);
+  return line;
+}
+
+static guint64
+stats_field (const gchar *line, const gchar *key)
+{
+  const gchar *p = strstr (line, key);
+
+  return p ? g_ascii_strtoull (p + strlen (key), NULL, 10) : 0;
+}
+
+/* Takes a sample when the server printed a stats line, or once a second
+ * for the bare relay. */
+static gboolean
+relay_sample (Relay *r, Sample *s)
+{
+  gint64 now = bench_now_ns ();
+
+  memset (s, 0, sizeof (*s));
+  if (r->bare) {
+    if (now < r->next_sample_ns)
+      return FALSE;
+    r->next_sample_ns += 1000000000;
+    s->rx = __atomic_load_n (&r->counters->rx, __ATOMIC_RELAXED);
+    s->tx = __atomic_load_n (&r->counters->tx, __ATOMIC_RELAXED);
+    s->dropped = __atomic_load_n (&r->counters->dropped, __ATOMIC_RELAXED);
+  } else {
+    gchar *line;
+    gboolean stats = FALSE;
+
+    while (!stats && (line = server_line (r))) {
+      if (g_str_has_prefix (line, "stats ")) {
+        s->rx = stats_field (line, " rx=");
+        s->tx = stats_field (line, " tx=");
+        s->dropped = stats_field (line, " dropped=");
+        stats = TRUE;
+      }
+      g_free (line);
+    }
+    if (!stats)
+      return FALSE;
+  }
+  s->t_ns = now;
+  s->cpu_ns = proc_cpu_ns (r->pid);
+  s->softirq_ns = ksoftirqd_ns ();
+  return TRUE;
+}
+
+static void
+child_dies_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+server_start (Relay *r, const gchar *path)
+{
+  gchar *argv[] = { (gchar *)path, "--listen", "127.0.0.1:0",
+    "--stats-interval", "1", "--max-participants", "100", "--rate", "1000",
+    "--ping-timeout", "60", NULL };
+  GError *err = NULL;
+  gint64 deadline = bench_now_ns () + 10 * (gint64)1000000000;
+  gchar *line = NULL;
+
+  memset (r, 0, sizeof (*r));
+  r->out_buf = g_string_new (NULL);
+  r->err_text = g_string_new (NULL);
+  if (!g_spawn_async_with_pipes (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+          child_dies_with_parent, NULL, &r->pid, NULL, &r->out_fd, &r->err_fd,
+          &err)) {
+    g_printerr ("cannot start %s: %s\n", path, err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  g_unix_set_fd_nonblocking (r->out_fd, TRUE, NULL);
+  g_unix_set_fd_nonblocking (r->err_fd, TRUE, NULL);
+  while (!line && bench_now_ns () < deadline) {
+    struct pollfd pfd = { r->out_fd, POLLIN, 0 };
+
+    poll (&pfd, 1, 100);
+    line = server_line (r);
+  }
+  if (!line || sscanf (line, "listening on ws://127.0.0.1:%u", &r->port) != 1) {
+    g_printerr ("%s did not start (%s): %s\n", path, line ? line : "no output",
+        r->err_text->str);
+    g_free (line);
+    return FALSE;
+  }
+  g_free (line);
+  return TRUE;
+}
+
+/* SIGTERM, then the exit status; FALSE if it did not exit 0 */
+static gboolean
+relay_stop (Relay *r)
+{
+  gint status = 0;
+  gint64 deadline = bench_now_ns () + 5 * (gint64)1000000000;
+  gboolean reaped = FALSE, ok;
+
+  kill (r->pid, SIGTERM);
+  while (!reaped && bench_now_ns () < deadline) {
+    reaped = waitpid (r->pid, &status, WNOHANG) == r->pid;
+    if (!reaped)
+      g_usleep (10000);
+  }
+  if (!reaped) {
+    kill (r->pid, SIGKILL);
+    waitpid (r->pid, &status, 0);
+  }
+  /* the server exits 0; the bare relay dies of the signal */
+  if (r->bare)
+    ok = reaped && WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM;
+  else
+    ok = reaped && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+  if (!r->bare) {
+    read_available (r->err_fd, r->err_text);
+    close (r->out_fd);
+    close (r->err_fd);
+    g_string_free (r->out_buf, TRUE);
+  } else {
+    munmap (r->counters, sizeof (BareCounters));
+  }
+  g_spawn_close_pid (r->pid);
+  return ok;
+}
+
+/* ---------------------------------------------------------- bare relay */
+
+typedef struct
+{
+  struct sockaddr_in addr;
+  guint32 ssrc;
+} BarePeer;
+
+/* Everything the child uses is allocated before the fork: it makes system
+ * calls only. */
+typedef struct
+{
+  gint fd;
+  guint expected, n_peers;
+  BarePeer peers[MAX_N];
+  BareCounters *shared;
+  guint64 rx, tx, dropped;
+  guint8 bufs[RELAY_BATCH][PKT_MAX];
+  struct sockaddr_in from[RELAY_BATCH];
+  struct iovec in_iov[RELAY_BATCH];
+  struct mmsghdr in[RELAY_BATCH];
+  struct iovec out_iov[RELAY_BATCH];
+  struct mmsghdr out[RELAY_OUT];
+} BareRelay;
+
+static void
+bare_flush (BareRelay *br, guint *n_out)
+{
+  guint off = 0;
+
+  while (off < *n_out) {
+    gint r = sendmmsg (br->fd, br->out + off, *n_out - off, 0);
+
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      br->dropped++; /* the first message failed: skip it */
+      off++;
+      continue;
+    }
+    br->tx += (guint)r;
+    off += (guint)r;
+  }
+  *n_out = 0;
+}
+
+static gint
+bare_peer (BareRelay *br, const struct sockaddr_in *a, guint32 ssrc)
+{
+  for (guint i = 0; i < br->n_peers; i++)
+    if (br->peers[i].addr.sin_port == a->sin_port &&
+        br->peers[i].addr.sin_addr.s_addr == a->sin_addr.s_addr)
+      return (gint)i;
+  /* learns the participants from their first packets */
+  if (br->n_peers == br->expected)
+    return -1;
+  br->peers[br->n_peers].addr = *a;
+  br->peers[br->n_peers].ssrc = ssrc;
+  return (gint)br->n_peers++;
+}
+
+static void G_GNUC_NORETURN
+bare_relay_run (BareRelay *br)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGTERM);
+  sigprocmask (SIG_UNBLOCK, &set, NULL);
+  signal (SIGTERM, SIG_DFL);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  for (;;) {
+    guint n_out = 0;
+    gint n;
+
+    for (guint i = 0; i < RELAY_BATCH; i++)
+      br->in[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_in);
+    n = recvmmsg (br->fd, br->in, RELAY_BATCH, MSG_WAITFORONE, NULL);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      _exit (1);
+    }
+    for (gint i = 0; i < n; i++) {
+      const guint8 *p = br->bufs[i];
+      guint len = br->in[i].msg_len;
+      gint from;
+
+      if (len < HDR_LEN || (p[0] >> 6) != 2) {
+        br->dropped++;
+        continue;
+      }
+      from = bare_peer (br, &br->from[i], rd32 (p + 8));
+      if (from < 0 || br->peers[from].ssrc != rd32 (p + 8)) {
+        br->dropped++;
+        continue;
+      }
+      br->out_iov[i].iov_base = br->bufs[i];
+      br->out_iov[i].iov_len = len;
+      for (guint j = 0; j < br->n_peers; j++) {
+        struct msghdr *h;
+
+        if ((gint)j == from)
+          continue;
+        if (n_out == RELAY_OUT)
+          bare_flush (br, &n_out);
+        h = &br->out[n_out++].msg_hdr;
+        h->msg_name = &br->peers[j].addr;
+        h->msg_iov = &br->out_iov[i];
+      }
+    }
+    bare_flush (br, &n_out);
+    br->rx += (guint)n;
+    __atomic_store_n (&br->shared->rx, br->rx, __ATOMIC_RELAXED);
+    __atomic_store_n (&br->shared->tx, br->tx, __ATOMIC_RELAXED);
+    __atomic_store_n (&br->shared->dropped, br->dropped, __ATOMIC_RELAXED);
+  }
+}
+
+static gboolean
+bind_loopback (gint fd, struct sockaddr_in *addr)
+{
+  socklen_t alen = sizeof (*addr);
+
+  memset (addr, 0, sizeof (*addr));
+  addr->sin_family = AF_INET;
+  addr->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  return bind (fd, (struct sockaddr *)addr, sizeof (*addr)) == 0 &&
+      getsockname (fd, (struct sockaddr *)addr, &alen) == 0;
+}
+
+static gboolean
+bare_start (Relay *r, guint n)
+{
+  BareRelay *br = g_new0 (BareRelay, 1);
+  pid_t pid;
+
+  memset (r, 0, sizeof (*r));
+  r->bare = TRUE;
+  r->counters = mmap (NULL, sizeof (BareCounters), PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  br->fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (r->counters == MAP_FAILED || br->fd < 0 ||
+      !bind_loopback (br->fd, &r->addr)) {
+    g_printerr ("bare relay: %s\n", g_strerror (errno));
+    g_free (br);
+    return FALSE;
+  }
+  memset (r->counters, 0, sizeof (BareCounters));
+  br->expected = n;
+  br->shared = r->counters;
+  for (guint i = 0; i < RELAY_BATCH; i++) {
+    br->in_iov[i].iov_base = br->bufs[i];
+    br->in_iov[i].iov_len = PKT_MAX;
+    br->in[i].msg_hdr.msg_name = &br->from[i];
+    br->in[i].msg_hdr.msg_iov = &br->in_iov[i];
+    br->in[i].msg_hdr.msg_iovlen = 1;
+  }
+  for (guint i = 0; i < RELAY_OUT; i++) {
+    br->out[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_in);
+    br->out[i].msg_hdr.msg_iovlen = 1;
+  }
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  if (pid == 0)
+    bare_relay_run (br);
+  close (br->fd);
+  g_free (br);
+  if (pid < 0) {
+    g_printerr ("fork: %s\n", g_strerror (errno));
+    return FALSE;
+  }
+  r->pid = pid;
+  return TRUE;
+}
+
+/* ------------------------------------------------- measuring windows */
+
+/* Sends each participant's packets at `rate' packets/s, staggered (the
+ * i-th of n starts i/n of a period late); a participant that falls behind
+ * by more than 10 ms of packets skips them. */
+typedef struct
+{
+  Sender *senders;
+  guint n;
+  gint64 t0;
+  gdouble rate;
+  guint64 done[MAX_N];
+} Pacer;
+
+static void
+pacer_start (Pacer *p, Sender *senders, guint n, gdouble rate)
+{
+  p->senders = senders;
+  p->n = n;
+  p->t0 = bench_now_ns ();
+  p->rate = rate;
+  memset (p->done, 0, sizeof (p->done));
+}
+
+static guint
+pacer_step (Pacer *p)
+{
+  gint64 now = bench_now_ns ();
+  guint64 lag = (guint64)(p->rate / 100) + SLOTS;
+  guint sent = 0;
+
+  for (guint i = 0; i < p->n; i++) {
+    guint64 due =
+        (guint64)((now - p->t0) * p->rate / NS + (gdouble)(p->n - i) / p->n);
+
+    if (due > p->done[i] + lag)
+      p->done[i] = due - lag;
+    while (due > p->done[i]) {
+      guint k =
+          sender_send (&p->senders[i], (guint)MIN (due - p->done[i], SLOTS));
+
+      if (!k)
+        break;
+      p->done[i] += k;
+      sent += k;
+    }
+  }
+  return sent;
+}
+
+/* One step of the load; when nothing was due, a nap, or (iterate) the main
+ * context for a millisecond: the participants read what they receive. */
+static void
+pace_once (Pacer *p, gboolean iterate)
+{
+  if (pacer_step (p))
+    return;
+  if (iterate)
+    pump (1);
+  else
+    g_usleep (50);
+}
+
+static void
+pace_for (Pacer *p, guint ms, gboolean iterate)
+{
+  gint64 end = bench_now_ns () + (gint64)ms * 1000000;
+
+  while (bench_now_ns () < end)
+    pace_once (p, iterate);
+}
+
+/* The relay's CPU (in cores) while pacing for ms; *achieved: packets/s per
+ * participant actually sent. */
+static gdouble
+cpu_while_pacing (Relay *r, Pacer *p, guint ms, gdouble *achieved)
+{
+  gint64 t0 = bench_now_ns (), c0 = proc_cpu_ns (r->pid), t1, c1;
+  guint64 sent0 = 0, sent1 = 0;
+
+  for (guint i = 0; i < p->n; i++)
+    sent0 += p->senders[i].sent;
+  pace_for (p, ms, FALSE);
+  t1 = bench_now_ns ();
+  c1 = proc_cpu_ns (r->pid);
+  for (guint i = 0; i < p->n; i++)
+    sent1 += p->senders[i].sent;
+  if (achieved)
+    *achieved = (sent1 - sent0) * NS / (t1 - t0) / p->n;
+  return (gdouble)(c1 - c0) / (t1 - t0);
+}
+
+/* Packets/s per participant at which the relay would use one core, from a
+ * ramp that stops at the first rate where it uses 60 % of one (or at the
+ * step before it jumped to 90 %, or where the participants cannot send
+ * faster).  An underestimate when the relay's cost per packet falls with
+ * the load (fewer wake-ups per packet). */
+static gdouble
+calibrate (Relay *r, Sender *senders, guint n)
+{
+  gdouble rate = 2000.0 / n, est = 0; /* 2000 packets/s in all */
+
+  for (guint step = 0; step < 40; step++) {
+    Pacer p;
+    gdouble u, achieved;
+
+    pacer_start (&p, senders, n, rate);
+    pace_for (&p, 20, FALSE);
+    u = cpu_while_pacing (r, &p, 100, &achieved);
+    if (u >= 0.9) {
+      if (est == 0)
+        est = achieved / u;
+      break;
+    }
+    est = achieved / MAX (u, 0.001);
+    if (u >= 0.6 || achieved < 0.8 * rate)
+      break;
+    rate *= u < 0.15 ? 3 : u < 0.4 ? 1.5 : 1.25;
+  }
+  /* a pause: the relay's sockets empty */
+  g_usleep (20000);
+  return est;
+}
+
+typedef struct
+{
+  gdouble offered; /* packets/s the participants sent */
+  gdouble rx, tx; /* packets/s the relay received, sent */
+  gdouble cpu; /* relay CPU, cores */
+  gdouble per_cpu_s; /* forwarded packets per CPU-second */
+  gdouble softirq; /* ksoftirqd, cores */
+  guint64 dropped;
+} Result;
+
+/* One window of `seconds' samples, each participant sending `rate'
+ * packets/s.  saturate: first raise the rate (at most twice, by 25 %) until
+ * the relay uses 95 % of a core; the participants do not read.  Otherwise the
+ * main context runs while the load does not need the time, so the
+ * participants read what they receive. */
+static gboolean
+measure (Relay *r, Sender *senders, guint n, gdouble rate, gboolean saturate,
+    guint seconds, Result *res)
+{
+  gint64 t0, deadline;
+  Sample s, first = { 0 }, last = { 0 };
+  guint have = 0;
+  gchar *line;
+  gdouble dt, cpu_s;
+  Pacer p;
+
+  pacer_start (&p, senders, n, rate);
+  if (saturate) {
+    for (guint up = 0;; up++) {
+      pace_for (&p, 100, FALSE);
+      if (up == 2 || cpu_while_pacing (r, &p, 200, NULL) >= 0.95)
+        break;
+      p.rate *= 1.25;
+      p.t0 = bench_now_ns ();
+      memset (p.done, 0, sizeof (p.done));
+    }
+  } else {
+    pace_for (&p, 300, TRUE);
+  }
+  if (!r->bare) /* forget the stats printed before */
+    while ((line = server_line (r)))
+      g_free (line);
+  t0 = bench_now_ns ();
+  deadline = t0 + (gint64)(seconds + 5) * 1000000000;
+  r->next_sample_ns = t0;
+  for (;;) {
+    pace_once (&p, !saturate);
+    if (relay_sample (r, &s)) {
+      for (guint i = 0; i < n; i++)
+        s.offered += senders[i].sent;
+      if (have == 0) {
+        first = s;
+        have = 1;
+      } else if (++have > seconds) {
+        last = s;
+        break;
+      }
+    }
+    if (bench_now_ns () > deadline) {
+      g_printerr ("%s: %s load, %.0f packets/s per participant: %u of %u "
+                  "counter samples in %u s (relay CPU %.1f s)\n",
+          r->bare ? "bare relay" : "server", saturate ? "saturating" : "paced",
+          p.rate, have, seconds + 1, seconds + 5, proc_cpu_ns (r->pid) / NS);
+      return FALSE;
+    }
+  }
+  dt = (last.t_ns - first.t_ns) / NS;
+  cpu_s = (last.cpu_ns - first.cpu_ns) / NS;
+  res->offered = (last.offered - first.offered) / dt;
+  res->rx = (last.rx - first.rx) / dt;
+  res->tx = (last.tx - first.tx) / dt;
+  res->cpu = cpu_s / dt;
+  res->per_cpu_s = cpu_s > 0 ? (last.tx - first.tx) / cpu_s : 0;
+  res->softirq = (last.softirq_ns - first.softirq_ns) / NS / dt;
+  res->dropped = last.dropped - first.dropped;
+  if (saturate)
+    g_usleep (20000); /* the relay's sockets empty */
+  return TRUE;
+}
+
+/* ---------------------------------------------------- the participants */
+
+typedef struct _Meeting Meeting;
+
+typedef struct
+{
+  Meeting *m;
+  guint idx;
+  SoupWebsocketConnection *ws;
+  NiceAgent *agent;
+  guint sid;
+  GSocket *socket; /* of the selected pair */
+  gboolean ready, failed;
+  guint64 rx_ok, rx_bad;
+} Client;
+
+struct _Meeting
+{
+  guint n;
+  Relay server;
+  SoupSession *session;
+  Client clients[MAX_N];
+  Sender senders[MAX_N];
+  guint errors;
+};
+
+static JsonBuilder *
+msg_new (const gchar *type)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  return b;
+}
+
+static void
+msg_str (JsonBuilder *b, const gchar *name, const gchar *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+static void
+msg_send (Client *c, JsonBuilder *b)
+{
+  JsonGenerator *g = json_generator_new ();
+  JsonNode *root;
+  gchar *text;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (g, root);
+  text = json_generator_to_data (g, NULL);
+  if (c->ws &&
+      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (c->ws, text);
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (g);
+  g_object_unref (b);
+}
+
+static void
+on_nice_recv (NiceAgent *agent, guint stream_id, guint component, guint len,
+    gchar *buf, gpointer user_data)
+{
+  Client *c = user_data;
+
+  if (packet_ok (c->m->senders, c->m->n, c->idx, (const guint8 *)buf, len))
+    c->rx_ok++;
+  else
+    c->rx_bad++;
+}
+
+static void
+on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
+{
+  Client *c = user_data;
+  gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
+  JsonBuilder *b = msg_new ("candidate");
+
+  msg_str (b, "candidate", sdp);
+  msg_send (c, b);
+  g_free (sdp);
+}
+
+static void
+on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
+{
+  msg_send (user_data, msg_new ("end-of-candidates"));
+}
+
+static void
+on_component_state (NiceAgent *agent, guint stream_id, guint component,
+    guint state, gpointer user_data)
+{
+  Client *c = user_data;
+
+  if (state == NICE_COMPONENT_STATE_CONNECTED ||
+      state == NICE_COMPONENT_STATE_READY)
+    c->ready = TRUE;
+  else if (state == NICE_COMPONENT_STATE_FAILED) {
+    g_printerr ("participant %u: ICE failed\n", c->idx);
+    c->failed = TRUE;
+  }
+}
+
+static void
+on_ws_message (
+    SoupWebsocketConnection *ws, gint type, GBytes *msg, gpointer user_data)
+{
+  Client *c = user_data;
+  JsonParser *p;
+  JsonNode *root;
+  JsonObject *o;
+  const gchar *t;
+  gsize len;
+  const gchar *data = g_bytes_get_data (msg, &len);
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+  p = json_parser_new ();
+  if (!json_parser_load_from_data (p, data, (gssize)len, NULL) ||
+      !(root = json_parser_get_root (p)) || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_object_unref (p);
+    return;
+  }
+  o = json_node_get_object (root);
+  t = json_object_get_string_member_with_default (o, "type", "");
+  if (g_str_equal (t, "ice")) {
+    const gchar *ufrag =
+        json_object_get_string_member_with_default (o, "ufrag", NULL);
+    const gchar *pwd =
+        json_object_get_string_member_with_default (o, "pwd", NULL);
+
+    if (ufrag && pwd)
+      nice_agent_set_remote_credentials (c->agent, c->sid, ufrag, pwd);
+  } else if (g_str_equal (t, "candidate")) {
+    const gchar *line =
+        json_object_get_string_member_with_default (o, "candidate", NULL);
+    NiceCandidate *cand = line
+        ? nice_agent_parse_remote_candidate_sdp (c->agent, c->sid, line)
+        : NULL;
+
+    if (cand) {
+      GSList l = { cand, NULL };
+      nice_agent_set_remote_candidates (c->agent, c->sid, 1, &l);
+      nice_candidate_free (cand);
+    }
+  } else if (g_str_equal (t, "end-of-candidates")) {
+    nice_agent_peer_candidate_gathering_done (c->agent, c->sid);
+  } else if (g_str_equal (t, "error")) {
+    g_printerr ("participant %u: server error %s: %s\n", c->idx,
+        json_object_get_string_member_with_default (o, "code", "?"),
+        json_object_get_string_member_with_default (o, "message", ""));
+    c->m->errors++;
+  }
+  g_object_unref (p);
+}
+
+/* Joins, offers ICE credentials, publishes and gathers (the candidates
+ * follow as they come). */
+static void
+client_start (Client *c)
+{
+  GMainContext *ctx = g_main_context_default ();
+  NiceAddress a;
+  gchar *ufrag = NULL, *pwd = NULL, *name;
+  JsonBuilder *b;
+
+  c->agent = nice_agent_new_full (
+      ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+  g_object_set (c->agent, "controlling-mode", TRUE, "ice-tcp", FALSE, "upnp",
+      FALSE, NULL);
+  /* libnice leaves loopback out of its own discovery */
+  nice_address_init (&a);
+  nice_address_set_from_string (&a, "127.0.0.1");
+  nice_agent_add_local_address (c->agent, &a);
+  c->sid = nice_agent_add_stream (c->agent, 1);
+  g_signal_connect (
+      c->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), c);
+  g_signal_connect (
+      c->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), c);
+  g_signal_connect (
+      c->agent, "component-state-changed", G_CALLBACK (on_component_state), c);
+  nice_agent_attach_recv (c->agent, c->sid, 1, ctx, on_nice_recv, c);
+
+  b = msg_new ("join");
+  name = g_strdup_printf ("b%u", c->idx);
+  msg_str (b, "name", name);
+  g_free (name);
+  json_builder_set_member_name (b, "receive");
+  json_builder_add_boolean_value (b, TRUE);
+  msg_send (c, b);
+
+  nice_agent_get_local_credentials (c->agent, c->sid, &ufrag, &pwd);
+  b = msg_new ("ice");
+  msg_str (b, "ufrag", ufrag);
+  msg_str (b, "pwd", pwd);
+  msg_send (c, b);
+  g_free (ufrag);
+  g_free (pwd);
+
+  b = msg_new ("publish");
+  msg_str (b, "stream", "audio_0");
+  msg_str (b, "kind", "audio");
+  json_builder_set_member_name (b, "ssrc");
+  json_builder_add_int_value (b, c->m->senders[c->idx].ssrc);
+  msg_str (b, "caps",
+      "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,"
+      "payload=96");
+  json_builder_set_member_name (b, "e2ee");
+  json_builder_add_boolean_value (b, TRUE);
+  msg_send (c, b);
+
+  if (!nice_agent_gather_candidates (c->agent, c->sid)) {
+    g_printerr ("participant %u: gathering failed\n", c->idx);
+    c->failed = TRUE;
+  }
+}
+
+static void
+on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
+{
+  Client *c = user_data;
+  GError *err = NULL;
+
+  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (src), res, &err);
+  if (!c->ws) {
+    g_printerr ("participant %u: %s\n", c->idx, err->message);
+    g_error_free (err);
+    c->failed = TRUE;
+    return;
+  }
+  g_signal_connect (c->ws, "message", G_CALLBACK (on_ws_message), c);
+  client_start (c);
+}
+
+static guint
+meeting_count (Meeting *m, gboolean failed)
+{
+  guint k = 0;
+
+  for (guint i = 0; i < m->n; i++)
+    k += failed ? m->clients[i].failed : m->clients[i].ready;
+  return k;
+}
+
+static void
+meeting_reset_rx (Meeting *m)
+{
+  for (guint i = 0; i < m->n; i++)
+    m->clients[i].rx_ok = m->clients[i].rx_bad = 0;
+}
+
+static guint64
+meeting_rx (Meeting *m, guint64 *bad, guint *empty)
+{
+  guint64 ok = 0;
+
+  *bad = 0;
+  *empty = 0;
+  for (guint i = 0; i < m->n; i++) {
+    ok += m->clients[i].rx_ok;
+    *bad += m->clients[i].rx_bad;
+    *empty += m->clients[i].rx_ok == 0;
+  }
+  return ok;
+}
+
+/* Every participant must get every packet of the others, intact, when the
+ * load is gentle; a few tries, as the server's side of ICE may complete a
+ * little after ours. */
+static gboolean
+meeting_check (Meeting *m)
+{
+  guint64 want = (guint64)(m->n - 1) * CHECK_ROUNDS * m->n;
+
+  for (guint attempt = 0; attempt < 5; attempt++) {
+    guint64 ok = 0, bad = 0;
+    guint empty;
+    gint64 deadline;
+
+    pump (50);
+    meeting_reset_rx (m);
+    for (guint k = 0; k < CHECK_ROUNDS; k++) {
+      for (guint i = 0; i < m->n; i++)
+        sender_send (&m->senders[i], 1);
+      pump (5);
+    }
+    deadline = bench_now_ns () + 1000000000;
+    while (bench_now_ns () < deadline) {
+      ok = meeting_rx (m, &bad, &empty);
+      if (ok >= want)
+        break;
+      pump (10);
+    }
+    pump (20);
+    ok = meeting_rx (m, &bad, &empty);
+    if (ok == want && bad == 0)
+      return TRUE;
+    if (attempt == 4 || bad)
+      g_printerr (
+          "server delivery check: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+          " packets arrived, %" G_GUINT64_FORMAT " damaged or unexpected\n",
+          ok, want, bad);
+    if (bad)
+      return FALSE;
+    pump (500);
+  }
+  return FALSE;
+}
+
+static gboolean
+meeting_start (Meeting *m, guint n, guint payload, const gchar *server_path)
+{
+  gint64 t0 = bench_now_ns (), deadline = t0 + 30 * (gint64)1000000000;
+  gchar *uri;
+
+  memset (m, 0, sizeof (*m));
+  m->n = n;
+  for (guint i = 0; i < n; i++) {
+    m->clients[i].m = m;
+    m->clients[i].idx = i;
+    sender_init (&m->senders[i], i, payload);
+  }
+  if (!server_start (&m->server, server_path))
+    return FALSE;
+  m->session = soup_session_new_with_options (
+      "max-conns", 4 * MAX_N, "max-conns-per-host", 2 * MAX_N, NULL);
+  uri = g_strdup_printf ("ws://127.0.0.1:%u/bench", m->server.port);
+  for (guint i = 0; i < n; i++) {
+    SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri);
+
+    soup_session_websocket_connect_async (m->session, msg, NULL, NULL,
+        G_PRIORITY_DEFAULT, NULL, on_ws_connected, &m->clients[i]);
+    g_object_unref (msg);
+  }
+  g_free (uri);
+  while (meeting_count (m, FALSE) < n && meeting_count (m, TRUE) == 0 &&
+      bench_now_ns () < deadline)
+    pump (10);
+  if (meeting_count (m, FALSE) < n) {
+    g_printerr ("N=%u: %u of %u participants connected (ICE) in 30 s\n", n,
+        meeting_count (m, FALSE), n);
+    return FALSE;
+  }
+  for (guint i = 0; i < n; i++) {
+    Client *c = &m->clients[i];
+    NiceCandidate *local = NULL, *remote = NULL;
+
+    c->socket = nice_agent_get_selected_socket (c->agent, c->sid, 1);
+    if (!c->socket ||
+        !nice_agent_get_selected_pair (c->agent, c->sid, 1, &local, &remote)) {
+      g_printerr ("participant %u: no selected pair\n", i);
+      return FALSE;
+    }
+    m->senders[i].fd = g_socket_get_fd (c->socket);
+    nice_address_copy_to_sockaddr (
+        &remote->addr, (struct sockaddr *)&m->senders[i].to);
+  }
+  printf ("# N=%u: %u participants joined the server and completed ICE in "
+          "%.2f s\n",
+      n, n, (bench_now_ns () - t0) / NS);
+  return TRUE;
+}
+
+static gboolean
+meeting_stop (Meeting *m)
+{
+  gboolean ok;
+
+  for (guint i = 0; i < m->n; i++) {
+    Client *c = &m->clients[i];
+
+    if (c->ws) {
+      if (soup_websocket_connection_get_state (c->ws) ==
+          SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (
+            c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  }
+  pump (100);
+  for (guint i = 0; i < m->n; i++) {
+    Client *c = &m->clients[i];
+
+    g_clear_object (&c->socket);
+    if (c->agent) {
+      g_signal_handlers_disconnect_by_data (c->agent, c);
+      nice_agent_attach_recv (
+          c->agent, c->sid, 1, g_main_context_default (), NULL, NULL);
+      nice_agent_remove_stream (c->agent, c->sid);
+      g_clear_object (&c->agent);
+    }
+    if (c->ws)
+      g_signal_handlers_disconnect_by_data (c->ws, c);
+    g_clear_object (&c->ws);
+    sender_clear (&m->senders[i]);
+  }
+  g_clear_object (&m->session);
+  if (!m->server.pid)
+    return FALSE;
+  ok = relay_stop (&m->server);
+  if (!ok)
+    g_printerr ("the server did not exit 0\n");
+  return ok;
+}
+
+/* ------------------------------------------ the bare relay's participants */
+
+typedef struct
+{
+  guint n;
+  Relay relay;
+  gint fds[MAX_N];
+  Sender senders[MAX_N];
+  guint64 rx_ok[MAX_N], rx_bad[MAX_N];
+} BareSet;
+
+static void
+bare_drain (BareSet *b)
+{
+  guint8 buf[PKT_MAX];
+
+  for (guint i = 0; i < b->n; i++) {
+    for (;;) {
+      ssize_t len = recv (b->fds[i], buf, sizeof (buf), MSG_DONTWAIT);
+
+      if (len < 0)
+        break;
+      if (packet_ok (b->senders, b->n, i, buf, (gsize)len))
+        b->rx_ok[i]++;
+      else
+        b->rx_bad[i]++;
+    }
+  }
+}
+
+static guint64
+bare_rx (BareSet *b, guint64 *bad, guint *empty)
+{
+  guint64 ok = 0;
+
+  *bad = 0;
+  *empty = 0;
+  for (guint i = 0; i < b->n; i++) {
+    ok += b->rx_ok[i];
+    *bad += b->rx_bad[i];
+    *empty += b->rx_ok[i] == 0;
+  }
+  return ok;
+}
+
+static void
+bare_reset_rx (BareSet *b)
+{
+  memset (b->rx_ok, 0, sizeof (b->rx_ok));
+  memset (b->rx_bad, 0, sizeof (b->rx_bad));
+}
+
+static gboolean
+bare_set_start (BareSet *b, guint n, guint payload)
+{
+  guint64 want = (guint64)(n - 1) * CHECK_ROUNDS * n, ok, bad;
+  guint empty;
+
+  memset (b, 0, sizeof (*b));
+  b->n = n;
+  if (!bare_start (&b->relay, n))
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    struct sockaddr_in a;
+
+    sender_init (&b->senders[i], i, payload);
+    b->fds[i] = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (b->fds[i] < 0 || !bind_loopback (b->fds[i], &a)) {
+      g_printerr ("socket: %s\n", g_strerror (errno));
+      return FALSE;
+    }
+    b->senders[i].fd = b->fds[i];
+    b->senders[i].to = b->relay.addr;
+  }
+  /* one packet each: the relay learns the participants */
+  for (guint i = 0; i < n; i++) {
+    sender_send (&b->senders[i], 1);
+    g_usleep (1000);
+  }
+  g_usleep (50000);
+  bare_drain (b);
+  bare_reset_rx (b);
+  for (guint k = 0; k < CHECK_ROUNDS; k++) {
+    for (guint i = 0; i < n; i++)
+      sender_send (&b->senders[i], 1);
+    g_usleep (2000);
+    bare_drain (b);
+  }
+  g_usleep (50000);
+  bare_drain (b);
+  ok = bare_rx (b, &bad, &empty);
+  if (ok != want || bad) {
+    g_printerr ("bare relay delivery check: %" G_GUINT64_FORMAT
+                " of %" G_GUINT64_FORMAT " packets arrived, %" G_GUINT64_FORMAT
+                " damaged or unexpected\n",
+        ok, want, bad);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+bare_set_stop (BareSet *b)
+{
+  gboolean ok = !b->relay.pid || relay_stop (&b->relay);
+
+  for (guint i = 0; i < b->n; i++) {
+    if (b->fds[i] > 0)
+      close (b->fds[i]);
+    sender_clear (&b->senders[i]);
+  }
+  if (!ok)
+    g_printerr ("the bare relay did not stop on SIGTERM\n");
+  return ok;
+}
+
+/* ----------------------------------------------------------------- main */
+
+typedef struct
+{
+  guint n;
+  gboolean ok;
+  Result server, bare, paced; /* medians */
+  gdouble server_min, server_max, bare_min, bare_max;
+  guint64 server_dropped, paced_dropped, bare_dropped;
+  gdouble softirq; /* the largest median ksoftirqd share of the windows */
+  guint64 sampled, sampled_bad; /* receivers' buffers after the windows */
+  guint sampled_empty;
+} Row;
+
+/* Medians of the repetitions, field by field. */
+static void
+median_result (Result *v, guint reps, Result *out, gdouble *min, gdouble *max)
+{
+  gdouble *x = g_new (gdouble, reps);
+
+#define MEDIAN_OF(field)                                                       \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    for (guint i_ = 0; i_ < reps; i_++)                                        \
+      x[i_] = v[i_].field;                                                     \
+    out->field = bench_median (x, reps);                                       \
+  }                                                                            \
+  G_STMT_END
+
+  MEDIAN_OF (offered);
+  MEDIAN_OF (rx);
+  MEDIAN_OF (tx);
+  MEDIAN_OF (cpu);
+  MEDIAN_OF (softirq);
+  MEDIAN_OF (per_cpu_s);
+#undef MEDIAN_OF
+  out->dropped = 0;
+  for (guint i = 0; i < reps; i++) {
+    x[i] = v[i].per_cpu_s;
+    out->dropped += v[i].dropped;
+  }
+  if (min)
+    *min = bench_min (x, reps);
+  if (max)
+    *max = bench_max (x, reps);
+  g_free (x);
+}
+
+static gboolean
+run_n (Row *row, guint n, guint reps, guint seconds, guint pps, guint payload,
+    const gchar *server_path)
+{
+  Meeting *m = g_new0 (Meeting, 1);
+  BareSet *b = g_new0 (BareSet, 1);
+  Result *sv = g_new0 (Result, reps), *bv = g_new0 (Result, reps);
+  Result *pv = g_new0 (Result, reps);
+  gboolean ok = FALSE;
+  guint64 bad;
+  guint empty;
+  gdouble srate, brate;
+
+  row->n = n;
+  if (!meeting_start (m, n, payload, server_path) || !meeting_check (m))
+    goto out;
+  if (!bare_set_start (b, n, payload))
+    goto out;
+  printf ("# N=%u: delivery check passed on both relays (%u x %u packets "
+          "per participant, all intact)\n",
+      n, n - 1, CHECK_ROUNDS);
+  fflush (stdout);
+  /* over capacity: the relay always has packets waiting */
+  srate = 1.5 * calibrate (&m->server, m->senders, n);
+  brate = 1.5 * calibrate (&b->relay, b->senders, n);
+  pump (50);
+  bare_drain (b);
+  for (guint rep = 0; rep < reps; rep++) {
+    if (!measure (&m->server, m->senders, n, srate, TRUE, seconds, &sv[rep]))
+      goto out;
+    /* what the participants' sockets hold now: forwarded, intact? */
+    meeting_reset_rx (m);
+    pump (100);
+    row->sampled += meeting_rx (m, &bad, &empty);
+    row->sampled_bad += bad;
+    row->sampled_empty += empty;
+
+    if (!measure (&b->relay, b->senders, n, brate, TRUE, seconds, &bv[rep]))
+      goto out;
+    bare_reset_rx (b);
+    g_usleep (20000);
+    bare_drain (b);
+    row->sampled += bare_rx (b, &bad, &empty);
+    row->sampled_bad += bad;
+    row->sampled_empty += empty;
+    pump (20);
+
+    if (pps) {
+      meeting_reset_rx (m);
+      if (!measure (&m->server, m->senders, n, pps, FALSE, seconds, &pv[rep]))
+        goto out;
+      pump (50);
+      row->sampled += meeting_rx (m, &bad, &empty);
+      row->sampled_bad += bad;
+      row->sampled_empty += empty;
+    }
+  }
+  median_result (sv, reps, &row->server, &row->server_min, &row->server_max);
+  median_result (bv, reps, &row->bare, &row->bare_min, &row->bare_max);
+  row->server_dropped = row->server.dropped;
+  row->bare_dropped = row->bare.dropped;
+  row->softirq = MAX (row->server.softirq, row->bare.softirq);
+  if (pps) {
+    median_result (pv, reps, &row->paced, NULL, NULL);
+    row->paced_dropped = row->paced.dropped;
+  }
+  ok = TRUE;
+out:
+  if (!bare_set_stop (b))
+    ok = FALSE;
+  if (!meeting_stop (m))
+    ok = FALSE;
+  if (m->errors) {
+    g_printerr ("N=%u: %u error messages from the server\n", n, m->errors);
+    ok = FALSE;
+  }
+  if (m->server.err_text) {
+    gchar **lines = g_strsplit (m->server.err_text->str, "\n", -1);
+
+    for (gchar **l = lines; *l; l++)
+      if (**l && !g_str_equal (*l, "shutting down"))
+        printf ("# N=%u: server stderr: %s\n", n, *l);
+    g_strfreev (lines);
+    g_string_free (m->server.err_text, TRUE);
+  }
+  row->ok = ok;
+  g_free (sv);
+  g_free (bv);
+  g_free (pv);
+  g_free (m);
+  g_free (b);
+  return ok;
+}
+
+static const gchar *
+yes_no (gboolean v)
+{
+  return v ? "yes" : "NO";
+}
+
+int
+main (int argc, char **argv)
+{
+  guint reps = bench_env_uint ("BENCH_REPS", 3);
+  guint seconds = bench_env_uint ("BENCH_SECONDS", 3);
+  guint payload = bench_env_uint ("BENCH_PAYLOAD", 200);
+  const gchar *pps_env = g_getenv ("BENCH_PPS");
+  guint pps = 50;
+  const gchar *list = g_getenv ("BENCH_PARTICIPANTS");
+  const gchar *server = g_getenv ("BENCH_SERVER");
+  gchar **ns;
+  GArray *rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  gboolean all_ok = TRUE;
+
+  if (pps_env && *pps_env)
+    pps = (guint)g_ascii_strtoull (pps_env, NULL, 10); /* 0: no paced table */
+  if (!server || !*server)
+    server = MEETING_SERVER;
+  if (!g_file_test (server, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_printerr ("%s is missing (build it, or set BENCH_SERVER)\n", server);
+    return 2;
+  }
+  if (payload < 1 || payload > PKT_MAX - HDR_LEN) {
+    g_printerr ("BENCH_PAYLOAD: 1 to %u bytes\n", PKT_MAX - HDR_LEN);
+    return 2;
+  }
+  signal (SIGPIPE, SIG_IGN);
+  use_schedstat = g_file_test ("/proc/self/schedstat", G_FILE_TEST_EXISTS);
+  clk_tck = sysconf (_SC_CLK_TCK) > 0 ? sysconf (_SC_CLK_TCK) : 100;
+  find_ksoftirqd ();
+  ns = g_strsplit (list && *list ? list : "3,10,25", ",", -1);
+
+  printf ("== relay forwarding: %u-byte RTP packets (12 + %u), one stream per "
+          "participant, each packet to the N-1 others; %u s windows, median "
+          "of %u; relay CPU from %s\n",
+      HDR_LEN + payload, payload, seconds, reps,
+      use_schedstat ? "/proc/PID/task/*/schedstat"
+                    : "/proc/PID/stat utime+stime");
+  fflush (stdout);
+  for (gchar **s = ns; *s; s++) {
+    guint n = (guint)g_ascii_strtoull (*s, NULL, 10);
+    Row row = { 0 };
+
+    if (n < 2 || n > MAX_N) {
+      g_printerr ("BENCH_PARTICIPANTS: 2 to %u each, not %s\n", MAX_N, *s);
+      return 2;
+    }
+    if (!run_n (&row, n, reps, seconds, pps, payload, server))
+      all_ok = FALSE;
+    g_array_append_val (rows, row);
+  }
+  g_strfreev (ns);
+
+  printf ("\nSaturating load (paced above what the relay can take); "
+          "packets/s, CPU in %% of one core:\n");
+  printf ("%3s %10s %10s %10s %5s %18s %9s %9s %5s %18s %6s %6s\n", "N",
+      "offered in", "server in", "server fwd", "CPU", "server fwd/CPU-s",
+      "bare in", "bare fwd", "CPU", "bare fwd/CPU-s", "ratio", "CPU%/N");
+  for (guint i = 0; i < rows->len; i++) {
+    Row *r = &g_array_index (rows, Row, i);
+    gchar srange[32], brange[32];
+
+    if (!r->ok) {
+      printf ("%3u (failed, see above)\n", r->n);
+      continue;
+    }
+    g_snprintf (srange, sizeof (srange), "(%.0fk..%.0fk)", r->server_min / 1000,
+        r->server_max / 1000);
+    g_snprintf (brange, sizeof (brange), "(%.0fk..%.0fk)", r->bare_min / 1000,
+        r->bare_max / 1000);
+    printf ("%3u %10.0f %10.0f %10.0f %5.1f %7.0f %10s %9.0f %9.0f %5.1f "
+            "%7.0f %10s %5.0f%% %6.2f\n",
+        r->n, r->server.offered, r->server.rx, r->server.tx,
+        100 * r->server.cpu, r->server.per_cpu_s, srange, r->bare.rx,
+        r->bare.tx, 100 * r->bare.cpu, r->bare.per_cpu_s, brange,
+        r->bare.per_cpu_s > 0 ? 100 * r->server.per_cpu_s / r->bare.per_cpu_s
+                              : 0,
+        100 * r->server.cpu / r->n);
+  }
+  if (pps) {
+    printf ("\nPaced load: %u packets/s per participant (server only; the "
+            "participants read what they receive):\n",
+        pps);
+    printf ("%3s %11s %10s %10s %7s %7s %14s\n", "N", "offered in",
+        "server fwd", "expected", "CPU%", "CPU%/N", "CPU us/fwd pkt");
+    for (guint i = 0; i < rows->len; i++) {
+      Row *r = &g_array_index (rows, Row, i);
+
+      if (!r->ok)
+        continue;
+      printf ("%3u %11.0f %10.0f %10.0f %7.2f %7.3f %14.2f\n", r->n,
+          r->paced.offered, r->paced.tx, r->paced.offered * (r->n - 1),
+          100 * r->paced.cpu, 100 * r->paced.cpu / r->n,
+          r->paced.tx > 0 ? 1e6 * r->paced.cpu / r->paced.tx : 0);
+    }
+  }
+
+  printf ("\nTargets (saturating load):\n");
+  for (guint i = 0; i < rows->len; i++) {
+    Row *r = &g_array_index (rows, Row, i);
+
+    if (!r->ok)
+      continue;
+    printf ("  N=%-3u >= 150000 forwarded packets per CPU-second: %-3s (%.0f)"
+            "   >= 50%% of the bare relay: %-3s (%.0f%%)\n",
+        r->n, yes_no (r->server.per_cpu_s >= 150000), r->server.per_cpu_s,
+        yes_no (r->server.per_cpu_s >= 0.5 * r->bare.per_cpu_s),
+        r->bare.per_cpu_s > 0 ? 100 * r->server.per_cpu_s / r->bare.per_cpu_s
+                              : 0);
+  }
+  printf ("\nChecks:\n");
+  for (guint i = 0; i < rows->len; i++) {
+    Row *r = &g_array_index (rows, Row, i);
+
+    if (!r->ok)
+      continue;
+    printf (
+        "  N=%-3u %" G_GUINT64_FORMAT
+        " forwarded packets checked at the receivers, %" G_GUINT64_FORMAT
+        " bad, %u times a receiver had none; server dropped %" G_GUINT64_FORMAT
+        " (saturating) + %" G_GUINT64_FORMAT
+        " (paced), bare relay %" G_GUINT64_FORMAT
+        "; ksoftirqd %.1f%% of a core\n",
+        r->n, r->sampled, r->sampled_bad, r->sampled_empty, r->server_dropped,
+        r->paced_dropped, r->bare_dropped, 100 * r->softirq);
+  }
+  g_array_unref (rows);
+  return all_ok ? 0 : 1;
+}
