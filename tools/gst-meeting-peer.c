@@ -28,6 +28,7 @@
 static gchar *opt_uri = NULL;
 static gchar *opt_name = NULL;
 static gchar *opt_passcode = NULL;
+static gchar *opt_tls_ca_file = NULL;
 static gint opt_tone = 440;
 static gchar *opt_color = NULL;
 static gint opt_duration = 0;
@@ -48,6 +49,8 @@ static GOptionEntry entries[] = {
       "Display name (pads at the others are named after it)", "NAME" },
   { "passcode", 0, 0, G_OPTION_ARG_STRING, &opt_passcode,
       "Passcode of the room", "CODE" },
+  { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_ca_file,
+      "PEM CAs to check a wss:// server against", "FILE" },
   { "tone", 0, 0, G_OPTION_ARG_INT, &opt_tone,
       "Frequency of the test tone sent, in Hz (default 440)", "HZ" },
   { "color", 0, 0, G_OPTION_ARG_STRING, &opt_color,
@@ -644,6 +647,8 @@ main (int argc, char **argv)
         opt_uri, opt_name, opt_reconnect_timeout);
     if (opt_passcode)
       g_string_append_printf (d, "passcode=%s ", opt_passcode);
+    if (opt_tls_ca_file)
+      g_string_append_printf (d, "tls-ca-file=\"%s\" ", opt_tls_ca_file);
     g_string_append_printf (d,
         "meetingsrc name=mr "
         "keyexchange name=kx heartbeat-interval=%d rekey-interval=%d "

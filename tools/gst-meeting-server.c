@@ -52,7 +52,7 @@ static gchar *opt_fault_log = NULL;
 static GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
       "Address to listen on (port 0 picks a free one); prints "
-      "'listening on ws://HOST:PORT' when ready",
+      "'listening on ws://HOST:PORT' (wss:// with --tls-cert) when ready",
       "HOST:PORT" },
   { "room", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_rooms,
       "A room that needs a passcode (repeatable); other rooms are open",
@@ -93,7 +93,7 @@ static GOptionEntry entries[] = {
       "PEM private key of --tls-cert", "FILE" },
   { "capture", 0, 0, G_OPTION_ARG_FILENAME, &opt_capture,
       "Write every signaling message and media packet the server receives "
-      "and sends to FILE (format in docs/protocol.md)",
+      "and sends to FILE (format in docs/server.md)",
       "FILE" },
   { "stats-interval", 0, 0, G_OPTION_ARG_INT, &opt_stats_interval,
       "Print relay counters to stdout every S seconds (0: never)", "S" },

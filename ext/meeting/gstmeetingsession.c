@@ -94,6 +94,7 @@ struct _GstMeetingSession
   gchar *instance;
   GHashTable *remote; /* ssrc -> GstMeetingRemoteStream* */
   GHashTable *names; /* participant id -> display name */
+  GHashTable *absent; /* ids of board authors no longer here */
   gint64 last_seen;
   gint64 down_since; /* 0: connected or never */
   guint backoff_ms;
@@ -158,6 +159,7 @@ session_unref (GstMeetingSession *s)
   g_array_unref (s->published);
   g_hash_table_unref (s->remote);
   g_hash_table_unref (s->names);
+  g_hash_table_unref (s->absent);
   g_mutex_clear (&s->lock);
   g_mutex_clear (&s->cb_lock);
   g_mutex_clear (&s->agent_lock);
@@ -717,6 +719,7 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
   s->backoff_ms = 0;
   s->connects++;
   g_hash_table_remove_all (s->names);
+  g_hash_table_remove_all (s->absent);
   for (guint i = 0; roster && i < json_array_get_length (roster); i++) {
     JsonNode *n = json_array_get_element (roster, i);
     if (JSON_NODE_HOLDS_OBJECT (n)) {
@@ -767,6 +770,7 @@ static void
 handle_board (GstMeetingSession *s, JsonObject *o)
 {
   const gchar *data = get_str (o, "data");
+  const gchar *from = get_str (o, "from");
   GPtrArray *kxs;
   guchar *raw;
   gsize n = 0;
@@ -779,6 +783,15 @@ handle_board (GstMeetingSession *s, JsonObject *o)
   kxs = kx_list (s);
   for (guint i = 0; i < kxs->len; i++)
     g_signal_emit_by_name (kxs->pdata[i], "receive-message", b);
+  /* history of someone no longer here (the board is replayed at join):
+   * keyexchange must not wait for them */
+  if (from && g_strcmp0 (from, s->self_id) != 0 &&
+      !g_hash_table_contains (s->names, from) &&
+      !g_hash_table_contains (s->absent, from)) {
+    g_hash_table_add (s->absent, g_strdup (from));
+    for (guint i = 0; i < kxs->len; i++)
+      g_signal_emit_by_name (kxs->pdata[i], "participant-gone", from);
+  }
   g_ptr_array_unref (kxs);
   g_bytes_unref (b);
 }
@@ -1277,6 +1290,7 @@ gst_meeting_session_acquire (
     s->remote = g_hash_table_new_full (
         NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
     s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     registry = g_list_prepend (registry, s);
   }
   s->users++;

@@ -64,6 +64,7 @@ struct _E2eeKx
   /* epochs held */
   GArray *epochs; /* Epoch, ascending */
   guint64 epoch, send_epoch;
+  guint64 epoch_seen; /* highest epoch of a leader-signed KEYS */
   guint64 missing_epoch;
 
   /* following a leader */
@@ -412,6 +413,10 @@ accept_roster (
 static const gchar *
 designated_leader_without (E2eeKx *kx, const gchar *exclude)
 {
+  Peer *first = NULL;
+  GHashTableIter it;
+  gpointer v;
+
   if (!kx->roster)
     return NULL;
   for (guint i = 0; i < kx->roster->entries->len; i++) {
@@ -420,7 +425,18 @@ designated_leader_without (E2eeKx *kx, const gchar *exclude)
     if (p && !p->gone && g_strcmp0 (e->participant_id, exclude) != 0)
       return e->participant_id;
   }
-  return NULL;
+  /* Nobody of the roster is left (e.g. everybody came back under new ids
+   * after a network loss while the instance lived on): as at meeting start,
+   * the first announcer on the channel among those present leads
+   * (docs/protocol.md 1.9). */
+  g_hash_table_iter_init (&it, kx->peers);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Peer *p = v;
+    if (p->announced && !p->gone && g_strcmp0 (p->id, exclude) != 0 &&
+        (!first || p->seq < first->seq))
+      first = p;
+  }
+  return first ? first->id : NULL;
 }
 
 static const gchar *
@@ -523,7 +539,7 @@ rekey (E2eeKx *kx, gint64 now_ms)
       kx, r, g_bytes_get_data (rb, NULL), g_bytes_get_size (rb), now_ms);
   g_bytes_unref (rb);
 
-  e = kx->epoch + 1;
+  e = MAX (kx->epoch, kx->epoch_seen) + 1;
   randombytes_buf (mk, sizeof (mk));
   k = new_msg (kx, E2EE_MSG_KEYS);
   k->epoch = e;
@@ -608,6 +624,25 @@ schedule_rekey (E2eeKx *kx, guint delay_ms, gint64 now_ms)
 
 /* ------------------------------------------------------------ receiving */
 
+/* With the leader gone, the designated successor takes over; it is looked
+ * for again whenever someone else goes too (the successor may be gone
+ * before it could lead). */
+static void
+leader_check (E2eeKx *kx, const gchar *gone_id, gint64 now_ms)
+{
+  Peer *lp = kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id)
+                           : NULL;
+  const gchar *next;
+
+  if (kx->leading || !lp || !lp->gone)
+    return;
+  next = designated_leader (kx);
+  GST_INFO ("[%s] leader %s gone (%s left), successor %s", kx->self_id,
+      kx->leader_id, gone_id, GST_STR_NULL (next));
+  if (g_strcmp0 (next, kx->self_id) == 0)
+    become_leader (kx, now_ms);
+}
+
 static void
 mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
 {
@@ -622,14 +657,10 @@ mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
     return;
   }
   if (g_strcmp0 (id, kx->leader_id) == 0) {
-    const gchar *next = designated_leader (kx);
-    GST_INFO ("[%s] leader %s gone, successor %s", kx->self_id, id,
-        GST_STR_NULL (next));
     kx->leader_since_ms = now_ms;
     kx->last_hb_ms = now_ms;
-    if (g_strcmp0 (next, kx->self_id) == 0)
-      become_leader (kx, now_ms);
   }
+  leader_check (kx, id, now_ms);
 }
 
 static void
@@ -702,6 +733,10 @@ on_keys (E2eeKx *kx, E2eeMsg *m, Peer *author, gint64 now_ms)
   }
   if (m->epoch <= kx->epoch)
     return; /* old or replayed */
+  /* signed by the leader: a successor that never had this epoch still
+   * numbers past it, so KIDs stay unique in the instance */
+  if (m->epoch > kx->epoch_seen)
+    kx->epoch_seen = m->epoch;
   for (guint i = 0; m->boxes && i < m->boxes->len; i++) {
     E2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
     if (g_strcmp0 (b->recipient_id, kx->self_id) == 0)

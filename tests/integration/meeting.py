@@ -66,10 +66,11 @@ class Server:
             stdout=subprocess.PIPE, stderr=open(
                 os.path.join(TMP, "server.err"), "a"), text=True)
         line = self.proc.stdout.readline().strip()
-        check(line.startswith("listening on ws://127.0.0.1:"),
+        check(line.startswith("listening on ws://127.0.0.1:") or
+              line.startswith("listening on wss://127.0.0.1:"),
               "server did not start: %r" % line)
         self.port = int(line.rsplit(":", 1)[1])
-        self.url = "ws://127.0.0.1:%d" % self.port
+        self.url = line.split()[-1]
 
     def stop(self):
         if self.proc.poll() is None:
@@ -565,6 +566,24 @@ def test_restart():
               "a resumed meeting is a new instance with new keys")
         log("reconnected after a server restart; new security code %s"
             % st2["code"])
+
+        # the network stalls (the server stops answering) for 10 s
+        srv.proc.send_signal(signal.SIGSTOP)
+        for p in peers:
+            p.wait(lambda e: e["event"] == "disconnected", 20,
+                   "noticing the silent server")
+        time.sleep(1)
+        srv.proc.send_signal(signal.SIGCONT)
+        for p in peers:
+            p.wait(lambda e: e["event"] == "connected" and e["reconnected"],
+                   40, "reconnecting after the stall")
+            p.command("reset")
+        all_hear(peers, 40)
+        st3 = same_meeting(peers)
+        check(st3["code"] not in (st["code"], st2["code"]),
+              "new keys after the stall")
+        log("reconnected after the server stalled; new security code %s"
+            % st3["code"])
         for p in peers:
             p.quit()
     finally:
@@ -639,11 +658,76 @@ def test_faults():
                                   len(dup), len(held)))
 
 
+def make_cert(directory):
+    """A self-signed certificate for 127.0.0.1 (python3-cryptography)."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, "cert.pem")
+    key_path = os.path.join(directory, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_tls():
+    cert, key = make_cert(TMP)
+    srv = Server("--tls-cert", cert, "--tls-key", key)
+    check(srv.url.startswith("wss://"), "the server says wss://")
+    url = srv.url + "/tls"
+    peers = []
+    try:
+        for name in ("alice", "bob"):
+            peers.append(Peer(url, name, "--tls-ca-file", cert))
+            time.sleep(0.3)
+        all_hear(peers, 30)
+        same_meeting(peers)
+        log("two participants over wss:// decrypt each other")
+        for p in peers:
+            p.quit()
+        # a client that does not trust the certificate does not get in
+        untrusted = Peer(url, "carol", "--reconnect-timeout", "0")
+        peers.append(untrusted)
+        try:
+            untrusted.wait(lambda e: e["event"] == "connected", 20,
+                           "the refusal")
+            raise Fail("a client joined without trusting the certificate")
+        except Fail as e:
+            check("pipeline error" in str(e), str(e))
+            log("an untrusted certificate is refused: %s" % e)
+    finally:
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+
 TESTS = {
     "meeting": test_meeting,
     "hostile": test_hostile,
     "restart": test_restart,
     "faults": test_faults,
+    "tls": test_tls,
 }
 
 

@@ -437,6 +437,49 @@ GST_START_TEST (test_leader_handover)
 
 GST_END_TEST;
 
+/* Everybody of the roster vanishes at once (a network loss: they come back
+ * under new ids while the server still holds the instance). The newcomers
+ * get the whole history, are told the old ones are gone, and the first of
+ * them to announce leads, as at meeting start. */
+GST_START_TEST (test_orphaned_instance)
+{
+  Hub *h = hub_new ();
+  Part *a, *b, *c, *d;
+  gchar *code1, *code2;
+  guint64 e1, e2;
+
+  a = hub_join (h, "alice");
+  b = hub_join (h, "bob");
+  hub_run (h, 5000);
+  e1 = check_agreement (h);
+  code1 = e2ee_kx_get_security_code (a->kx);
+  a->running = FALSE;
+  b->running = FALSE;
+  c = hub_join (h, "carol");
+  d = hub_join (h, "dave");
+  hub_run (h, 6000);
+  /* nobody leads yet: the roster's members might still be there */
+  fail_if (e2ee_kx_is_leader (c->kx) || e2ee_kx_is_leader (d->kx));
+  for (guint i = 0; i < 2; i++) {
+    e2ee_kx_peer_gone (c->kx, i ? "bob" : "alice", h->now);
+    e2ee_kx_peer_gone (d->kx, i ? "bob" : "alice", h->now);
+  }
+  hub_run (h, 12000);
+  e2 = check_agreement (h);
+  fail_unless (e2 > e1);
+  fail_unless (e2ee_kx_is_leader (c->kx));
+  fail_unless_equals_string (e2ee_kx_get_leader (d->kx), "carol");
+  code2 = e2ee_kx_get_security_code (d->kx);
+  fail_if (g_strcmp0 (code1, code2) == 0);
+  check_media (c, d);
+  check_media (d, c);
+  g_free (code1);
+  g_free (code2);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------- adversarial channel */
 
 static E2eeMsgType
@@ -876,6 +919,7 @@ kx_suite (void)
   tcase_add_test (tc, test_fifty);
   tcase_add_test (tc, test_join_leave_forward_secrecy);
   tcase_add_test (tc, test_leader_handover);
+  tcase_add_test (tc, test_orphaned_instance);
   tcase_add_test (tc, test_attack_tamper);
   tcase_add_test (tc, test_attack_replay);
   tcase_add_test (tc, test_attack_drop);
