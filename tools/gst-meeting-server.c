@@ -259,12 +259,22 @@ to_json (JsonBuilder *b)
 static void
 send_text (Client *c, const gchar *text)
 {
-  if (!c->closing &&
-      soup_websocket_connection_get_state (c->ws) ==
-          SOUP_WEBSOCKET_STATE_OPEN) {
-    capture ('>', 's', text, strlen (text));
+  if (c->closing)
+    return;
+  capture ('>', 's', text, strlen (text));
+  if (c->ws &&
+      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (c->ws, text);
-  }
+}
+
+static void
+client_close (Client *c, gushort code, const gchar *reason)
+{
+  if (c->closing)
+    return;
+  c->closing = TRUE;
+  if (c->ws)
+    soup_websocket_connection_close (c->ws, code, reason);
 }
 
 static void
@@ -285,11 +295,8 @@ send_error (Client *c, const gchar *code, const gchar *message, gboolean fatal)
   g_printerr ("client %s: %s: %s\n", c->peer, code, message);
   send_text (c, s);
   g_free (s);
-  if (fatal && !c->closing) {
-    c->closing = TRUE;
-    soup_websocket_connection_close (
-        c->ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, code);
-  }
+  if (fatal)
+    client_close (c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, code);
 }
 
 static void
@@ -976,17 +983,15 @@ rate_ok (Client *c)
   return TRUE;
 }
 
+/* One signaling message of a client (also the fuzz target's entry). */
 static void
-on_message (
-    SoupWebsocketConnection *ws, gint type, GBytes *msg, gpointer user_data)
+handle_text (
+    Client *c, const gchar *room, const gchar *d, gsize n, gboolean is_text)
 {
-  Client *c = user_data;
   JsonParser *p;
   JsonNode *root;
   JsonObject *o;
   const gchar *t;
-  gsize n;
-  const gchar *d = g_bytes_get_data (msg, &n);
   GError *err = NULL;
 
   c->last_seen = g_get_monotonic_time ();
@@ -1002,8 +1007,12 @@ on_message (
     send_error (c, "rate-limited", "too many messages", TRUE);
     return;
   }
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+  if (!is_text) {
     send_error (c, "bad-request", "messages are JSON text", FALSE);
+    return;
+  }
+  if (n == 0 || !d) {
+    send_error (c, "bad-request", "empty message", FALSE);
     return;
   }
   p = json_parser_new ();
@@ -1015,18 +1024,14 @@ on_message (
   }
   root = json_parser_get_root (p);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root) ||
-      !json_object_has_member (json_node_get_object (root), "type") ||
-      json_node_get_value_type (json_object_get_member (
-          json_node_get_object (root), "type")) != G_TYPE_STRING) {
+      !(t = get_str (json_node_get_object (root), "type"))) {
     send_error (c, "bad-request", "a message is an object with a type", FALSE);
     g_object_unref (p);
     return;
   }
   o = json_node_get_object (root);
-  t = get_str (o, "type");
   if (g_str_equal (t, "join")) {
-    const gchar *path = g_object_get_data (G_OBJECT (ws), "room");
-    handle_join (c, o, path);
+    handle_join (c, o, room);
   } else if (!c->room) {
     send_error (c, "not-joined", "join first", FALSE);
   } else if (g_str_equal (t, "board")) {
@@ -1043,14 +1048,24 @@ on_message (
     nice_agent_peer_candidate_gathering_done (c->agent, c->stream_id);
   } else if (g_str_equal (t, "leave")) {
     leave_room (c);
-    c->closing = TRUE;
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    client_close (c, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   } else if (g_str_equal (t, "ping")) {
     send_text (c, "{\"type\":\"pong\"}");
   } else {
     send_error (c, "bad-request", "unknown message type", FALSE);
   }
   g_object_unref (p);
+}
+
+static void
+on_message (
+    SoupWebsocketConnection *ws, gint type, GBytes *msg, gpointer user_data)
+{
+  gsize n;
+  const gchar *d = g_bytes_get_data (msg, &n);
+
+  handle_text (user_data, g_object_get_data (G_OBJECT (ws), "room"), d, n,
+      type == SOUP_WEBSOCKET_DATA_TEXT);
 }
 
 static void
@@ -1095,9 +1110,7 @@ check_dead (gpointer data)
     g_printerr (
         "client %s: no pong for %d s, dropped\n", c->peer, opt_ping_timeout);
     leave_room (c);
-    c->closing = TRUE;
-    soup_websocket_connection_close (
-        c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "timeout");
+    client_close (c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "timeout");
   }
   g_ptr_array_unref (dead);
   return G_SOURCE_CONTINUE;
@@ -1153,6 +1166,7 @@ on_signal (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+#ifndef MEETING_SERVER_NO_MAIN
 int
 main (int argc, char **argv)
 {
@@ -1319,3 +1333,4 @@ main (int argc, char **argv)
     g_rand_free (fault_rand);
   return 0;
 }
+#endif /* MEETING_SERVER_NO_MAIN */

@@ -104,6 +104,13 @@ struct _GstMeetingSession
 };
 
 static GMutex registry_lock;
+
+/* Big-endian 32 bits at any alignment (datagrams are byte buffers). */
+static inline guint32
+rd32 (const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
 static GList *registry; /* GstMeetingSession* */
 
 static void session_disconnected (GstMeetingSession *s, const gchar *reason);
@@ -219,6 +226,24 @@ get_str (JsonObject *o, const gchar *name)
       json_node_get_value_type (n) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (n);
+}
+
+static gboolean
+get_bool (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) &&
+      json_node_get_value_type (n) == G_TYPE_BOOLEAN &&
+      json_node_get_boolean (n);
+}
+
+static JsonArray *
+get_array (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
 static void
@@ -392,6 +417,19 @@ sanitize (const gchar *name, gboolean underscore)
   return g_string_free (out, FALSE);
 }
 
+static gboolean
+pad_name_taken (GstMeetingSession *s, const gchar *pad_name)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, s->remote);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (g_str_equal (((GstMeetingRemoteStream *)v)->pad_name, pad_name))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 remote_stream_add (GstMeetingSession *s, JsonObject *o)
 {
@@ -402,9 +440,6 @@ remote_stream_add (GstMeetingSession *s, JsonObject *o)
   GstMeetingRemoteStream *rs;
   GstCaps *c;
   gchar *base;
-  gboolean taken = FALSE;
-  GHashTableIter it;
-  gpointer v;
 
   if (!from || !name || !stream || !kind || !caps || !ssrc_node ||
       !JSON_NODE_HOLDS_VALUE (ssrc_node) ||
@@ -431,17 +466,18 @@ remote_stream_add (GstMeetingSession *s, JsonObject *o)
   rs->kind = g_strdup (kind);
   rs->ssrc = (guint32)json_node_get_int (ssrc_node);
   rs->caps = c;
-  rs->e2ee = json_object_has_member (o, "e2ee") &&
-      json_object_get_boolean_member (o, "e2ee");
+  rs->e2ee = get_bool (o, "e2ee");
   base = sanitize (name, FALSE);
   rs->pad_name = g_strdup_printf ("%s_%s", base, rs->stream);
-  g_hash_table_iter_init (&it, s->remote);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (g_str_equal (((GstMeetingRemoteStream *)v)->pad_name, rs->pad_name))
-      taken = TRUE;
-  if (taken) { /* two participants of one name: add the server id */
+  /* two participants of one name (or names that look alike once
+   * sanitized): add the server id, then a counter */
+  for (guint n = 1; pad_name_taken (s, rs->pad_name); n++) {
+    gchar *id = sanitize (from, FALSE);
     g_free (rs->pad_name);
-    rs->pad_name = g_strdup_printf ("%s-%s_%s", base, from, rs->stream);
+    rs->pad_name = n == 1
+        ? g_strdup_printf ("%s-%s_%s", base, id, rs->stream)
+        : g_strdup_printf ("%s-%s-%u_%s", base, id, n, rs->stream);
+    g_free (id);
   }
   g_free (base);
   if (g_hash_table_contains (s->remote, GUINT_TO_POINTER (rs->ssrc))) {
@@ -505,13 +541,13 @@ handle_rtcp (GstMeetingSession *s, const guint8 *buf, gsize len)
       return;
     if (h[1] == 206 && plen >= 12 && (fmt == 1 || fmt == 4)) {
       /* PLI names the media SSRC; FIR names it in each FCI entry */
-      guint32 ssrc = GST_READ_UINT32_BE (h + 8);
+      guint32 ssrc = rd32 (h + 8);
       gsize fci = 12;
       do {
         if (fmt == 4) {
           if (fci + 8 > plen)
             break;
-          ssrc = GST_READ_UINT32_BE (h + fci);
+          ssrc = rd32 (h + fci);
         }
         g_mutex_lock (&s->cb_lock);
         if (s->sender.keyframe_request)
@@ -521,7 +557,7 @@ handle_rtcp (GstMeetingSession *s, const guint8 *buf, gsize len)
       } while (fmt == 4);
     } else if (h[1] == 205 && fmt == 1) {
       GST_LOG ("NACK for ssrc %u ignored (no retransmission)",
-          plen >= 12 ? GST_READ_UINT32_BE (h + 8) : 0);
+          plen >= 12 ? rd32 (h + 8) : 0);
     }
     off += plen;
   }
@@ -544,8 +580,7 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
   }
   if (len < 12)
     return;
-  rs = g_hash_table_lookup (
-      s->remote, GUINT_TO_POINTER (GST_READ_UINT32_BE (buf + 8)));
+  rs = g_hash_table_lookup (s->remote, GUINT_TO_POINTER (rd32 (buf + 8)));
   if (!rs)
     return;
   out = gst_buffer_new_allocate (NULL, len, NULL);
@@ -697,12 +732,8 @@ static void
 handle_welcome (GstMeetingSession *s, JsonObject *o)
 {
   const gchar *id = get_str (o, "id"), *instance = get_str (o, "instance");
-  JsonArray *roster = json_object_has_member (o, "roster")
-      ? json_object_get_array_member (o, "roster")
-      : NULL;
-  JsonArray *streams = json_object_has_member (o, "streams")
-      ? json_object_get_array_member (o, "streams")
-      : NULL;
+  JsonArray *roster = get_array (o, "roster");
+  JsonArray *streams = get_array (o, "streams");
   GPtrArray *kxs;
   GstStructure *st;
 
@@ -864,7 +895,7 @@ is_published (GstMeetingSession *s, GstBuffer *buf)
   if (gst_buffer_extract (buf, 0, h, sizeof (h)) != sizeof (h))
     return FALSE;
   for (guint i = 0; i < s->published->len; i++)
-    if (g_array_index (s->published, guint32, i) == GST_READ_UINT32_BE (h + 8))
+    if (g_array_index (s->published, guint32, i) == rd32 (h + 8))
       return TRUE;
   return FALSE;
 }
@@ -905,7 +936,7 @@ on_ws_message (
   const gchar *d = g_bytes_get_data (msg, &n);
 
   s->last_seen = g_get_monotonic_time ();
-  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || n == 0 || !d)
     return;
   p = json_parser_new ();
   if (!json_parser_load_from_data (p, d, n, NULL) ||

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of fuzz-signaling and fuzz-session
+(tests/fuzz/corpus/). Records: [kind][length, 2 bytes big endian][bytes].
+
+Copyright (C) 2026 gst-e2ee-meeting contributors
+SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rec(kind, data):
+    if isinstance(data, (dict, list)):
+        data = json.dumps(data)
+    if isinstance(data, str):
+        data = data.encode()
+    return bytes([kind]) + struct.pack("!H", len(data)) + data
+
+
+def rtp(ssrc, seq=1, pt=96, n=40):
+    return struct.pack("!BBHII", 0x80, pt, seq, 1000, ssrc) + bytes(range(n))
+
+
+def rtcp_pli(media):
+    return struct.pack("!BBHII", 0x81, 206, 2, 1, media)
+
+
+def rtcp_fir(media):
+    return struct.pack("!BBHIIIBBH", 0x84, 206, 4, 1, 0, media, 1, 0, 0)
+
+
+def rtcp_sr(ssrc):
+    return struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0, 0, 0, 0, 0)
+
+
+CAPS = "application/x-rtp,media=audio,clock-rate=8000,encoding-name=L16,payload=96"
+
+
+def pub(stream, ssrc, kind="audio", e2ee=True):
+    return {"type": "publish", "stream": stream, "kind": kind, "ssrc": ssrc,
+            "caps": CAPS, "e2ee": e2ee}
+
+
+def write(target, name, records):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(b"".join(records))
+
+
+# server: A is kind 0 (messages) / 2 (media), B is 1 / 3
+write("fuzz-signaling", "meeting", [
+    rec(0, {"type": "join", "name": "alice"}),
+    rec(1, {"type": "join", "name": "bob", "receive": True}),
+    rec(0, pub("audio_0", 11)),
+    rec(1, pub("video_0", 22, "video")),
+    rec(0, {"type": "board", "data": "aGVsbG8="}),
+    rec(2, rtp(11)), rec(2, rtp(11, 2)), rec(3, rtp(22)),
+    rec(3, rtcp_pli(11)), rec(2, rtcp_fir(22)), rec(2, rtcp_sr(11)),
+    rec(3, rtp(11)),
+    rec(0, {"type": "unpublish", "stream": "audio_0"}),
+    rec(1, {"type": "ping"}),
+    rec(0, {"type": "leave"}),
+])
+write("fuzz-signaling", "ice", [
+    rec(0, {"type": "join", "name": "alice"}),
+    rec(0, {"type": "ice", "ufrag": "abcd", "pwd": "a" * 24}),
+    rec(0, {"type": "candidate",
+            "candidate": "a=candidate:1 1 UDP 2013266431 127.0.0.1 40000 typ host"}),
+    rec(0, {"type": "end-of-candidates"}),
+])
+write("fuzz-signaling", "bad", [
+    rec(0, "not json"), rec(0, "[1]"), rec(0, {"type": {}}),
+    rec(0, {"type": "board"}),
+    rec(0, {"type": "join", "name": ""}),
+    rec(0, {"type": "join", "name": "x", "passcode": 5}),
+    rec(0, {"type": "join", "name": "x"}),
+    rec(0, {"type": "join", "name": "x"}),
+    rec(0, pub("a b", 1)), rec(0, pub("audio_0", -1)),
+    rec(0, pub("audio_0", 1, "smell")), rec(0, pub("audio_0", 1, e2ee=False)),
+    rec(0, {"type": "publish", "stream": "s", "kind": "audio", "ssrc": 1,
+            "caps": "video/x-raw", "e2ee": True}),
+    rec(0, {"type": "frobnicate"}),
+])
+# session: kind 0 server message, 1 datagram
+write("fuzz-session", "meeting", [
+    rec(0, {"type": "welcome", "version": 1, "id": "p2", "room": "fuzz",
+            "instance": "00" * 16, "roster": [{"id": "p1", "name": "alice"}],
+            "streams": [{"from": "p1", "name": "alice", "stream": "audio_0",
+                         "kind": "audio", "ssrc": 11, "caps": CAPS,
+                         "e2ee": True}]}),
+    rec(0, {"type": "board", "seq": 0, "from": "p9", "data": "aGVsbG8="}),
+    rec(0, {"type": "ice", "ufrag": "abcd", "pwd": "a" * 24}),
+    rec(0, {"type": "candidate",
+            "candidate": "a=candidate:1 1 UDP 2013266431 127.0.0.1 40000 typ host"}),
+    rec(0, {"type": "end-of-candidates"}),
+    rec(0, {"type": "joined", "id": "p3", "name": "Eve x"}),
+    rec(0, {"type": "stream", "from": "p3", "name": "Eve x",
+            "stream": "video_0", "kind": "video", "ssrc": 33,
+            "caps": CAPS.replace("audio", "video"), "e2ee": True}),
+    rec(0, {"type": "published", "from": "p2", "name": "fuzzer",
+            "stream": "audio_0", "kind": "audio", "ssrc": 44, "caps": CAPS,
+            "e2ee": True}),
+    rec(1, rtp(11)), rec(1, rtp(33)), rec(1, rtp(99)),
+    rec(1, rtcp_pli(44)), rec(1, rtcp_fir(44)), rec(1, rtcp_sr(11)),
+    rec(0, {"type": "stream-removed", "from": "p3", "stream": "video_0"}),
+    rec(0, {"type": "left", "id": "p1", "name": "alice"}),
+    rec(0, {"type": "error", "code": "bad-request", "message": "x"}),
+])
+write("fuzz-session", "bad", [
+    rec(0, {"type": "stream", "from": "p3", "name": "x", "stream": "s",
+            "kind": "audio", "ssrc": 1, "caps": "video/x-raw"}),
+    rec(0, {"type": "welcome", "id": "p2", "instance": "00"}),
+    rec(0, {"type": "stream", "from": "p3", "name": "x", "stream": "s",
+            "kind": "audio", "ssrc": "1", "caps": CAPS}),
+    rec(0, {"type": "stream", "from": "p3", "name": "x", "stream": "s",
+            "kind": "audio", "ssrc": 1, "caps": CAPS}),
+    rec(0, {"type": "stream", "from": "p4", "name": "x", "stream": "s",
+            "kind": "audio", "ssrc": 2, "caps": CAPS}),
+    rec(0, {"type": "stream", "from": "p4", "name": "x", "stream": "s",
+            "kind": "audio", "ssrc": 1, "caps": CAPS}),
+    rec(0, "{"), rec(1, b"\x80"),
+])
