@@ -255,7 +255,7 @@ on_handoff (GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer user_data)
   if (g_str_equal (r->kind, "audio")) {
     /* S16BE mono, 8 kHz: zero crossings give the tone */
     for (gsize i = 0; i + 1 < map.size; i += 2) {
-      gint16 x = (gint16)GST_READ_UINT16_BE (map.data + i);
+      gint16 x = (gint16)(map.data[i] << 8 | map.data[i + 1]);
       if ((x >= 0) != (r->last >= 0))
         r->crossings++;
       r->last = x;
@@ -365,7 +365,10 @@ log_plain (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (peer.plain) {
     guint8 len[4];
     guint n = gst_rtp_buffer_get_payload_len (&rtp);
-    GST_WRITE_UINT32_BE (len, n);
+    len[0] = (guint8)(n >> 24);
+    len[1] = (guint8)(n >> 16);
+    len[2] = (guint8)(n >> 8);
+    len[3] = (guint8)n;
     fwrite (len, 1, 4, peer.plain);
     fwrite (gst_rtp_buffer_get_payload (&rtp), 1, n, peer.plain);
   }

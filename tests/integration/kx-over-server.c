@@ -11,6 +11,7 @@
 #endif
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -19,6 +20,25 @@
 #include <libsoup/soup.h>
 
 #define TIMEOUT_US (20 * G_USEC_PER_SEC)
+
+/* The server must not outlive a test that failed half-way. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GSubprocess *
+spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
+  GSubprocess *p;
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, argv, err);
+  g_object_unref (l);
+  return p;
+}
 
 typedef struct
 {
@@ -207,8 +227,10 @@ test_meeting_over_server (void)
   guint64 e1, e2, e3;
   GError *err = NULL;
 
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, server,
-      "--listen", "127.0.0.1:0", NULL);
+  {
+    const gchar *argv[] = { server, "--listen", "127.0.0.1:0", NULL };
+    proc = spawn_server (G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv, &err);
+  }
   g_assert_no_error (err);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
   line = g_data_input_stream_read_line (in, NULL, NULL, &err);

@@ -10,6 +10,7 @@
 #endif
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -17,6 +18,25 @@
 #include <libsoup/soup.h>
 
 static const gchar *server_path;
+
+/* The server must not outlive a test that failed half-way. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GSubprocess *
+spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
+  GSubprocess *p;
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, argv, err);
+  g_object_unref (l);
+  return p;
+}
 
 typedef struct
 {
@@ -51,8 +71,8 @@ server_start (const gchar *const *extra)
   for (; extra && *extra; extra++)
     g_ptr_array_add (argv, (gpointer)*extra);
   g_ptr_array_add (argv, NULL);
-  s->proc = g_subprocess_newv (
-      (const gchar *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err);
+  s->proc = spawn_server (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE, (const gchar *const *)argv->pdata, &err);
   g_assert_no_error (err);
   g_ptr_array_unref (argv);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));

@@ -11,6 +11,7 @@
 #endif
 
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <gio/gio.h>
 #include <gst/app/app.h>
@@ -26,6 +27,25 @@
   "payload=96,channels=1"
 
 static GSubprocess *server;
+
+/* The server must not outlive a test that failed half-way. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GSubprocess *
+spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
+  GSubprocess *p;
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, argv, err);
+  g_object_unref (l);
+  return p;
+}
 static gchar *server_url;
 
 static void
@@ -37,9 +57,12 @@ server_start (void)
   gchar *line;
 
   fail_unless (path != NULL, "GST_MEETING_SERVER is not set");
-  server = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err,
-      path, "--listen", "127.0.0.1:0", NULL);
+  {
+    const gchar *argv[] = { path, "--listen", "127.0.0.1:0", NULL };
+    server = spawn_server (
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+        argv, &err);
+  }
   fail_unless (server != NULL);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
   line = g_data_input_stream_read_line (in, NULL, NULL, &err);
