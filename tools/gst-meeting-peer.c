@@ -41,6 +41,7 @@ static gchar *opt_keys_out = NULL;
 static gchar *opt_plain_out = NULL;
 static gchar *opt_seq_log = NULL;
 static gboolean opt_no_video = FALSE;
+static gchar *opt_media = NULL;
 
 static GOptionEntry entries[] = {
   { "uri", 'u', 0, G_OPTION_ARG_STRING, &opt_uri,
@@ -57,6 +58,8 @@ static GOptionEntry entries[] = {
       "Colour of the test picture sent, 0xRRGGBB (default 0xff0000)", "RGB" },
   { "no-video", 0, 0, G_OPTION_ARG_NONE, &opt_no_video,
       "Send and receive audio only", NULL },
+  { "media", 0, 0, G_OPTION_ARG_STRING, &opt_media,
+      "Receive only these kinds (meetingsrc media=), e.g. video", "KINDS" },
   { "duration", 'd', 0, G_OPTION_ARG_INT, &opt_duration,
       "Leave after S seconds (default: at 'quit' on stdin, end of stdin "
       "or SIGINT/SIGTERM)",
@@ -179,6 +182,20 @@ print_status (void)
   add_kx_state (b);
   json_builder_set_member_name (b, "keyframe_requests");
   json_builder_add_int_value (b, peer.keyframe_requests);
+  {
+    GstStructure *st = NULL;
+    guint64 received = 0, unexposed = 0;
+    g_object_get (peer.msrc, "stats", &st, NULL);
+    if (st) {
+      gst_structure_get_uint64 (st, "received", &received);
+      gst_structure_get_uint64 (st, "unexposed", &unexposed);
+      gst_structure_free (st);
+    }
+    json_builder_set_member_name (b, "received");
+    json_builder_add_int_value (b, (gint64)received);
+    json_builder_set_member_name (b, "unexposed");
+    json_builder_add_int_value (b, (gint64)unexposed);
+  }
   json_builder_set_member_name (b, "streams");
   json_builder_begin_object (b);
   g_mutex_lock (&peer.lock);
@@ -653,12 +670,13 @@ main (int argc, char **argv)
     if (opt_tls_ca_file)
       g_string_append_printf (d, "tls-ca-file=\"%s\" ", opt_tls_ca_file);
     g_string_append_printf (d,
-        "meetingsrc name=mr "
+        "meetingsrc name=mr %s%s "
         "keyexchange name=kx heartbeat-interval=%d rekey-interval=%d "
         "audiotestsrc is-live=true freq=%d volume=0.5 samplesperbuffer=160 ! "
         "audio/x-raw,format=S16BE,rate=8000,channels=1 ! "
         "rtpL16pay name=apay ! e2eeenc name=aenc ! ms.audio_0 ",
-        opt_heartbeat, opt_rekey, opt_tone);
+        opt_media ? "media=" : "", opt_media ? opt_media : "", opt_heartbeat,
+        opt_rekey, opt_tone);
     if (!opt_no_video)
       g_string_append_printf (d,
           "videotestsrc is-live=true pattern=solid-color "

@@ -123,7 +123,14 @@ typedef struct
   guint32 ssrc;
   gchar *caps;
   gboolean e2ee;
+  guint kind_bit; /* KIND_* */
+  gpointer owner; /* the Client publishing it */
 } Stream;
+
+#define KIND_AUDIO 1u
+#define KIND_VIDEO 2u
+#define KIND_SCREEN 4u
+#define KIND_ALL (KIND_AUDIO | KIND_VIDEO | KIND_SCREEN)
 
 #define MAX_CANDIDATES 32
 #define MAX_CAPS 2048
@@ -139,7 +146,8 @@ typedef struct
   gint64 last_refill;
   gint64 last_seen;
   gboolean closing;
-  gboolean receive; /* wants the others' media */
+  guint sub_kinds; /* KIND_* it receives (0: none) */
+  GStrv sub_names; /* only these publishers' (NULL: everybody's) */
   GPtrArray *streams; /* Stream* it publishes */
   /* media */
   NiceAgent *agent;
@@ -158,7 +166,7 @@ struct _Room
   GPtrArray *board; /* gchar* JSON texts, in order */
   gsize board_bytes;
   guint next_id;
-  GHashTable *ssrcs; /* SSRC -> Client* publishing it */
+  GHashTable *ssrcs; /* SSRC -> Stream* */
 };
 
 static FILE *capture_file;
@@ -397,6 +405,16 @@ drop_packet (Client *c, const gchar *why)
         c->peer, c->id ? c->id : "-", why, c->dropped);
 }
 
+/* Does o receive st? (ICE up, subscribed to its kind and publisher) */
+static inline gboolean
+wants (Client *o, Stream *st)
+{
+  return o->ice_ready && (o->sub_kinds & st->kind_bit) &&
+      (!o->sub_names ||
+          g_strv_contains (
+              (const gchar *const *)o->sub_names, ((Client *)st->owner)->name));
+}
+
 /* Routes a compound RTCP packet: feedback (RTPFB 205, PSFB 206) goes to the
  * publisher of the media SSRC it names; sender reports go to the receivers.
  * Everything else (RR, SDES, BYE, APP) ends here: receivers' reports about
@@ -406,7 +424,7 @@ route_rtcp (Client *c, const guint8 *buf, gsize len)
 {
   Room *r = c->room;
   GPtrArray *to = g_ptr_array_new ();
-  gboolean sr = FALSE;
+  Stream *sr = NULL;
   gsize off = 0;
 
   while (off + 4 <= len) {
@@ -420,22 +438,24 @@ route_rtcp (Client *c, const guint8 *buf, gsize len)
       return;
     }
     if ((pt == 205 || pt == 206) && plen >= 12) {
-      Client *owner =
+      Stream *st =
           g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 8)));
+      Client *owner = st ? st->owner : NULL;
       if (owner && owner != c && owner->ice_ready &&
           !g_ptr_array_find (to, owner, NULL))
         g_ptr_array_add (to, owner);
-    } else if (pt == 200 && plen >= 8 &&
-        g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 4))) == c) {
-      sr = TRUE;
+    } else if (pt == 200 && plen >= 8) {
+      Stream *st =
+          g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 4)));
+      if (st && st->owner == c)
+        sr = st;
     }
     off += plen;
   }
   if (sr) {
     for (guint i = 0; i < r->clients->len; i++) {
       Client *o = r->clients->pdata[i];
-      if (o != c && o->receive && o->ice_ready &&
-          !g_ptr_array_find (to, o, NULL))
+      if (o != c && wants (o, sr) && !g_ptr_array_find (to, o, NULL))
         g_ptr_array_add (to, o);
     }
   }
@@ -451,7 +471,7 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
   Client *c = user_data;
   const guint8 *buf = (const guint8 *)data;
   Room *r = c->room;
-  Client *owner;
+  Stream *st;
 
   c->rx_packets++;
   stat_rx++;
@@ -473,15 +493,15 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
     drop_packet (c, "short RTP");
     return;
   }
-  owner = g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (buf + 8)));
-  if (owner != c) {
-    drop_packet (c,
-        owner ? "SSRC of another participant" : "SSRC of no announced stream");
+  st = g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (buf + 8)));
+  if (!st || st->owner != c) {
+    drop_packet (
+        c, st ? "SSRC of another participant" : "SSRC of no announced stream");
     return;
   }
   for (guint i = 0; i < r->clients->len; i++) {
     Client *o = r->clients->pdata[i];
-    if (o != c && o->receive && o->ice_ready)
+    if (o != c && wants (o, st))
       forward_rtp (o, buf, len);
   }
 }
@@ -746,8 +766,12 @@ handle_publish (Client *c, JsonObject *o)
   st->ssrc = (guint32)ssrc;
   st->caps = g_strdup (caps);
   st->e2ee = e2ee;
+  st->kind_bit = g_str_equal (kind, "audio") ? KIND_AUDIO
+      : g_str_equal (kind, "video")          ? KIND_VIDEO
+                                             : KIND_SCREEN;
+  st->owner = c;
   g_ptr_array_add (c->streams, st);
-  g_hash_table_insert (r->ssrcs, GUINT_TO_POINTER (st->ssrc), c);
+  g_hash_table_insert (r->ssrcs, GUINT_TO_POINTER (st->ssrc), st);
   s = stream_event ("stream", c, st);
   broadcast_others (r, c, s);
   g_free (s);
@@ -782,6 +806,66 @@ handle_unpublish (Client *c, JsonObject *o)
       return;
     }
   send_error (c, "bad-request", "no such stream", FALSE);
+}
+
+/* {"type":"subscribe","kinds":[...],"names":[...]}: which streams of the
+ * others this client receives; a missing member means all. */
+static void
+handle_subscribe (Client *c, JsonObject *o)
+{
+  JsonNode *kn = json_object_get_member (o, "kinds");
+  JsonNode *nn = json_object_get_member (o, "names");
+  guint kinds = KIND_ALL;
+  GPtrArray *names = NULL;
+
+  if ((kn && !JSON_NODE_HOLDS_ARRAY (kn)) ||
+      (nn && !JSON_NODE_HOLDS_ARRAY (nn)))
+    goto bad;
+  if (kn) {
+    JsonArray *a = json_node_get_array (kn);
+    kinds = 0;
+    for (guint i = 0; i < json_array_get_length (a); i++) {
+      JsonNode *e = json_array_get_element (a, i);
+      const gchar *k = JSON_NODE_HOLDS_VALUE (e) &&
+              json_node_get_value_type (e) == G_TYPE_STRING
+          ? json_node_get_string (e)
+          : NULL;
+      if (!g_strcmp0 (k, "audio"))
+        kinds |= KIND_AUDIO;
+      else if (!g_strcmp0 (k, "video"))
+        kinds |= KIND_VIDEO;
+      else if (!g_strcmp0 (k, "screen"))
+        kinds |= KIND_SCREEN;
+      else
+        goto bad;
+    }
+  }
+  if (nn) {
+    JsonArray *a = json_node_get_array (nn);
+    if (json_array_get_length (a) > 64)
+      goto bad;
+    names = g_ptr_array_new_with_free_func (g_free);
+    for (guint i = 0; i < json_array_get_length (a); i++) {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) ||
+          json_node_get_value_type (e) != G_TYPE_STRING ||
+          strlen (json_node_get_string (e)) > 128)
+        goto bad;
+      g_ptr_array_add (names, g_strdup (json_node_get_string (e)));
+    }
+    g_ptr_array_add (names, NULL);
+  }
+  c->sub_kinds = kinds;
+  g_strfreev (c->sub_names);
+  c->sub_names = names ? (GStrv)g_ptr_array_free (names, FALSE) : NULL;
+  return;
+bad:
+  if (names)
+    g_ptr_array_unref (names);
+  send_error (c, "bad-request",
+      "subscribe takes kinds (audio, video, screen) and names (up to 64 "
+      "strings), both optional arrays",
+      FALSE);
 }
 
 static gboolean
@@ -844,7 +928,7 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
   c->room = r;
   c->name = g_strdup (name);
   c->id = g_strdup_printf ("p%u", ++r->next_id);
-  c->receive = get_bool (o, "receive", TRUE);
+  c->sub_kinds = get_bool (o, "receive", TRUE) ? KIND_ALL : 0;
 
   /* welcome: who we are, the instance, who is here */
   b = json_builder_new ();
@@ -1040,6 +1124,8 @@ handle_text (
     handle_publish (c, o);
   } else if (g_str_equal (t, "unpublish")) {
     handle_unpublish (c, o);
+  } else if (g_str_equal (t, "subscribe")) {
+    handle_subscribe (c, o);
   } else if (g_str_equal (t, "ice") && c->agent) {
     handle_ice (c, o);
   } else if (g_str_equal (t, "candidate") && c->agent) {
@@ -1081,6 +1167,7 @@ on_closed (SoupWebsocketConnection *ws, gpointer user_data)
 
   leave_room (c);
   g_ptr_array_unref (c->streams);
+  g_strfreev (c->sub_names);
   g_free (c->id);
   g_free (c->name);
   g_free (c->peer);

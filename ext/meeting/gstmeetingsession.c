@@ -68,6 +68,7 @@ struct _GstMeetingSession
   GMutex cb_lock;
   GstMeetingReceiver receiver;
   gpointer receiver_user;
+  GStrv sub_kinds, sub_names; /* what the receiver wants (NULL: all) */
   GstMeetingSender sender;
   gpointer sender_user;
 
@@ -167,6 +168,8 @@ session_unref (GstMeetingSession *s)
   g_hash_table_unref (s->remote);
   g_hash_table_unref (s->names);
   g_hash_table_unref (s->absent);
+  g_strfreev (s->sub_kinds);
+  g_strfreev (s->sub_names);
   g_mutex_clear (&s->lock);
   g_mutex_clear (&s->cb_lock);
   g_mutex_clear (&s->agent_lock);
@@ -729,6 +732,36 @@ static void handle_presence (
     GstMeetingSession *s, JsonObject *o, gboolean joined);
 
 static void
+add_strv (JsonBuilder *b, const gchar *name, GStrv v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (; *v; v++)
+    json_builder_add_string_value (b, *v);
+  json_builder_end_array (b);
+}
+
+/* meetingsrc's media/participants filters: the server then does not send
+ * what would only be dropped here */
+static void
+send_subscribe (GstMeetingSession *s)
+{
+  JsonBuilder *b;
+
+  g_mutex_lock (&s->cb_lock);
+  if (s->receiver.media && (s->sub_kinds || s->sub_names)) {
+    b = msg_begin ("subscribe");
+    if (s->sub_kinds)
+      add_strv (b, "kinds", s->sub_kinds);
+    if (s->sub_names)
+      add_strv (b, "names", s->sub_names);
+    json_builder_end_object (b);
+    send_json (s, b);
+  }
+  g_mutex_unlock (&s->cb_lock);
+}
+
+static void
 handle_welcome (GstMeetingSession *s, JsonObject *o)
 {
   const gchar *id = get_str (o, "id"), *instance = get_str (o, "instance");
@@ -784,6 +817,7 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
     if (JSON_NODE_HOLDS_OBJECT (n))
       handle_presence (s, json_node_get_object (n), TRUE);
   }
+  send_subscribe (s);
   if (!media_start (s))
     post_error (s, "Cannot start ICE", "no ICE stream");
   g_mutex_lock (&s->lock);
@@ -1538,12 +1572,17 @@ replay_streams (gpointer data)
 }
 
 void
-gst_meeting_session_attach_receiver (
-    GstMeetingSession *s, const GstMeetingReceiver *receiver, gpointer user)
+gst_meeting_session_attach_receiver (GstMeetingSession *s,
+    const GstMeetingReceiver *receiver, gpointer user,
+    const gchar *const *kinds, const gchar *const *names)
 {
   g_mutex_lock (&s->cb_lock);
   s->receiver = *receiver;
   s->receiver_user = user;
+  g_strfreev (s->sub_kinds);
+  g_strfreev (s->sub_names);
+  s->sub_kinds = g_strdupv ((gchar **)kinds);
+  s->sub_names = g_strdupv ((gchar **)names);
   g_mutex_unlock (&s->cb_lock);
   /* streams already announced */
   if (s->ctx)

@@ -61,8 +61,10 @@ void gst_meeting_session_release (
 void gst_meeting_session_start (GstMeetingSession *session);
 void gst_meeting_session_stop (GstMeetingSession *session);
 
+/* kinds, names: the streams to receive (NULL: all), sent to the server */
 void gst_meeting_session_attach_receiver (GstMeetingSession *session,
-    const GstMeetingReceiver *receiver, gpointer user);
+    const GstMeetingReceiver *receiver, gpointer user,
+    const gchar *const *kinds, const gchar *const *names);
 void gst_meeting_session_detach_receiver (GstMeetingSession *session);
 void gst_meeting_session_attach_sender (
     GstMeetingSession *session, const GstMeetingSender *sender, gpointer user);

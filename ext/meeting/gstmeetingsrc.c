@@ -75,6 +75,7 @@ enum
   PROP_TLS_CA_FILE,
   PROP_MEDIA,
   PROP_PARTICIPANTS,
+  PROP_STATS,
 };
 
 typedef struct
@@ -102,6 +103,7 @@ struct _GstMeetingSrc
 
   GstMeetingSession *session;
   GHashTable *pads; /* ssrc -> RemotePad*, object lock */
+  guint64 received, unexposed; /* packets; object lock */
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("%s",
@@ -268,6 +270,9 @@ on_media (gpointer user, const GstMeetingRemoteStream *rs, GstBuffer *buf)
   rp = g_hash_table_lookup (self->pads, GUINT_TO_POINTER (rs->ssrc));
   if (rp)
     appsrc = gst_object_ref (rp->appsrc);
+  self->received++;
+  if (!rp)
+    self->unexposed++;
   GST_OBJECT_UNLOCK (self);
   if (!appsrc) {
     gst_buffer_unref (buf);
@@ -279,6 +284,22 @@ on_media (gpointer user, const GstMeetingRemoteStream *rs, GstBuffer *buf)
 
 static const GstMeetingReceiver receiver = { on_stream_added, on_stream_removed,
   on_media };
+
+static void
+attach (GstMeetingSrc *self)
+{
+  GStrv media, participants;
+
+  /* not under our lock: the session calls us back under its own */
+  GST_OBJECT_LOCK (self);
+  media = g_strdupv (self->media);
+  participants = g_strdupv (self->participants);
+  GST_OBJECT_UNLOCK (self);
+  gst_meeting_session_attach_receiver (self->session, &receiver, self,
+      (const gchar *const *)media, (const gchar *const *)participants);
+  g_strfreev (media);
+  g_strfreev (participants);
+}
 
 static void
 remove_all_pads (GstMeetingSrc *self)
@@ -318,7 +339,7 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
         g_error_free (err);
         return GST_STATE_CHANGE_FAILURE;
       }
-      gst_meeting_session_attach_receiver (self->session, &receiver, self);
+      attach (self);
       break;
     }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
@@ -341,7 +362,7 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_meeting_session_stop (self->session);
-      gst_meeting_session_attach_receiver (self->session, &receiver, self);
+      attach (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       gst_meeting_session_detach_receiver (self->session);
@@ -441,6 +462,12 @@ gst_meeting_src_get_property (
       g_value_take_string (value,
           self->participants ? g_strjoinv (",", self->participants) : NULL);
       break;
+    case PROP_STATS:
+      g_value_take_boxed (value,
+          gst_structure_new ("application/x-meetingsrc-stats", "received",
+              G_TYPE_UINT64, self->received, "unexposed", G_TYPE_UINT64,
+              self->unexposed, NULL));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -496,6 +523,12 @@ gst_meeting_src_class_init (GstMeetingSrcClass *klass)
           "Comma-separated display names whose streams to expose (unset: "
           "everybody's)",
           NULL, rw));
+
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Packets received, and of those for streams without a pad "
+          "(unexposed: the server sends only what media/participants select)",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   element_class->change_state =

@@ -125,6 +125,7 @@ client_free (Client *c)
 {
   leave_room (c);
   g_ptr_array_unref (c->streams);
+  g_strfreev (c->sub_names);
   g_free (c->id);
   g_free (c->name);
   g_free (c->peer);

@@ -704,6 +704,23 @@ def test_tls():
         all_hear(peers, 30)
         same_meeting(peers)
         log("two participants over wss:// decrypt each other")
+        # carol takes video only: the server does not send her the audio
+        carol = Peer(url, "carol", "--tls-ca-file", cert, "--media", "video")
+        peers.append(carol)
+
+        def video_only(st):
+            if st.get("event") != "status" or len(st["roster"]) != 3:
+                return False
+            v = [st["streams"].get(o + "_video_0", {}) for o in
+                 ("alice", "bob")]
+            return all(x.get("frames", 0) >= 25 for x in v)
+        st = carol.wait(video_only, 30, "the others' video")
+        check(not any(k.endswith("_audio_0") for k in st["streams"]),
+              "carol has no audio pads: %s" % list(st["streams"]))
+        check(st["received"] > 50 and st["unexposed"] == 0,
+              "the server sent carol only video (received %d, unexposed %d)"
+              % (st["received"], st["unexposed"]))
+        log("media=video: carol got %d packets, all video" % st["received"])
         for p in peers:
             p.quit()
         # a client that does not trust the certificate does not get in
