@@ -38,6 +38,7 @@ static gboolean opt_verbose = FALSE;
 static gchar *opt_media_address = NULL;
 static gchar *opt_media_ports = NULL;
 static gint opt_max_streams = 8;
+static gint opt_max_media_rate = 5000;
 static gboolean opt_allow_clear = FALSE;
 static gchar *opt_tls_cert = NULL;
 static gchar *opt_tls_key = NULL;
@@ -83,6 +84,11 @@ static GOptionEntry entries[] = {
       "UDP port range of the ICE agents (default: any)", "MIN:MAX" },
   { "max-streams", 0, 0, G_OPTION_ARG_INT, &opt_max_streams,
       "Streams a participant may publish (default 8)", "N" },
+  { "max-media-rate", 0, 0, G_OPTION_ARG_INT, &opt_max_media_rate,
+      "RTP packets per second a participant may send, bursts of twice that "
+      "(default 5000); the rest is dropped, so that one sender cannot hold "
+      "the relay",
+      "N" },
   { "allow-clear", 0, 0, G_OPTION_ARG_NONE, &opt_allow_clear,
       "Accept streams announced without end-to-end encryption (refused by "
       "default)",
@@ -155,6 +161,8 @@ typedef struct
   gboolean ice_ready;
   guint n_remote_candidates;
   GByteArray *held; /* --fault-reorder: the packet held back */
+  gdouble media_tokens;
+  gint64 media_refill;
   guint64 rx_packets, tx_packets, dropped;
 } Client;
 
@@ -492,6 +500,19 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
   if (len < 12) {
     drop_packet (c, "short RTP");
     return;
+  }
+  {
+    gint64 now = g_get_monotonic_time ();
+    c->media_tokens +=
+        (now - c->media_refill) * (gdouble)opt_max_media_rate / G_USEC_PER_SEC;
+    c->media_refill = now;
+    if (c->media_tokens > 2.0 * opt_max_media_rate)
+      c->media_tokens = 2.0 * opt_max_media_rate;
+    if (c->media_tokens < 1.0) {
+      drop_packet (c, "over --max-media-rate");
+      return;
+    }
+    c->media_tokens -= 1.0;
   }
   st = g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (buf + 8)));
   if (!st || st->owner != c) {
@@ -1297,8 +1318,8 @@ main (int argc, char **argv)
   if (opt_max_message < 1024 || opt_max_participants < 1 || opt_max_rooms < 1 ||
       opt_rate < 1 || opt_ping_interval < 1 ||
       opt_ping_timeout <= opt_ping_interval || opt_max_streams < 1 ||
-      opt_stats_interval < 0 || opt_fault_loss < 0 || opt_fault_reorder < 0 ||
-      opt_fault_duplicate < 0 ||
+      opt_max_media_rate < 1 || opt_stats_interval < 0 || opt_fault_loss < 0 ||
+      opt_fault_reorder < 0 || opt_fault_duplicate < 0 ||
       opt_fault_loss + opt_fault_reorder + opt_fault_duplicate > 1.0) {
     g_printerr ("limits out of range (see --help)\n");
     return 2;

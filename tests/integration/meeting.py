@@ -658,6 +658,40 @@ def test_faults():
                                   len(dup), len(held)))
 
 
+def test_ratelimit():
+    """--max-media-rate bounds what one participant can make the relay
+    forward (a sender faster than the relay could hold its loop)."""
+    srv = Server("--max-media-rate", "20")
+    url = srv.url + "/ratelimit"
+    peers = []
+    try:
+        for name in ("alice", "bob"):
+            peers.append(Peer(url, name, "--no-video"))
+            time.sleep(0.3)
+        for p in peers:
+            other = "bob" if p.name == "alice" else "alice"
+            p.wait(lambda s: s["event"] == "status" and s["streams"].get(
+                other + "_audio_0", {}).get("packets", 0) >= 30, 30,
+                "the first packets")
+        peers[1].command("reset")
+        t0 = time.monotonic()
+        time.sleep(4)
+        st = peers[1].status  # the latest, at most 0.5 s old
+        secs = time.monotonic() - t0
+        got = st["streams"]["alice_audio_0"]["packets"]
+        # alice sends 50 packets/s; 20/s pass, plus at most a burst of 40
+        check(secs * 20 * 0.5 <= got <= secs * 20 + 40 + 10,
+              "%d packets in %.1f s at --max-media-rate 20" % (got, secs))
+        log("--max-media-rate 20: bob got %d of alice's ~%d packets in %.1f s"
+            % (got, int(50 * secs), secs))
+        for p in peers:
+            p.quit()
+    finally:
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+
 def make_cert(directory):
     """A self-signed certificate for 127.0.0.1 (python3-cryptography)."""
     import datetime
@@ -745,6 +779,7 @@ TESTS = {
     "restart": test_restart,
     "faults": test_faults,
     "tls": test_tls,
+    "ratelimit": test_ratelimit,
 }
 
 
