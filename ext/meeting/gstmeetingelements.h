@@ -13,12 +13,6 @@ G_BEGIN_DECLS
 GST_ELEMENT_REGISTER_DECLARE (meetingsink);
 GST_ELEMENT_REGISTER_DECLARE (meetingsrc);
 
-/* uri, participant, passcode, reconnect-timeout, tls-ca-file: the same on
- * both elements */
-void gst_meeting_install_common_properties (GObjectClass *klass, guint prop_uri,
-    guint prop_participant, guint prop_passcode, guint prop_reconnect,
-    guint prop_tls_ca);
-
 G_END_DECLS
 
 #endif /* __GST_MEETING_ELEMENTS_H__ */

@@ -61,21 +61,14 @@
 
 #include "gstmeetingelements.h"
 #include "gstmeetingsession.h"
+#include "gstmeetingsettings.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_meeting_sink_debug);
 #define GST_CAT_DEFAULT gst_meeting_sink_debug
 
-#define DEFAULT_RECONNECT_TIMEOUT 30
-
 enum
 {
-  PROP_0,
-  PROP_URI,
-  PROP_PARTICIPANT,
-  PROP_PASSCODE,
-  PROP_RECONNECT_TIMEOUT,
-  PROP_TLS_CA_FILE,
-  PROP_ALLOW_CLEAR,
+  PROP_ALLOW_CLEAR = GST_MEETING_PROP_LAST,
   PROP_STATS,
 };
 
@@ -95,11 +88,7 @@ struct _GstMeetingSink
   GstElement parent;
 
   /* properties (object lock) */
-  gchar *uri;
-  gchar *participant;
-  gchar *passcode;
-  guint reconnect_timeout;
-  gchar *tls_ca_file;
+  GstMeetingSettings settings;
   gboolean allow_clear;
 
   GstMeetingSession *session;
@@ -424,22 +413,9 @@ gst_meeting_sink_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
-      GstMeetingSessionConfig cfg = { 0 };
-      GError *err = NULL;
-      GST_OBJECT_LOCK (self);
-      cfg.uri = self->uri;
-      cfg.participant = self->participant;
-      cfg.passcode = self->passcode;
-      cfg.reconnect_timeout = self->reconnect_timeout;
-      cfg.tls_ca_file = self->tls_ca_file;
-      GST_OBJECT_UNLOCK (self);
-      self->session = gst_meeting_session_acquire (element, &cfg, &err);
-      if (!self->session) {
-        GST_ELEMENT_ERROR (
-            self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
-        g_error_free (err);
+      self->session = gst_meeting_settings_acquire (element, &self->settings);
+      if (!self->session)
         return GST_STATE_CHANGE_FAILURE;
-      }
       gst_meeting_session_attach_sender (self->session, &sender, self);
       break;
     }
@@ -479,26 +455,11 @@ gst_meeting_sink_set_property (
   GstMeetingSink *self = GST_MEETING_SINK (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_meeting_settings_set_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_URI:
-      g_free (self->uri);
-      self->uri = g_value_dup_string (value);
-      break;
-    case PROP_PARTICIPANT:
-      g_free (self->participant);
-      self->participant = g_value_dup_string (value);
-      break;
-    case PROP_PASSCODE:
-      g_free (self->passcode);
-      self->passcode = g_value_dup_string (value);
-      break;
-    case PROP_RECONNECT_TIMEOUT:
-      self->reconnect_timeout = g_value_get_uint (value);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_free (self->tls_ca_file);
-      self->tls_ca_file = g_value_dup_string (value);
-      break;
     case PROP_ALLOW_CLEAR:
       self->allow_clear = g_value_get_boolean (value);
       break;
@@ -516,22 +477,11 @@ gst_meeting_sink_get_property (
   GstMeetingSink *self = GST_MEETING_SINK (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_meeting_settings_get_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_URI:
-      g_value_set_string (value, self->uri);
-      break;
-    case PROP_PARTICIPANT:
-      g_value_set_string (value, self->participant);
-      break;
-    case PROP_PASSCODE:
-      g_value_set_string (value, self->passcode ? "********" : NULL);
-      break;
-    case PROP_RECONNECT_TIMEOUT:
-      g_value_set_uint (value, self->reconnect_timeout);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_value_set_string (value, self->tls_ca_file);
-      break;
     case PROP_ALLOW_CLEAR:
       g_value_set_boolean (value, self->allow_clear);
       break;
@@ -553,10 +503,7 @@ gst_meeting_sink_finalize (GObject *object)
 {
   GstMeetingSink *self = GST_MEETING_SINK (object);
 
-  g_free (self->uri);
-  g_free (self->participant);
-  g_free (self->passcode);
-  g_free (self->tls_ca_file);
+  gst_meeting_settings_clear (&self->settings);
   g_ptr_array_unref (self->streams);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -565,42 +512,8 @@ static void
 gst_meeting_sink_init (GstMeetingSink *self)
 {
   self->streams = g_ptr_array_new ();
-  self->reconnect_timeout = DEFAULT_RECONNECT_TIMEOUT;
+  gst_meeting_settings_init (&self->settings);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
-}
-
-void
-gst_meeting_install_common_properties (GObjectClass *klass, guint prop_uri,
-    guint prop_participant, guint prop_passcode, guint prop_reconnect,
-    guint prop_tls_ca)
-{
-  const GParamFlags rw =
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
-
-  g_object_class_install_property (klass, prop_uri,
-      g_param_spec_string ("uri", "URI",
-          "The meeting: ws://HOST:PORT/ROOM or wss://HOST:PORT/ROOM (unset: "
-          "the session of the pipeline's other meeting element)",
-          NULL, rw));
-  g_object_class_install_property (klass, prop_participant,
-      g_param_spec_string ("participant", "Participant",
-          "Display name in the meeting; also names this participant's pads "
-          "at the others (default: the user name)",
-          NULL, rw));
-  g_object_class_install_property (klass, prop_passcode,
-      g_param_spec_string ("passcode", "Passcode",
-          "Passcode of the room, if it has one (reads back as ********)", NULL,
-          rw));
-  g_object_class_install_property (klass, prop_reconnect,
-      g_param_spec_uint ("reconnect-timeout", "Reconnect timeout",
-          "Seconds to keep trying to get back into the meeting after the "
-          "server or the network went away (0: give up at once)",
-          0, 3600, DEFAULT_RECONNECT_TIMEOUT, rw | GST_PARAM_DOC_SHOW_DEFAULT));
-  g_object_class_install_property (klass, prop_tls_ca,
-      g_param_spec_string ("tls-ca-file", "TLS CA file",
-          "PEM file of the CAs that wss:// servers are checked against "
-          "(unset: the system's)",
-          NULL, rw));
 }
 
 static void
@@ -613,9 +526,7 @@ gst_meeting_sink_class_init (GstMeetingSinkClass *klass)
   gobject_class->get_property = gst_meeting_sink_get_property;
   gobject_class->finalize = gst_meeting_sink_finalize;
 
-  gst_meeting_install_common_properties (gobject_class, PROP_URI,
-      PROP_PARTICIPANT, PROP_PASSCODE, PROP_RECONNECT_TIMEOUT,
-      PROP_TLS_CA_FILE);
+  gst_meeting_settings_install (gobject_class);
   g_object_class_install_property (gobject_class, PROP_ALLOW_CLEAR,
       g_param_spec_boolean ("allow-clear", "Allow clear",
           "Send streams that are not encrypted by e2eeenc (the server must "

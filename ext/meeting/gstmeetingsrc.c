@@ -57,23 +57,17 @@
 
 #include "gstmeetingelements.h"
 #include "gstmeetingsession.h"
+#include "gstmeetingsettings.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_meeting_src_debug);
 #define GST_CAT_DEFAULT gst_meeting_src_debug
 
-#define DEFAULT_RECONNECT_TIMEOUT 30
 #define PLI_MIN_INTERVAL_US (300 * 1000)
 #define QUEUE_BYTES (2 * 1024 * 1024)
 
 enum
 {
-  PROP_0,
-  PROP_URI,
-  PROP_PARTICIPANT,
-  PROP_PASSCODE,
-  PROP_RECONNECT_TIMEOUT,
-  PROP_TLS_CA_FILE,
-  PROP_MEDIA,
+  PROP_MEDIA = GST_MEETING_PROP_LAST,
   PROP_PARTICIPANTS,
   PROP_STATS,
 };
@@ -93,11 +87,7 @@ struct _GstMeetingSrc
   GstBin parent;
 
   /* properties (object lock) */
-  gchar *uri;
-  gchar *participant;
-  gchar *passcode;
-  guint reconnect_timeout;
-  gchar *tls_ca_file;
+  GstMeetingSettings settings;
   gchar **media;
   gchar **participants;
 
@@ -323,22 +313,9 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
-      GstMeetingSessionConfig cfg = { 0 };
-      GError *err = NULL;
-      GST_OBJECT_LOCK (self);
-      cfg.uri = self->uri;
-      cfg.participant = self->participant;
-      cfg.passcode = self->passcode;
-      cfg.reconnect_timeout = self->reconnect_timeout;
-      cfg.tls_ca_file = self->tls_ca_file;
-      GST_OBJECT_UNLOCK (self);
-      self->session = gst_meeting_session_acquire (element, &cfg, &err);
-      if (!self->session) {
-        GST_ELEMENT_ERROR (
-            self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
-        g_error_free (err);
+      self->session = gst_meeting_settings_acquire (element, &self->settings);
+      if (!self->session)
         return GST_STATE_CHANGE_FAILURE;
-      }
       attach (self);
       break;
     }
@@ -396,26 +373,11 @@ gst_meeting_src_set_property (
   GstMeetingSrc *self = GST_MEETING_SRC (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_meeting_settings_set_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_URI:
-      g_free (self->uri);
-      self->uri = g_value_dup_string (value);
-      break;
-    case PROP_PARTICIPANT:
-      g_free (self->participant);
-      self->participant = g_value_dup_string (value);
-      break;
-    case PROP_PASSCODE:
-      g_free (self->passcode);
-      self->passcode = g_value_dup_string (value);
-      break;
-    case PROP_RECONNECT_TIMEOUT:
-      self->reconnect_timeout = g_value_get_uint (value);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_free (self->tls_ca_file);
-      self->tls_ca_file = g_value_dup_string (value);
-      break;
     case PROP_MEDIA:
       g_strfreev (self->media);
       self->media = split_list (value);
@@ -438,22 +400,11 @@ gst_meeting_src_get_property (
   GstMeetingSrc *self = GST_MEETING_SRC (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_meeting_settings_get_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_URI:
-      g_value_set_string (value, self->uri);
-      break;
-    case PROP_PARTICIPANT:
-      g_value_set_string (value, self->participant);
-      break;
-    case PROP_PASSCODE:
-      g_value_set_string (value, self->passcode ? "********" : NULL);
-      break;
-    case PROP_RECONNECT_TIMEOUT:
-      g_value_set_uint (value, self->reconnect_timeout);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_value_set_string (value, self->tls_ca_file);
-      break;
     case PROP_MEDIA:
       g_value_take_string (
           value, self->media ? g_strjoinv (",", self->media) : NULL);
@@ -480,10 +431,7 @@ gst_meeting_src_finalize (GObject *object)
 {
   GstMeetingSrc *self = GST_MEETING_SRC (object);
 
-  g_free (self->uri);
-  g_free (self->participant);
-  g_free (self->passcode);
-  g_free (self->tls_ca_file);
+  gst_meeting_settings_clear (&self->settings);
   g_strfreev (self->media);
   g_strfreev (self->participants);
   g_hash_table_unref (self->pads);
@@ -494,7 +442,7 @@ static void
 gst_meeting_src_init (GstMeetingSrc *self)
 {
   self->pads = g_hash_table_new (NULL, NULL);
-  self->reconnect_timeout = DEFAULT_RECONNECT_TIMEOUT;
+  gst_meeting_settings_init (&self->settings);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }
 
@@ -510,9 +458,7 @@ gst_meeting_src_class_init (GstMeetingSrcClass *klass)
   gobject_class->get_property = gst_meeting_src_get_property;
   gobject_class->finalize = gst_meeting_src_finalize;
 
-  gst_meeting_install_common_properties (gobject_class, PROP_URI,
-      PROP_PARTICIPANT, PROP_PASSCODE, PROP_RECONNECT_TIMEOUT,
-      PROP_TLS_CA_FILE);
+  gst_meeting_settings_install (gobject_class);
   g_object_class_install_property (gobject_class, PROP_MEDIA,
       g_param_spec_string ("media", "Media",
           "Comma-separated kinds of stream to expose: audio, video, screen "
