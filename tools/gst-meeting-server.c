@@ -22,6 +22,8 @@
 #include <libsoup/soup.h>
 #include <nice/agent.h>
 
+#include "meetingrtcp.h"
+
 #define PROTOCOL_VERSION 1
 
 static gchar *opt_listen = NULL;
@@ -340,12 +342,6 @@ event (const gchar *type, Client *c)
 
 /* --------------------------------------------------------------- media */
 
-static inline guint32
-rd32 (const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
-
 static void
 media_send (Client *to, const guint8 *buf, gsize len)
 {
@@ -366,7 +362,7 @@ log_fault (const gchar *what, Client *to, const guint8 *buf)
 {
   if (fault_log)
     fprintf (fault_log, "%s to=%s ssrc=%u seq=%u\n", what, to->id,
-        rd32 (buf + 8), (guint)(buf[2] << 8 | buf[3]));
+        meeting_rd32 (buf + 8), (guint)(buf[2] << 8 | buf[3]));
 }
 
 /* One forwarded RTP packet, through the --fault-* generator when set. */
@@ -433,32 +429,33 @@ route_rtcp (Client *c, const guint8 *buf, gsize len)
   Room *r = c->room;
   GPtrArray *to = g_ptr_array_new ();
   Stream *sr = NULL;
+  MeetingRtcp p;
   gsize off = 0;
+  gboolean malformed;
+  guint32 targets[16];
 
-  while (off + 4 <= len) {
-    const guint8 *h = buf + off;
-    gsize plen = ((gsize)(h[2] << 8 | h[3]) + 1) * 4;
-    guint pt = h[1];
-
-    if ((h[0] >> 6) != 2 || off + plen > len) {
-      drop_packet (c, "malformed RTCP");
-      g_ptr_array_unref (to);
-      return;
-    }
-    if ((pt == 205 || pt == 206) && plen >= 12) {
+  while (meeting_rtcp_next (buf, len, &off, &p, &malformed)) {
+    guint n =
+        meeting_rtcp_feedback_targets (&p, targets, G_N_ELEMENTS (targets));
+    for (guint i = 0; i < n; i++) {
       Stream *st =
-          g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 8)));
+          g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (targets[i]));
       Client *owner = st ? st->owner : NULL;
       if (owner && owner != c && owner->ice_ready &&
           !g_ptr_array_find (to, owner, NULL))
         g_ptr_array_add (to, owner);
-    } else if (pt == 200 && plen >= 8) {
-      Stream *st =
-          g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (h + 4)));
+    }
+    if (p.pt == MEETING_RTCP_SR && p.len >= 8) {
+      Stream *st = g_hash_table_lookup (
+          r->ssrcs, GUINT_TO_POINTER (meeting_rd32 (p.h + 4)));
       if (st && st->owner == c)
         sr = st;
     }
-    off += plen;
+  }
+  if (malformed) {
+    drop_packet (c, "malformed RTCP");
+    g_ptr_array_unref (to);
+    return;
   }
   if (sr) {
     for (guint i = 0; i < r->clients->len; i++) {
@@ -493,7 +490,7 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
     drop_packet (c, "not RTP or RTCP");
     return;
   }
-  if (buf[1] >= 192 && buf[1] <= 223) { /* RFC 5761 demultiplexing */
+  if (meeting_is_rtcp (buf, len)) { /* RFC 5761 demultiplexing */
     route_rtcp (c, buf, len);
     return;
   }
@@ -514,7 +511,8 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
     }
     c->media_tokens -= 1.0;
   }
-  st = g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (rd32 (buf + 8)));
+  st =
+      g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (meeting_rd32 (buf + 8)));
   if (!st || st->owner != c) {
     drop_packet (
         c, st ? "SSRC of another participant" : "SSRC of no announced stream");

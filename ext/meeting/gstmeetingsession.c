@@ -17,6 +17,7 @@
 #endif
 
 #include "gstmeetingsession.h"
+#include "meetingrtcp.h"
 
 #include <string.h>
 
@@ -106,12 +107,6 @@ struct _GstMeetingSession
 
 static GMutex registry_lock;
 
-/* Big-endian 32 bits at any alignment (datagrams are byte buffers). */
-static inline guint32
-rd32 (const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
 static GList *registry; /* GstMeetingSession* */
 
 static void session_disconnected (GstMeetingSession *s, const gchar *reason);
@@ -533,36 +528,24 @@ remote_streams_remove (
 static void
 handle_rtcp (GstMeetingSession *s, const guint8 *buf, gsize len)
 {
+  MeetingRtcp p;
   gsize off = 0;
+  gboolean malformed;
+  guint32 targets[16];
 
-  while (off + 4 <= len) {
-    const guint8 *h = buf + off;
-    gsize plen = ((gsize)(h[2] << 8 | h[3]) + 1) * 4;
-    guint fmt = h[0] & 0x1f;
-
-    if ((h[0] >> 6) != 2 || off + plen > len)
-      return;
-    if (h[1] == 206 && plen >= 12 && (fmt == 1 || fmt == 4)) {
-      /* PLI names the media SSRC; FIR names it in each FCI entry */
-      guint32 ssrc = rd32 (h + 8);
-      gsize fci = 12;
-      do {
-        if (fmt == 4) {
-          if (fci + 8 > plen)
-            break;
-          ssrc = rd32 (h + fci);
-        }
-        g_mutex_lock (&s->cb_lock);
-        if (s->sender.keyframe_request)
-          s->sender.keyframe_request (s->sender_user, ssrc, fmt == 4);
-        g_mutex_unlock (&s->cb_lock);
-        fci += 8;
-      } while (fmt == 4);
-    } else if (h[1] == 205 && fmt == 1) {
-      GST_LOG ("NACK for ssrc %u ignored (no retransmission)",
-          plen >= 12 ? rd32 (h + 8) : 0);
+  while (meeting_rtcp_next (buf, len, &off, &p, &malformed)) {
+    guint n;
+    if (p.pt == MEETING_RTCP_RTPFB) {
+      GST_LOG ("RTPFB (NACK) ignored: no retransmission");
+      continue;
     }
-    off += plen;
+    if (p.pt != MEETING_RTCP_PSFB || (p.fmt != 1 && p.fmt != 4))
+      continue;
+    n = meeting_rtcp_feedback_targets (&p, targets, G_N_ELEMENTS (targets));
+    g_mutex_lock (&s->cb_lock);
+    for (guint i = 0; i < n && s->sender.keyframe_request; i++)
+      s->sender.keyframe_request (s->sender_user, targets[i], p.fmt == 4);
+    g_mutex_unlock (&s->cb_lock);
   }
 }
 
@@ -577,13 +560,14 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
 
   if (len < 8 || (buf[0] >> 6) != 2)
     return;
-  if (buf[1] >= 192 && buf[1] <= 223) {
+  if (meeting_is_rtcp (buf, len)) {
     handle_rtcp (s, buf, len);
     return;
   }
   if (len < 12)
     return;
-  rs = g_hash_table_lookup (s->remote, GUINT_TO_POINTER (rd32 (buf + 8)));
+  rs = g_hash_table_lookup (
+      s->remote, GUINT_TO_POINTER (meeting_rd32 (buf + 8)));
   if (!rs)
     return;
   out = gst_buffer_new_allocate (NULL, len, NULL);
@@ -929,7 +913,7 @@ is_published (GstMeetingSession *s, GstBuffer *buf)
   if (gst_buffer_extract (buf, 0, h, sizeof (h)) != sizeof (h))
     return FALSE;
   for (guint i = 0; i < s->published->len; i++)
-    if (g_array_index (s->published, guint32, i) == rd32 (h + 8))
+    if (g_array_index (s->published, guint32, i) == meeting_rd32 (h + 8))
       return TRUE;
   return FALSE;
 }

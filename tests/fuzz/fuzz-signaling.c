@@ -142,8 +142,9 @@ check_client (Client *c)
   CHECK (g_ptr_array_find (c->room->clients, c, NULL));
   for (guint i = 0; i < c->streams->len; i++) {
     Stream *st = c->streams->pdata[i];
-    CHECK (
-        g_hash_table_lookup (c->room->ssrcs, GUINT_TO_POINTER (st->ssrc)) == c);
+    CHECK (g_hash_table_lookup (c->room->ssrcs, GUINT_TO_POINTER (st->ssrc)) ==
+            st &&
+        st->owner == c);
   }
   if (c->agent)
     c->ice_ready = TRUE;
