@@ -630,8 +630,8 @@ schedule_rekey (E2eeKx *kx, guint delay_ms, gint64 now_ms)
 static void
 leader_check (E2eeKx *kx, const gchar *gone_id, gint64 now_ms)
 {
-  Peer *lp = kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id)
-                           : NULL;
+  Peer *lp =
+      kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id) : NULL;
   const gchar *next;
 
   if (kx->leading || !lp || !lp->gone)
