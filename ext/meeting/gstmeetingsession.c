@@ -178,6 +178,26 @@ session_unref (GstMeetingSession *s)
   g_free (s);
 }
 
+/* Runs func on the session thread, from any thread; if the session is not
+ * running, func is dropped (destroy still runs). */
+static void
+session_invoke (GstMeetingSession *s, GSourceFunc func, gpointer data,
+    GDestroyNotify destroy)
+{
+  GMainContext *ctx;
+
+  g_mutex_lock (&registry_lock);
+  ctx = s->ctx ? g_main_context_ref (s->ctx) : NULL;
+  g_mutex_unlock (&registry_lock);
+  if (!ctx) {
+    if (destroy)
+      destroy (data);
+    return;
+  }
+  g_main_context_invoke_full (ctx, G_PRIORITY_DEFAULT, func, data, destroy);
+  g_main_context_unref (ctx);
+}
+
 /* ------------------------------------------------------------ bus posts */
 
 static void
@@ -341,8 +361,7 @@ on_kx_send (GstElement *kx, GBytes *msg, gpointer user_data)
 
   bp->s = session_ref (s);
   bp->data = g_bytes_ref (msg);
-  g_main_context_invoke_full (s->ctx, G_PRIORITY_DEFAULT, board_post, bp,
-      (GDestroyNotify)board_post_free);
+  session_invoke (s, board_post, bp, (GDestroyNotify)board_post_free);
 }
 
 static void
@@ -732,16 +751,23 @@ send_subscribe (GstMeetingSession *s)
 {
   JsonBuilder *b;
 
+  if (!s->joined)
+    return; /* the join carries receive, the welcome brings us back here */
   g_mutex_lock (&s->cb_lock);
-  if (s->receiver.media && (s->sub_kinds || s->sub_names)) {
-    b = msg_begin ("subscribe");
+  b = msg_begin ("subscribe");
+  if (!s->receiver.media) {
+    /* no meetingsrc (any more): nothing */
+    json_builder_set_member_name (b, "kinds");
+    json_builder_begin_array (b);
+    json_builder_end_array (b);
+  } else {
     if (s->sub_kinds)
       add_strv (b, "kinds", s->sub_kinds);
     if (s->sub_names)
       add_strv (b, "names", s->sub_names);
-    json_builder_end_object (b);
-    send_json (s, b);
   }
+  json_builder_end_object (b);
+  send_json (s, b);
   g_mutex_unlock (&s->cb_lock);
 }
 
@@ -1238,7 +1264,9 @@ gst_meeting_session_stop (GstMeetingSession *s)
   g_main_context_invoke (s->ctx, finish, s);
   g_thread_join (thread);
   g_clear_pointer (&s->loop, g_main_loop_unref);
+  g_mutex_lock (&registry_lock);
   g_clear_pointer (&s->ctx, g_main_context_unref);
+  g_mutex_unlock (&registry_lock);
   g_clear_object (&s->cancel);
 }
 
@@ -1424,11 +1452,7 @@ schedule_announce (GstMeetingSession *s, LocalStream *copy, const gchar *stream)
   a->s = session_ref (s);
   a->ls = copy;
   a->stream = g_strdup (stream);
-  if (s->ctx)
-    g_main_context_invoke_full (
-        s->ctx, G_PRIORITY_DEFAULT, announce, a, (GDestroyNotify)announce_free);
-  else
-    announce_free (a);
+  session_invoke (s, announce, a, (GDestroyNotify)announce_free);
 }
 
 void
@@ -1552,6 +1576,14 @@ replay_streams (gpointer data)
   g_mutex_lock (&s->cb_lock);
   g_hash_table_foreach (s->remote, replay_stream, s);
   g_mutex_unlock (&s->cb_lock);
+  send_subscribe (s);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+resubscribe (gpointer data)
+{
+  send_subscribe (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -1569,9 +1601,8 @@ gst_meeting_session_attach_receiver (GstMeetingSession *s,
   s->sub_names = g_strdupv ((gchar **)names);
   g_mutex_unlock (&s->cb_lock);
   /* streams already announced */
-  if (s->ctx)
-    g_main_context_invoke_full (s->ctx, G_PRIORITY_DEFAULT, replay_streams,
-        session_ref (s), (GDestroyNotify)session_unref);
+  session_invoke (
+      s, replay_streams, session_ref (s), (GDestroyNotify)session_unref);
 }
 
 void
@@ -1581,6 +1612,9 @@ gst_meeting_session_detach_receiver (GstMeetingSession *s)
   memset (&s->receiver, 0, sizeof (s->receiver));
   s->receiver_user = NULL;
   g_mutex_unlock (&s->cb_lock);
+  /* a session that goes on (its meetingsink stays) stops receiving */
+  session_invoke (
+      s, resubscribe, session_ref (s), (GDestroyNotify)session_unref);
 }
 
 void
