@@ -34,6 +34,8 @@ GST_DEBUG_CATEGORY_STATIC (meeting_session_debug);
 #define MAX_BACKOFF_MS 4000
 #define MAX_REMOTE_STREAMS 256
 #define MAX_BATCH 64
+#define SSRC_RETRY_US (30 * G_USEC_PER_SEC)
+#define SSRC_RETRY_INTERVAL_MS 1000
 
 typedef struct
 {
@@ -103,6 +105,8 @@ struct _GstMeetingSession
   guint connects;
   GSource *retry;
   GSource *watchdog;
+  GSource *republish; /* publish again after ssrc-taken */
+  gint64 ssrc_taken_since;
 };
 
 static GMutex registry_lock;
@@ -789,6 +793,7 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
   g_free (s->instance);
   s->instance = g_strdup (instance);
   s->joined = TRUE;
+  s->ssrc_taken_since = 0;
   s->down_since = 0;
   s->backoff_ms = 0;
   s->connects++;
@@ -944,23 +949,68 @@ is_published (GstMeetingSession *s, GstBuffer *buf)
   return FALSE;
 }
 
+/* Publishes again the streams the server has not accepted yet. */
+static gboolean
+republish (gpointer data)
+{
+  GstMeetingSession *s = data;
+  gboolean pending = FALSE;
+
+  g_clear_pointer (&s->republish, g_source_unref);
+  if (!s->joined)
+    return G_SOURCE_REMOVE;
+  g_mutex_lock (&s->lock);
+  for (guint i = 0; i < s->local->len; i++) {
+    LocalStream *ls = s->local->pdata[i];
+    gboolean accepted = FALSE;
+    g_mutex_lock (&s->agent_lock);
+    for (guint j = 0; j < s->published->len; j++)
+      accepted |= g_array_index (s->published, guint32, j) == ls->ssrc;
+    g_mutex_unlock (&s->agent_lock);
+    if (!accepted) {
+      send_publish (s, ls);
+      pending = TRUE;
+    }
+  }
+  g_mutex_unlock (&s->lock);
+  if (pending)
+    GST_INFO ("publishing again the streams whose SSRC was taken");
+  return G_SOURCE_REMOVE;
+}
+
 static void
 handle_error (GstMeetingSession *s, JsonObject *o)
 {
   const gchar *code = get_str (o, "code"), *message = get_str (o, "message");
+  gint64 now = g_get_monotonic_time ();
 
   GST_WARNING ("server error %s: %s", code, message);
   post (s,
       gst_structure_new ("meeting-server-error", "code", G_TYPE_STRING, code,
           "message", G_TYPE_STRING, message, NULL));
+  if (!code)
+    return;
+  /* Our own old connection may still hold the SSRC (we came back after a
+   * network loss before the server noticed the old one had gone): the
+   * server drops it within its ping timeout, so publish again for a while
+   * before giving up. */
+  if (g_str_equal (code, "ssrc-taken")) {
+    if (!s->ssrc_taken_since)
+      s->ssrc_taken_since = now;
+    if (now - s->ssrc_taken_since < SSRC_RETRY_US) {
+      if (!s->republish) {
+        s->republish = g_timeout_source_new (SSRC_RETRY_INTERVAL_MS);
+        g_source_set_callback (s->republish, republish, s, NULL);
+        g_source_attach (s->republish, s->ctx);
+      }
+      return;
+    }
+  }
   /* refusals that retrying cannot fix */
-  if (code &&
-      (g_str_equal (code, "forbidden") || g_str_equal (code, "full") ||
-          g_str_equal (code, "e2ee-required") ||
-          g_str_equal (code, "ssrc-taken"))) {
+  if (g_str_equal (code, "forbidden") || g_str_equal (code, "full") ||
+      g_str_equal (code, "e2ee-required") || g_str_equal (code, "ssrc-taken")) {
     gchar *text = g_strdup_printf ("The meeting server refused: %s", message);
-    if (!g_str_equal (code, "ssrc-taken") &&
-        !g_str_equal (code, "e2ee-required"))
+    if (g_str_equal (code, "forbidden") || g_str_equal (code, "full"))
       s->fatal = TRUE;
     post_error (s, text, code);
     g_free (text);
@@ -1077,6 +1127,10 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
   media_stop (s);
   remote_streams_remove (s, NULL, NULL);
   g_hash_table_remove_all (s->names);
+  if (s->republish) {
+    g_source_destroy (s->republish);
+    g_clear_pointer (&s->republish, g_source_unref);
+  }
   if (!s->down_since)
     s->down_since = now;
   if (was_joined || s->backoff_ms == 0)
@@ -1208,6 +1262,10 @@ finish (gpointer data)
   if (s->watchdog) {
     g_source_destroy (s->watchdog);
     g_clear_pointer (&s->watchdog, g_source_unref);
+  }
+  if (s->republish) {
+    g_source_destroy (s->republish);
+    g_clear_pointer (&s->republish, g_source_unref);
   }
   g_clear_object (&s->soup);
   g_main_loop_quit (s->loop);
