@@ -105,7 +105,9 @@ typedef struct
   GstElement *pipeline, *kx, *msrc;
   GstE2eeKeyring *keyring;
   GMutex lock;
-  GHashTable *remotes; /* pad name -> Remote* */
+  GHashTable *remotes; /* pad name -> Remote* (the current one) */
+  GPtrArray *retired; /* Remote* of removed pads: their branches may still
+                       * run until torn down, so they live to the end */
   GString *keys; /* JSON lines of the keys held */
   GHashTable *key_seen; /* kid -> TRUE */
   FILE *plain, *seqlog;
@@ -332,7 +334,14 @@ on_pad_added (GstElement *src, GstPad *pad, gpointer user_data)
   gst_object_unref (d);
   gst_object_unref (s);
   g_mutex_lock (&peer.lock);
-  g_hash_table_replace (peer.remotes, g_strdup (name), r);
+  {
+    gpointer old_key, old;
+    if (g_hash_table_steal_extended (peer.remotes, name, &old_key, &old)) {
+      g_free (old_key);
+      g_ptr_array_add (peer.retired, old);
+    }
+  }
+  g_hash_table_insert (peer.remotes, g_strdup (name), r);
   g_mutex_unlock (&peer.lock);
   gst_bin_add (GST_BIN (peer.pipeline), bin);
   sinkpad = gst_element_get_static_pad (bin, "sink");
@@ -651,6 +660,7 @@ main (int argc, char **argv)
   peer.remotes = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, (GDestroyNotify)remote_free);
   peer.keys = g_string_new (NULL);
+  peer.retired = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_free);
   if (opt_plain_out && !(peer.plain = fopen (opt_plain_out, "wb"))) {
     g_printerr ("cannot write %s\n", opt_plain_out);
     return 2;
@@ -757,6 +767,7 @@ main (int argc, char **argv)
   gst_object_unref (peer.msrc);
   gst_object_unref (peer.pipeline);
   g_hash_table_unref (peer.remotes);
+  g_ptr_array_unref (peer.retired);
   g_string_free (peer.keys, TRUE);
   g_free (peer.id);
   g_main_loop_unref (peer.loop);
