@@ -438,6 +438,40 @@ sanitize (const gchar *name, gboolean underscore)
   return g_string_free (out, FALSE);
 }
 
+/* Announced caps come from other participants through the server: before
+ * GStreamer parses them, they must look like RTP caps of one structure whose
+ * fields have plain types (no nested caps or structures, whose invalid
+ * names GStreamer 1.22 reports with a critical). */
+static gboolean
+caps_string_ok (const gchar *caps)
+{
+  static const gchar *const types[] = { "string", "s", "int", "i", "uint", "u",
+    "boolean", "bool", "b", "double", "d", "float", "f", "fraction", "gint",
+    "guint", "gboolean", "gdouble", "gchararray", NULL };
+  const gchar *p;
+
+  if (!g_str_has_prefix (caps, "application/x-rtp"))
+    return FALSE;
+  p = caps + strlen ("application/x-rtp");
+  if (*p != '\0' && *p != ',')
+    return FALSE;
+  if (strchr (caps, ';'))
+    return FALSE;
+  for (p = strchr (caps, '('); p; p = strchr (p + 1, '(')) {
+    const gchar *end = strchr (p, ')');
+    gchar *type;
+    gboolean known;
+    if (!end)
+      return FALSE;
+    type = g_strndup (p + 1, end - p - 1);
+    known = g_strv_contains (types, type);
+    g_free (type);
+    if (!known)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 pad_name_taken (GstMeetingSession *s, const gchar *pad_name)
 {
@@ -468,7 +502,7 @@ remote_stream_add (GstMeetingSession *s, JsonObject *o)
     GST_WARNING ("malformed stream announcement");
     return;
   }
-  c = gst_caps_from_string (caps);
+  c = caps_string_ok (caps) ? gst_caps_from_string (caps) : NULL;
   if (!c || !gst_caps_is_fixed (c) ||
       !gst_structure_has_name (
           gst_caps_get_structure (c, 0), "application/x-rtp")) {
