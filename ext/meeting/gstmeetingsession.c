@@ -1126,13 +1126,20 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer user_data)
 /* ------------------------------------------------------- (re)connecting */
 
 static void
-drop_ws (GstMeetingSession *s)
+drop_ws (GstMeetingSession *s, gboolean graceful)
 {
   if (!s->ws)
     return;
   g_signal_handlers_disconnect_by_data (s->ws, s);
-  if (soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (graceful &&
+      soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (s->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  else
+    /* the server is gone or stuck: no close handshake that would keep the
+     * old connection (and its answers to pings) alive; the server sees the
+     * socket close as soon as it reads again and drops the old us */
+    g_io_stream_close (
+        soup_websocket_connection_get_io_stream (s->ws), NULL, NULL);
   g_clear_object (&s->ws);
 }
 
@@ -1157,7 +1164,7 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
   if (s->stopping)
     return;
   s->joined = FALSE;
-  drop_ws (s);
+  drop_ws (s, FALSE);
   media_stop (s);
   remote_streams_remove (s, NULL, NULL);
   g_hash_table_remove_all (s->names);
@@ -1286,7 +1293,7 @@ finish (gpointer data)
   if (s->ws && s->joined)
     send_ice (s, "leave", NULL, NULL, NULL, NULL);
   s->joined = FALSE;
-  drop_ws (s);
+  drop_ws (s, TRUE);
   media_stop (s);
   remote_streams_remove (s, NULL, NULL);
   if (s->retry) {

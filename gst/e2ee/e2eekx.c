@@ -1046,20 +1046,8 @@ e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
       next = MIN (next, kx->periodic_ms);
   } else if (kx->roster && kx->leader_id) {
     if (now_ms - kx->last_hb_ms >= (gint64)kx->cfg.heartbeat_timeout_ms) {
-      Peer *lp = g_hash_table_lookup (kx->peers, kx->leader_id);
-      if (lp && lp->gone) {
-        /* the designated successor did not take over within a heartbeat
-         * timeout (gone without the channel saying so): the next one */
-        const gchar *succ = designated_leader (kx);
-        kx->last_hb_ms = now_ms;
-        if (succ && g_strcmp0 (succ, kx->self_id) != 0) {
-          GST_INFO ("[%s] successor %s silent", kx->self_id, succ);
-          mark_gone (kx, succ, now_ms);
-        }
-      } else {
-        GST_INFO ("[%s] no heartbeat from %s", kx->self_id, kx->leader_id);
-        mark_gone (kx, kx->leader_id, now_ms);
-      }
+      GST_INFO ("[%s] no heartbeat from %s", kx->self_id, kx->leader_id);
+      mark_gone (kx, kx->leader_id, now_ms);
     }
     next = MIN (next, kx->last_hb_ms + kx->cfg.heartbeat_timeout_ms);
   }
