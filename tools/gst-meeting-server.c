@@ -165,7 +165,7 @@ typedef struct
   GByteArray *held; /* --fault-reorder: the packet held back */
   gdouble media_tokens;
   gint64 media_refill;
-  guint64 rx_packets, tx_packets, dropped;
+  guint64 dropped;
 } Client;
 
 struct _Room
@@ -351,7 +351,6 @@ media_send (Client *to, const guint8 *buf, gsize len)
     stat_dropped++;
     return;
   }
-  to->tx_packets++;
   stat_tx++;
   stat_tx_bytes += len;
   capture ('>', 'm', buf, len);
@@ -478,7 +477,6 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
   Room *r = c->room;
   Stream *st;
 
-  c->rx_packets++;
   stat_rx++;
   stat_rx_bytes += len;
   capture ('<', 'm', buf, len);

@@ -82,7 +82,6 @@ struct _GstMeetingSession
   gboolean ice_ready;
   GArray *published; /* guint32 SSRCs the server accepted */
   guint32 rtcp_ssrc;
-  guint64 sent, send_dropped;
 
   /* the session thread and everything below it */
   GThread *thread;
@@ -833,15 +832,7 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
   s->connects++;
   g_hash_table_remove_all (s->names);
   g_hash_table_remove_all (s->absent);
-  for (guint i = 0; roster && i < json_array_get_length (roster); i++) {
-    JsonNode *n = json_array_get_element (roster, i);
-    if (JSON_NODE_HOLDS_OBJECT (n)) {
-      JsonObject *p = json_node_get_object (n);
-      if (get_str (p, "id") && get_str (p, "name"))
-        g_hash_table_insert (s->names, g_strdup (get_str (p, "id")),
-            g_strdup (get_str (p, "name")));
-    }
-  }
+  /* names: filled from the roster below, as joins */
   GST_INFO ("joined %s as %s (instance %s)", s->uri, id, instance);
 
   /* keyexchange: this instance, this id; a resumed meeting gets new keys */
@@ -1631,12 +1622,8 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
     if (s->agent && s->ice_ready && mapped && is_published (s, buffers[done]))
       sent = nice_agent_send_messages_nonblocking (
           s->agent, s->stream_id, 1, msgs, mapped, NULL, NULL);
-    if (sent < (gint)mapped) {
-      s->send_dropped += mapped - MAX (sent, 0);
+    if (sent < (gint)mapped)
       ok = FALSE;
-    }
-    if (sent > 0)
-      s->sent += sent;
     g_mutex_unlock (&s->agent_lock);
     for (guint i = 0; i < mapped; i++)
       gst_buffer_unmap (buffers[done + i], &maps[i]);
