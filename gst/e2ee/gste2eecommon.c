@@ -52,6 +52,31 @@ gst_e2ee_cipher_suite_get_type (void)
   return type;
 }
 
+const gchar *
+e2ee_suite_nick (SFrameSuite suite)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_E2EE_CIPHER_SUITE);
+  GEnumValue *v = g_enum_get_value (klass, suite);
+
+  g_type_class_unref (klass);
+  /* the nicks are static strings of the registered enum */
+  return v ? v->value_nick : NULL;
+}
+
+SFrameSuite
+e2ee_suite_from_nick (const gchar *nick)
+{
+  GEnumClass *klass;
+  GEnumValue *v;
+
+  if (!nick)
+    return 0;
+  klass = g_type_class_ref (GST_TYPE_E2EE_CIPHER_SUITE);
+  v = g_enum_get_value_by_nick (klass, nick);
+  g_type_class_unref (klass);
+  return v ? (SFrameSuite)v->value : 0;
+}
+
 GType
 gst_e2ee_rtp_auth_fields_get_type (void)
 {

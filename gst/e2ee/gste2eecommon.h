@@ -47,6 +47,18 @@ GType gst_e2ee_rtp_auth_fields_get_type (void);
 #define DEFAULT_RTP_AUTH_FIELDS                                                \
   (GST_E2EE_RTP_AUTH_MARKER | GST_E2EE_RTP_AUTH_PAYLOAD_TYPE)
 
+/* The caps mark of SFrame-protected streams (docs/e2eeenc.md): e2eeenc
+ * sets it on application/x-rtp (both fields) and application/x-sframe (the
+ * suite), e2eedec reads the suite from it and removes it. */
+#define E2EE_CAPS_ENCRYPTION "encryption"
+#define E2EE_CAPS_ENCRYPTION_SFRAME "sframe"
+#define E2EE_CAPS_SUITE "sframe-suite"
+
+/* The cipher-suite nick of a suite ("aes-256-gcm-sha512-128"), NULL for
+ * none; and back, 0 for a name that is not a suite. */
+G_GNUC_INTERNAL const gchar *e2ee_suite_nick (SFrameSuite suite);
+G_GNUC_INTERNAL SFrameSuite e2ee_suite_from_nick (const gchar *nick);
+
 #define E2EE_RTP_METADATA_MAX (1 + 1 + 4 + 4 + 2 + 1 + 15 * 4)
 
 G_GNUC_INTERNAL

@@ -141,6 +141,8 @@ struct _GstE2eeDec
 
   /* properties, object lock */
   SFrameSuite suite;
+  gboolean suite_set; /* cipher-suite was set: it overrides the caps */
+  SFrameSuite caps_suite; /* the stream's suite from its caps, 0: none */
   guint8 *key;
   gsize key_len;
   gchar *key_error;
@@ -170,6 +172,7 @@ struct _GstE2eeDec
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
   gboolean rtp_mode;
+  gboolean caps_refused; /* the stream's suite cannot be decrypted here */
   GHashTable *states; /* kid -> KidState; writes under lock */
   KidState *last_state;
   KidState *candidate; /* KID seen but not authenticated yet */
@@ -213,6 +216,10 @@ static void gst_e2ee_dec_set_context (GstElement *element, GstContext *context);
 static GstFlowReturn gst_e2ee_dec_chain (
     GstPad *pad, GstObject *parent, GstBuffer *buf);
 static GstFlowReturn gst_e2ee_dec_chain_list (
+    GstPad *pad, GstObject *parent, GstBufferList *list);
+static GstFlowReturn gst_e2ee_dec_chain_checked (
+    GstPad *pad, GstObject *parent, GstBuffer *buf);
+static GstFlowReturn gst_e2ee_dec_chain_list_checked (
     GstPad *pad, GstObject *parent, GstBufferList *list);
 static gboolean gst_e2ee_dec_sink_event (
     GstPad *pad, GstObject *parent, GstEvent *event);
@@ -374,9 +381,9 @@ gst_e2ee_dec_init (GstE2eeDec *self)
 {
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (
-      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain));
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain_checked));
   gst_pad_set_chain_list_function (
-      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain_list));
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_chain_list_checked));
   gst_pad_set_event_function (
       self->sinkpad, GST_DEBUG_FUNCPTR (gst_e2ee_dec_sink_event));
   gst_pad_set_query_function (
@@ -497,6 +504,7 @@ gst_e2ee_dec_set_property (
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       self->suite = g_value_get_enum (value);
+      self->suite_set = TRUE;
       break;
     case PROP_KEY: {
       const gchar *hex = g_value_get_string (value);
@@ -581,6 +589,33 @@ gst_e2ee_dec_get_property (
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The suite to decrypt with (object lock held): a cipher-suite that was set
+ * overrides the stream's caps; else the suite the caps name; else the
+ * default. */
+static SFrameSuite
+effective_suite (GstE2eeDec *self)
+{
+  if (self->suite_set || !self->caps_suite)
+    return self->suite;
+  return self->caps_suite;
+}
+
+/* A new suite from the caps (0: none) resets the keys derived for the old
+ * one, as a cipher-suite change does. */
+static void
+set_caps_suite (GstE2eeDec *self, SFrameSuite suite)
+{
+  SFrameSuite before, after;
+
+  GST_OBJECT_LOCK (self);
+  before = effective_suite (self);
+  self->caps_suite = suite;
+  after = effective_suite (self);
+  GST_OBJECT_UNLOCK (self);
+  if (before != after)
+    g_atomic_int_inc (&self->config_cookie);
+}
+
 static void
 gst_e2ee_dec_set_context (GstElement *element, GstContext *context)
 {
@@ -633,6 +668,8 @@ gst_e2ee_dec_change_state (GstElement *element, GstStateChange transition)
       if (!check_keys (self))
         return GST_STATE_CHANGE_FAILURE;
       self->rtp_mode = FALSE;
+      self->caps_refused = FALSE;
+      set_caps_suite (self, 0);
       break;
     default:
       break;
@@ -699,7 +736,7 @@ sync_config (GstE2eeDec *self)
     memcpy (self->cur_key, self->key, self->key_len);
     self->cur_key_len = self->key_len;
   }
-  self->cur_suite = self->suite;
+  self->cur_suite = effective_suite (self);
   self->cur_kid = self->kid;
   self->window_bits = (self->replay_window + 63) / 64 * 64;
   self->cur_auth_fields = self->rtp_auth_fields;
@@ -1274,6 +1311,142 @@ gst_e2ee_dec_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
   return push_outputs (self, outl);
 }
 
+typedef enum
+{
+  CAPS_SUITE_OK, /* *suite is the caps' suite, 0 when they name none */
+  CAPS_SUITE_UNUSABLE, /* a suite this build does not know or cannot run */
+  CAPS_NOT_SFRAME, /* encrypted by something else */
+} CapsSuite;
+
+/* The suite a stream's caps name; *why says what is wrong when it is not
+ * CAPS_SUITE_OK. */
+static CapsSuite
+suite_of_caps (const GstStructure *s, SFrameSuite *suite, gchar **why)
+{
+  const GValue *v;
+  const gchar *name;
+
+  *suite = 0;
+  v = gst_structure_get_value (s, E2EE_CAPS_ENCRYPTION);
+  if (v &&
+      (!G_VALUE_HOLDS_STRING (v) ||
+          g_strcmp0 (g_value_get_string (v), E2EE_CAPS_ENCRYPTION_SFRAME) !=
+              0)) {
+    gchar *str = gst_value_serialize (v);
+    *why = g_strdup_printf ("the stream is encrypted with %s, not SFrame", str);
+    g_free (str);
+    return CAPS_NOT_SFRAME;
+  }
+  v = gst_structure_get_value (s, E2EE_CAPS_SUITE);
+  if (!v)
+    return CAPS_SUITE_OK;
+  name = G_VALUE_HOLDS_STRING (v) ? g_value_get_string (v) : NULL;
+  *suite = e2ee_suite_from_nick (name);
+  if (!*suite) {
+    gchar *str = gst_value_serialize (v);
+    *why = g_strdup_printf ("unknown SFrame cipher suite %s", str);
+    g_free (str);
+    return CAPS_SUITE_UNUSABLE;
+  }
+  if (!sframe_backend_available (*suite, SFRAME_BACKEND_AUTO)) {
+    *why = g_strdup_printf (
+        "SFrame cipher suite %s is not available on this machine", name);
+    *suite = 0;
+    return CAPS_SUITE_UNUSABLE;
+  }
+  return CAPS_SUITE_OK;
+}
+
+/* New caps from upstream: the mode, the suite, and the caps to output (the
+ * input without the SFrame mark, or the original caps of frame mode).  NULL
+ * (posted) when frame-mode caps lack their original caps. */
+static GstCaps *
+caps_from_upstream (GstE2eeDec *self, GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  SFrameSuite suite, prop;
+  CapsSuite res;
+  gboolean set;
+  gchar *why = NULL;
+  GstCaps *out = NULL;
+
+  self->rtp_mode = gst_structure_has_name (s, "application/x-rtp");
+  if (self->rtp_mode) {
+    out = gst_caps_copy (caps);
+    for (guint i = 0; i < gst_caps_get_size (out); i++)
+      gst_structure_remove_fields (gst_caps_get_structure (out, i),
+          E2EE_CAPS_ENCRYPTION, E2EE_CAPS_SUITE, NULL);
+  } else {
+    gst_structure_get (s, "original-caps", GST_TYPE_CAPS, &out, NULL);
+    if (out && !gst_caps_is_fixed (out))
+      gst_clear_caps (&out);
+    if (!out) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("SFrame frames without their original caps"),
+          ("application/x-sframe needs a fixed 'original-caps' field, got "
+           "%" GST_PTR_FORMAT,
+              caps));
+      return NULL;
+    }
+  }
+
+  res = suite_of_caps (s, &suite, &why);
+  GST_OBJECT_LOCK (self);
+  set = self->suite_set;
+  prop = self->suite;
+  GST_OBJECT_UNLOCK (self);
+  if (res == CAPS_SUITE_UNUSABLE && set) {
+    /* the property overrides what the caps say */
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
+        ("Decrypting with cipher-suite %s although %s", e2ee_suite_nick (prop),
+            why),
+        ("caps %" GST_PTR_FORMAT, caps));
+    res = CAPS_SUITE_OK;
+  } else if (res != CAPS_SUITE_OK) {
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
+        ("Cannot decrypt this stream, dropping it: %s", why),
+        ("caps %" GST_PTR_FORMAT, caps));
+  } else if (suite && set && suite != prop) {
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
+        ("cipher-suite %s overrides the stream's suite %s",
+            e2ee_suite_nick (prop), e2ee_suite_nick (suite)),
+        ("caps %" GST_PTR_FORMAT, caps));
+  }
+  g_free (why);
+  self->caps_refused = res != CAPS_SUITE_OK;
+  set_caps_suite (self, suite);
+  return out;
+}
+
+/* A stream whose suite cannot be decrypted here is dropped whole (the
+ * warning was posted with its caps). */
+static GstFlowReturn
+gst_e2ee_dec_chain_checked (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (parent);
+
+  if (G_UNLIKELY (self->caps_refused)) {
+    GST_LOG_OBJECT (self, "dropping a buffer of an undecryptable stream");
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  return gst_e2ee_dec_chain (pad, parent, buf);
+}
+
+static GstFlowReturn
+gst_e2ee_dec_chain_list_checked (
+    GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (parent);
+
+  if (G_UNLIKELY (self->caps_refused)) {
+    GST_LOG_OBJECT (self, "dropping buffers of an undecryptable stream");
+    gst_buffer_list_unref (list);
+    return GST_FLOW_OK;
+  }
+  return gst_e2ee_dec_chain_list (pad, parent, list);
+}
+
 static gboolean
 gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
@@ -1281,8 +1454,7 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS: {
-      GstCaps *caps, *out = NULL;
-      const GstStructure *s;
+      GstCaps *caps, *out;
       gboolean ret;
 
       gst_event_parse_caps (event, &caps);
@@ -1290,25 +1462,10 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       if (self->held.length) {
         flush_held (self);
       }
-      s = gst_caps_get_structure (caps, 0);
-      if (gst_structure_has_name (s, "application/x-rtp")) {
-        self->rtp_mode = TRUE;
-        out = gst_caps_ref (caps);
-      } else {
-        self->rtp_mode = FALSE;
-        gst_structure_get (s, "original-caps", GST_TYPE_CAPS, &out, NULL);
-        if (out && !gst_caps_is_fixed (out))
-          gst_clear_caps (&out);
-      }
+      out = caps_from_upstream (self, caps);
       gst_event_unref (event);
-      if (!out) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("SFrame frames without their original caps"),
-            ("application/x-sframe needs a fixed 'original-caps' field, got "
-             "%" GST_PTR_FORMAT,
-                caps));
+      if (!out)
         return FALSE;
-      }
       GST_DEBUG_OBJECT (self, "%s mode, output caps %" GST_PTR_FORMAT,
           self->rtp_mode ? "per-packet" : "per-frame", out);
       ret = gst_pad_push_event (self->srcpad, gst_event_new_caps (out));

@@ -117,6 +117,7 @@ struct _GstE2eeEnc
   SFrameSuite cur_suite;
   guint cur_auth_fields;
   gboolean rtp_mode;
+  SFrameSuite caps_suite; /* the suite the output caps name, 0 before caps */
   SFrameCipher *cipher;
   GstE2eeKey *send_key; /* keyring mode */
   GstE2eeKeyring *cur_keyring;
@@ -483,6 +484,7 @@ gst_e2ee_enc_change_state (GstElement *element, GstStateChange transition)
       if (!check_keys (self))
         return GST_STATE_CHANGE_FAILURE;
       self->rtp_mode = FALSE;
+      self->caps_suite = 0;
       break;
     default:
       break;
@@ -531,6 +533,25 @@ gst_e2ee_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
   return gst_pad_query_default (pad, parent, query);
 }
 
+/* The output caps: the input marked as SFrame-protected with suite.  RTP
+ * keeps its caps (receivers need them to depayload) plus `encryption` and
+ * `sframe-suite`; anything else becomes application/x-sframe carrying the
+ * input caps and the suite. */
+static GstCaps *
+marked_caps (GstCaps *in, gboolean rtp, SFrameSuite suite)
+{
+  const gchar *nick = e2ee_suite_nick (suite);
+  GstCaps *out;
+
+  if (!rtp)
+    return gst_caps_new_simple ("application/x-sframe", "original-caps",
+        GST_TYPE_CAPS, in, E2EE_CAPS_SUITE, G_TYPE_STRING, nick, NULL);
+  out = gst_caps_copy (in);
+  gst_caps_set_simple (out, E2EE_CAPS_ENCRYPTION, G_TYPE_STRING,
+      E2EE_CAPS_ENCRYPTION_SFRAME, E2EE_CAPS_SUITE, G_TYPE_STRING, nick, NULL);
+  return out;
+}
+
 static gboolean
 gst_e2ee_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
@@ -538,19 +559,15 @@ gst_e2ee_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     GstCaps *caps, *out;
-    const GstStructure *s;
     gboolean ret;
 
     gst_event_parse_caps (event, &caps);
-    s = gst_caps_get_structure (caps, 0);
-    if (gst_structure_has_name (s, "application/x-rtp")) {
-      self->rtp_mode = TRUE;
-      out = gst_caps_ref (caps);
-    } else {
-      self->rtp_mode = FALSE;
-      out = gst_caps_new_simple (
-          "application/x-sframe", "original-caps", GST_TYPE_CAPS, caps, NULL);
-    }
+    self->rtp_mode = gst_structure_has_name (
+        gst_caps_get_structure (caps, 0), "application/x-rtp");
+    GST_OBJECT_LOCK (self);
+    self->caps_suite = self->suite;
+    GST_OBJECT_UNLOCK (self);
+    out = marked_caps (caps, self->rtp_mode, self->caps_suite);
     GST_DEBUG_OBJECT (self, "%s mode, output caps %" GST_PTR_FORMAT,
         self->rtp_mode ? "per-packet" : "per-frame", out);
     gst_event_unref (event);
@@ -559,6 +576,24 @@ gst_e2ee_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     return ret;
   }
   return gst_pad_event_default (pad, parent, event);
+}
+
+/* cipher-suite changed while playing: the output caps name the new suite
+ * before the first buffer encrypted with it. */
+static void
+update_caps_suite (GstE2eeEnc *self)
+{
+  GstCaps *caps = gst_pad_get_current_caps (self->srcpad);
+
+  self->caps_suite = self->cur_suite;
+  if (!caps)
+    return;
+  caps = gst_caps_make_writable (caps);
+  gst_caps_set_simple (caps, E2EE_CAPS_SUITE, G_TYPE_STRING,
+      e2ee_suite_nick (self->cur_suite), NULL);
+  GST_INFO_OBJECT (self, "suite changed, output caps %" GST_PTR_FORMAT, caps);
+  gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
 }
 
 /* Makes self->cipher match the current key source. FALSE on a fatal
@@ -794,6 +829,8 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
   *out = NULL;
   if (!ensure_cipher (self))
     return GST_FLOW_ERROR;
+  if (G_UNLIKELY (self->caps_suite && self->cur_suite != self->caps_suite))
+    update_caps_suite (self);
   if (!self->cipher) {
     guint64 total;
     GST_OBJECT_LOCK (self);
