@@ -119,37 +119,35 @@ stream_of (GstPad *pad)
   return gst_pad_get_element_private (pad);
 }
 
-/* Is this pad fed by e2eeenc, through one-input elements? */
+/* The mark e2eeenc puts on what it outputs (docs/e2eeenc.md). */
+#define CAPS_ENCRYPTION "encryption"
+#define CAPS_ENCRYPTION_SFRAME "sframe"
+
 static gboolean
-fed_by_e2eeenc (GstPad *pad)
+caps_marked (const GstCaps *caps)
 {
-  GstPad *peer = gst_pad_get_peer (pad);
-  gboolean found = FALSE;
+  const GstStructure *s;
 
-  for (guint depth = 0; peer && depth < 32 && !found; depth++) {
-    GstElement *el = gst_pad_get_parent_element (peer);
-    GstElementFactory *f = el ? gst_element_get_factory (el) : NULL;
-    GstPad *next = NULL;
+  if (!caps || gst_caps_get_size (caps) < 1)
+    return FALSE;
+  s = gst_caps_get_structure (caps, 0);
+  return g_strcmp0 (gst_structure_get_string (s, CAPS_ENCRYPTION),
+             CAPS_ENCRYPTION_SFRAME) == 0;
+}
 
-    gst_object_unref (peer);
-    peer = NULL;
-    if (!el)
-      break;
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "e2eeenc")) {
-      found = TRUE;
-    } else if (el->numsinkpads == 1) {
-      GstPad *sinkpad = gst_element_get_static_pad (el, "sink");
-      if (sinkpad) {
-        next = gst_pad_get_peer (sinkpad);
-        gst_object_unref (sinkpad);
-      }
-    }
-    gst_object_unref (el);
-    peer = next;
-  }
-  if (peer)
-    gst_object_unref (peer);
-  return found;
+static gboolean
+caps_acceptable (GstMeetingSink *self, const GstCaps *caps)
+{
+  gboolean allow_clear;
+
+  if (!caps || gst_caps_get_size (caps) != 1 ||
+      !gst_structure_has_name (
+          gst_caps_get_structure (caps, 0), "application/x-rtp"))
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  allow_clear = self->allow_clear;
+  GST_OBJECT_UNLOCK (self);
+  return allow_clear || caps_marked (caps);
 }
 
 static GstFlowReturn
@@ -164,8 +162,9 @@ announce (GstMeetingSink *self, GstPad *pad, SinkStream *ss, guint32 ssrc)
         ("%s: no caps before the first buffer", GST_PAD_NAME (pad)));
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  ss->e2ee = fed_by_e2eeenc (pad);
-  if (!ss->e2ee && !self->allow_clear) {
+  /* accept-caps let only marked caps in, unless allow-clear */
+  ss->e2ee = caps_marked (caps);
+  if (!caps_acceptable (self, caps)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Stream %s is not end-to-end encrypted", GST_PAD_NAME (pad)),
         ("put e2eeenc before meetingsink, or set allow-clear"));
@@ -289,18 +288,45 @@ gst_meeting_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   return TRUE;
 }
 
+/* Only RTP marked by e2eeenc (encryption=sframe), or any RTP with
+ * allow-clear.  The caps query answers the template (application/x-rtp),
+ * without the mark: payloaders copy the fields of downstream caps into
+ * theirs, so a mark offered there would end up on clear RTP. */
 static gboolean
 gst_meeting_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
     GstCaps *caps;
     gst_query_parse_accept_caps (query, &caps);
-    gst_query_set_accept_caps_result (query,
-        gst_structure_has_name (
-            gst_caps_get_structure (caps, 0), "application/x-rtp"));
+    gst_query_set_accept_caps_result (
+        query, caps_acceptable (GST_MEETING_SINK (parent), caps));
     return TRUE;
   }
   return gst_pad_query_default (pad, parent, query);
+}
+
+/* Caps that accept-caps refuses never reach the event function: this probe
+ * sees them first and says why the stream will not be sent. */
+static GstPadProbeReturn
+refused_caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstMeetingSink *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  if (gst_caps_get_size (caps) == 1 &&
+      gst_structure_has_name (
+          gst_caps_get_structure (caps, 0), "application/x-rtp") &&
+      !caps_acceptable (self, caps))
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Stream %s is not end-to-end encrypted", GST_PAD_NAME (pad)),
+        ("caps without %s=%s: put e2eeenc before meetingsink, or set "
+         "allow-clear; caps %" GST_PTR_FORMAT,
+            CAPS_ENCRYPTION, CAPS_ENCRYPTION_SFRAME, caps));
+  return GST_PAD_PROBE_OK;
 }
 
 /* session thread: someone wants a keyframe of one of our streams */
@@ -372,6 +398,8 @@ gst_meeting_sink_request_new_pad (GstElement *element, GstPadTemplate *templ,
   gst_pad_set_chain_list_function (pad, gst_meeting_sink_chain_list);
   gst_pad_set_event_function (pad, gst_meeting_sink_event);
   gst_pad_set_query_function (pad, gst_meeting_sink_query);
+  gst_pad_add_probe (
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, refused_caps_probe, self, NULL);
   GST_OBJECT_LOCK (self);
   g_ptr_array_add (self->streams, ss);
   GST_OBJECT_UNLOCK (self);
