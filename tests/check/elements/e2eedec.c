@@ -674,6 +674,252 @@ GST_START_TEST (test_held_across_caps_change)
 
 GST_END_TEST;
 
+/* caps of RTP_CAPS marked as e2eeenc marks them */
+static gchar *
+marked_rtp_caps (const gchar *suite_field)
+{
+  return g_strdup_printf (
+      "%s,encryption=(string)sframe,sframe-suite=%s", RTP_CAPS, suite_field);
+}
+
+/* e2eedec with a key and no cipher-suite set */
+static GstHarness *
+dec_harness_caps (const gchar *caps)
+{
+  GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
+  GstHarness *h;
+
+  g_object_set (dec, "key", TEST_KEY_HEX, NULL);
+  h = gst_harness_new_with_element (dec, "sink", "src");
+  gst_object_unref (dec);
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+/* The next WARNING on the bus (others skipped), or NULL. */
+static GstMessage *
+pop_warning (GstBus *bus)
+{
+  return gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+}
+
+static gchar *
+warning_text (GstMessage *m)
+{
+  GError *err = NULL;
+  gchar *dbg = NULL, *text;
+
+  gst_message_parse_warning (m, &err, &dbg);
+  text = g_strdup (err->message);
+  g_error_free (err);
+  g_free (dbg);
+  return text;
+}
+
+/* Without any cipher-suite set, the suite comes from the caps, in both
+ * modes and for every suite; the output caps lose the mark. */
+GST_START_TEST (test_suite_from_caps)
+{
+  for (gint suite = 1; suite <= 5; suite++) {
+    gchar *caps = marked_rtp_caps (suite_nicks[suite]);
+    GstHarness *h = dec_harness_caps (caps);
+    GstBus *bus = attach_bus (h);
+    GstCaps *got, *want;
+
+    for (guint16 i = 0; i < 5; i++) {
+      GstBuffer *out = gst_harness_push_and_pull (
+          h, sframe_rtp (suite, TEST_KEY_HEX, 3, i, i));
+      check_plain (out, i);
+      gst_buffer_unref (out);
+    }
+    fail_unless_equals_uint64 (stat_u64 (h->element, "packets"), 5);
+    fail_unless_equals_uint64 (stat_u64 (h->element, "auth-failures"), 0);
+    got = gst_pad_get_current_caps (h->sinkpad);
+    want = gst_caps_from_string (RTP_CAPS);
+    fail_unless (gst_caps_is_equal (got, want), "suite %d: %" GST_PTR_FORMAT,
+        suite, got);
+    fail_unless (pop_warning (bus) == NULL);
+    gst_caps_unref (got);
+    gst_caps_unref (want);
+    gst_harness_teardown (h);
+    release_bus (bus);
+    g_free (caps);
+  }
+
+  /* frame mode: the suite rides in application/x-sframe */
+  for (gint suite = 1; suite <= 5; suite++) {
+    const gchar *orig = "audio/x-opus,channels=(int)2,rate=(int)48000";
+    gchar *caps =
+        g_strdup_printf ("application/x-sframe,original-caps=(GstCaps)\"%s\","
+                         "sframe-suite=(string)%s",
+            orig, suite_nicks[suite]);
+    GstHarness *h = dec_harness_caps (caps);
+    guint8 key[16], pt[64], sf[64 + SFRAME_HEADER_MAX + 16];
+    SFrameCipher *c;
+    GstBuffer *out;
+    GstMapInfo m;
+    GstCaps *got, *want;
+    gssize n;
+
+    hex_to_bytes (TEST_KEY_HEX, key, 16);
+    memset (pt, 0x33 + suite, sizeof (pt));
+    c = sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, 8, key, 16);
+    n = sframe_cipher_encrypt (c, 0, NULL, 0, pt, sizeof (pt), sf, sizeof (sf));
+    fail_unless (n > 0);
+    sframe_cipher_free (c);
+    out = gst_harness_push_and_pull (h, gst_buffer_new_memdup (sf, n));
+    fail_unless (out != NULL);
+    gst_buffer_map (out, &m, GST_MAP_READ);
+    fail_unless_equals_int (m.size, sizeof (pt));
+    fail_unless (memcmp (m.data, pt, sizeof (pt)) == 0);
+    gst_buffer_unmap (out, &m);
+    gst_buffer_unref (out);
+    got = gst_pad_get_current_caps (h->sinkpad);
+    want = gst_caps_from_string (orig);
+    fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT, got);
+    gst_caps_unref (got);
+    gst_caps_unref (want);
+    gst_harness_teardown (h);
+    g_free (caps);
+  }
+}
+
+GST_END_TEST;
+
+/* New caps with another suite switch the suite; caps without one fall
+ * back to the default (aes-256-gcm-sha512-128). */
+GST_START_TEST (test_suite_renegotiated)
+{
+  gchar *caps1 = marked_rtp_caps (suite_nicks[1]);
+  GstHarness *h = dec_harness_caps (caps1);
+  GstBuffer *out;
+
+  out = gst_harness_push_and_pull (h, sframe_rtp (1, TEST_KEY_HEX, 3, 0, 0));
+  check_plain (out, 0);
+  gst_buffer_unref (out);
+  gst_harness_set_src_caps_str (h, RTP_CAPS);
+  gst_harness_push (h, sframe_rtp (1, TEST_KEY_HEX, 3, 1, 1));
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 3, 2, 2));
+  check_plain (out, 2);
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "auth-failures"), 1);
+  gst_harness_teardown (h);
+  g_free (caps1);
+}
+
+GST_END_TEST;
+
+/* A cipher-suite that was set overrides the caps, and says so. */
+GST_START_TEST (test_suite_property_overrides)
+{
+  gchar *caps = marked_rtp_caps (suite_nicks[1]);
+  GstHarness *h;
+  GstBus *bus;
+  GstMessage *m;
+  gchar *text;
+  GstBuffer *out;
+
+  h = dec_harness (5, TEST_KEY_HEX);
+  bus = attach_bus (h);
+  gst_harness_set_src_caps_str (h, caps);
+  m = pop_warning (bus);
+  fail_unless (m != NULL, "no warning about the override");
+  text = warning_text (m);
+  fail_unless (strstr (text, "aes-256-gcm-sha512-128") &&
+          strstr (text, "aes-128-ctr-hmac-sha256-80"),
+      "%s", text);
+  g_free (text);
+  gst_message_unref (m);
+  out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 3, 0, 0));
+  check_plain (out, 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (caps);
+
+  /* an unknown suite in the caps: the property is used, with a warning */
+  caps = marked_rtp_caps ("aes-512-imaginary");
+  h = dec_harness (2, TEST_KEY_HEX);
+  bus = attach_bus (h);
+  gst_harness_set_src_caps_str (h, caps);
+  m = pop_warning (bus);
+  fail_unless (m != NULL);
+  text = warning_text (m);
+  fail_unless (strstr (text, "aes-512-imaginary") != NULL, "%s", text);
+  g_free (text);
+  gst_message_unref (m);
+  out = gst_harness_push_and_pull (h, sframe_rtp (2, TEST_KEY_HEX, 3, 0, 0));
+  check_plain (out, 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+/* A stream whose suite this receiver cannot decrypt (unknown name, not a
+ * string, not SFrame at all) gets a WARNING naming it, and every buffer
+ * is dropped: nothing reaches downstream. */
+GST_START_TEST (test_unsupported_suite)
+{
+  const struct
+  {
+    const gchar *caps;
+    const gchar *named;
+  } cases[] = {
+    { RTP_CAPS ",encryption=(string)sframe,"
+               "sframe-suite=(string)aes-512-imaginary",
+        "aes-512-imaginary" },
+    { RTP_CAPS ",sframe-suite=(int)5", "5" },
+    { RTP_CAPS ",encryption=(string)srtp", "srtp" },
+    { "application/x-sframe,original-caps=(GstCaps)\"audio/x-opus\","
+      "sframe-suite=(string)chacha20-poly1305",
+        "chacha20-poly1305" },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    GstHarness *h = dec_harness_caps (RTP_CAPS);
+    GstBus *bus = attach_bus (h);
+    GstBufferList *list = gst_buffer_list_new ();
+    GstMessage *m;
+    gchar *text;
+
+    gst_harness_set_src_caps_str (h, cases[c].caps);
+    m = pop_warning (bus);
+    fail_unless (m != NULL, "case %u: no warning", c);
+    text = warning_text (m);
+    fail_unless (strstr (text, cases[c].named) != NULL &&
+            strstr (text, "Cannot decrypt") != NULL,
+        "case %u: %s", c, text);
+    g_free (text);
+    gst_message_unref (m);
+    /* valid SFrames of the default suite are dropped too */
+    for (guint16 i = 0; i < 4; i++)
+      fail_unless_equals_int (
+          gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 3, i, i)),
+          GST_FLOW_OK);
+    gst_buffer_list_add (list, sframe_rtp (5, TEST_KEY_HEX, 3, 9, 9));
+    fail_unless_equals_int (gst_pad_push_list (h->srcpad, list), GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+    fail_unless_equals_uint64 (stat_u64 (h->element, "packets"), 0);
+    /* caps it can decrypt: it works again */
+    if (c == 0) {
+      GstBuffer *out;
+      gst_harness_set_src_caps_str (h, RTP_CAPS);
+      out = gst_harness_push_and_pull (
+          h, sframe_rtp (5, TEST_KEY_HEX, 3, 10, 10));
+      check_plain (out, 10);
+      gst_buffer_unref (out);
+    }
+    gst_harness_teardown (h);
+    release_bus (bus);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -698,6 +944,10 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_replay_after_kid_flood_static);
   tcase_add_test (tc, test_replay_after_kid_flood_keyring);
   tcase_add_test (tc, test_held_across_caps_change);
+  tcase_add_test (tc, test_suite_from_caps);
+  tcase_add_test (tc, test_suite_renegotiated);
+  tcase_add_test (tc, test_suite_property_overrides);
+  tcase_add_test (tc, test_unsupported_suite);
   return s;
 }
 

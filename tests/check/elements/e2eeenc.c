@@ -477,6 +477,102 @@ GST_START_TEST (test_key_change_playing)
 
 GST_END_TEST;
 
+/* The output caps carry the mark and the suite, for every suite: RTP
+ * keeps its fields and gains encryption=sframe and sframe-suite; frames
+ * become application/x-sframe with the suite. */
+GST_START_TEST (test_caps_mark_all_suites)
+{
+  for (gint suite = 1; suite <= 5; suite++) {
+    GstHarness *h = enc_harness (suite, 3, RTP_CAPS);
+    GstBuffer *out;
+    GstCaps *caps, *want;
+    gchar *want_str;
+
+    out = gst_harness_push_and_pull (h, make_rtp (40, 1, FALSE, 0, FALSE));
+    gst_buffer_unref (out);
+    caps = gst_pad_get_current_caps (h->sinkpad);
+    want_str =
+        g_strdup_printf ("%s,encryption=(string)sframe,sframe-suite=(string)%s",
+            RTP_CAPS, suite_nicks[suite]);
+    want = gst_caps_from_string (want_str);
+    fail_unless (gst_caps_is_equal (caps, want), "suite %d: %" GST_PTR_FORMAT,
+        suite, caps);
+    gst_caps_unref (caps);
+    gst_caps_unref (want);
+    g_free (want_str);
+    gst_harness_teardown (h);
+
+    h = enc_harness (suite, 3, "audio/x-opus,channels=(int)1");
+    out =
+        gst_harness_push_and_pull (h, gst_buffer_new_allocate (NULL, 50, NULL));
+    gst_buffer_unref (out);
+    caps = gst_pad_get_current_caps (h->sinkpad);
+    fail_unless (gst_structure_has_name (
+        gst_caps_get_structure (caps, 0), "application/x-sframe"));
+    fail_unless_equals_string (
+        gst_structure_get_string (
+            gst_caps_get_structure (caps, 0), "sframe-suite"),
+        suite_nicks[suite]);
+    gst_caps_unref (caps);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* The suite named by the caps in force when a buffer arrives. */
+static GstPadProbeReturn
+record_suite (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GPtrArray *suites = user_data;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+
+  g_ptr_array_add (suites,
+      g_strdup (caps ? gst_structure_get_string (
+                           gst_caps_get_structure (caps, 0), "sframe-suite")
+                     : NULL));
+  gst_clear_caps (&caps);
+  return GST_PAD_PROBE_OK;
+}
+
+/* cipher-suite changed while playing: new caps name the new suite before
+ * the first buffer encrypted with it, which e2eedec then decrypts with no
+ * suite set. */
+GST_START_TEST (test_caps_follow_suite_change)
+{
+  GstHarness *h = enc_harness (5, 3, RTP_CAPS);
+  GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
+  GPtrArray *suites = g_ptr_array_new_with_free_func (g_free);
+  GstHarness *hd;
+  GstBuffer *out, *plain, *want;
+
+  gst_pad_add_probe (
+      h->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, record_suite, suites, NULL);
+  out = gst_harness_push_and_pull (h, make_rtp (40, 1, FALSE, 0, FALSE));
+  gst_buffer_unref (out);
+  gst_util_set_object_arg (
+      G_OBJECT (h->element), "cipher-suite", suite_nicks[2]);
+  out = gst_harness_push_and_pull (h, make_rtp (40, 2, FALSE, 0, FALSE));
+  fail_unless_equals_int (suites->len, 2);
+  fail_unless_equals_string (suites->pdata[0], suite_nicks[5]);
+  fail_unless_equals_string (suites->pdata[1], suite_nicks[2]);
+
+  g_object_set (dec, "key", TEST_KEY_HEX, NULL);
+  hd = gst_harness_new_with_element (dec, "sink", "src");
+  gst_object_unref (dec);
+  gst_harness_set_src_caps (hd, gst_pad_get_current_caps (h->sinkpad));
+  plain = gst_harness_push_and_pull (hd, out);
+  want = make_rtp (40, 2, FALSE, 0, FALSE);
+  fail_unless (buffers_equal (plain, want));
+  gst_buffer_unref (want);
+  gst_buffer_unref (plain);
+  gst_harness_teardown (hd);
+  gst_harness_teardown (h);
+  g_ptr_array_unref (suites);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eeenc_suite (void)
 {
@@ -496,6 +592,8 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_key_change_playing);
+  tcase_add_test (tc, test_caps_mark_all_suites);
+  tcase_add_test (tc, test_caps_follow_suite_change);
   return s;
 }
 
