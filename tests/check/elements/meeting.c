@@ -26,6 +26,11 @@
   "application/x-rtp,media=audio,clock-rate=8000,encoding-name=L16,"           \
   "payload=96,channels=1"
 
+#define VIDEO_CAPS                                                             \
+  "application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,"          \
+  "payload=97,encryption=(string)sframe,"                                      \
+  "sframe-suite=(string)aes-128-gcm-sha256-128"
+
 static GSubprocess *server;
 
 /* The server must not outlive a test that failed half-way. */
@@ -48,8 +53,9 @@ spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
 }
 static gchar *server_url;
 
+/* extra: one more server option, or NULL */
 static void
-server_start (void)
+server_start_with (const gchar *extra)
 {
   const gchar *path = g_getenv ("GST_MEETING_SERVER");
   GDataInputStream *in;
@@ -58,7 +64,7 @@ server_start (void)
 
   fail_unless (path != NULL, "GST_MEETING_SERVER is not set");
   {
-    const gchar *argv[] = { path, "--listen", "127.0.0.1:0", NULL };
+    const gchar *argv[] = { path, "--listen", "127.0.0.1:0", extra, NULL };
     server = spawn_server (
         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
         argv, &err);
@@ -70,6 +76,12 @@ server_start (void)
   server_url = g_strdup (line + strlen ("listening on "));
   g_free (line);
   g_object_unref (in);
+}
+
+static void
+server_start (void)
+{
+  server_start_with (NULL);
 }
 
 static void
@@ -316,6 +328,12 @@ GST_START_TEST (test_sink_announces)
   fail_unless (
       strstr (caps_str, "encoding-name=(string)VP8") != NULL, caps_str);
   fail_unless (strstr (caps_str, "ssrc") == NULL, caps_str);
+  /* the mark and the suite travel with the announcement */
+  fail_unless (
+      strstr (caps_str, "encryption=(string)sframe") != NULL, caps_str);
+  fail_unless (
+      strstr (caps_str, "sframe-suite=(string)aes-256-gcm-sha512-128") != NULL,
+      caps_str);
   json_object_unref (o);
   fail_unless (pop_error (pipeline, 0) == NULL);
 
@@ -410,8 +428,7 @@ run_src_pads (const gchar *media, guint expected)
       "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
   client_send (eve,
       "{\"type\":\"publish\",\"stream\":\"video_0\",\"kind\":\"video\","
-      "\"ssrc\":222,\"caps\":\"application/x-rtp,media=video,clock-rate=90000,"
-      "encoding-name=VP8,payload=97\",\"e2ee\":true}");
+      "\"ssrc\":222,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
   o = client_expect (eve, "published");
   fail_unless (o != NULL);
   json_object_unref (o);
@@ -438,8 +455,20 @@ run_src_pads (const gchar *media, guint expected)
     gst_caps_unref (want);
     gst_caps_unref (got);
   }
-  if (!media || strstr (media, "video"))
+  if (!media || strstr (media, "video")) {
+    /* the pad's caps carry the mark and the suite, for e2eedec */
+    GstCaps *want = gst_caps_from_string (VIDEO_CAPS);
+    GstCaps *got =
+        gst_caps_from_string (g_hash_table_lookup (log.caps, "Eve-x_video_0"));
     fail_unless (has (log.added, "Eve-x_video_0"));
+    fail_unless (gst_caps_is_equal (want, got));
+    fail_unless_equals_string (
+        gst_structure_get_string (
+            gst_caps_get_structure (got, 0), "sframe-suite"),
+        "aes-128-gcm-sha256-128");
+    gst_caps_unref (want);
+    gst_caps_unref (got);
+  }
   g_mutex_unlock (&log.lock);
 
   /* unpublishing removes the pad, leaving removes the rest */
@@ -603,6 +632,96 @@ GST_START_TEST (test_gives_up)
 
 GST_END_TEST;
 
+/* The pads' accept-caps: marked RTP only, any RTP with allow-clear; the
+ * caps query does not offer the mark (a payloader would copy it onto clear
+ * RTP). */
+GST_START_TEST (test_sink_accept_caps)
+{
+  GstElement *sink = gst_element_factory_make ("meetingsink", NULL);
+  GstPad *pad = gst_element_request_pad_simple (sink, "audio_%u");
+  GstCaps *clear = gst_caps_from_string (AUDIO_CAPS);
+  GstCaps *marked = gst_caps_from_string (
+      AUDIO_CAPS ",encryption=(string)sframe,"
+                 "sframe-suite=(string)aes-256-gcm-sha512-128");
+  GstCaps *other = gst_caps_from_string (AUDIO_CAPS ",encryption=(string)srtp");
+  GstCaps *notrtp = gst_caps_from_string ("audio/x-raw");
+  GstCaps *q;
+
+  fail_unless (pad != NULL);
+  fail_if (gst_pad_query_accept_caps (pad, clear));
+  fail_unless (gst_pad_query_accept_caps (pad, marked));
+  fail_if (gst_pad_query_accept_caps (pad, other));
+  fail_if (gst_pad_query_accept_caps (pad, notrtp));
+  q = gst_pad_query_caps (pad, NULL);
+  fail_unless (gst_caps_get_size (q) == 1);
+  fail_if (
+      gst_structure_has_field (gst_caps_get_structure (q, 0), "encryption"));
+  gst_caps_unref (q);
+
+  g_object_set (sink, "allow-clear", TRUE, NULL);
+  fail_unless (gst_pad_query_accept_caps (pad, clear));
+  fail_unless (gst_pad_query_accept_caps (pad, marked));
+  fail_if (gst_pad_query_accept_caps (pad, notrtp));
+
+  gst_caps_unref (clear);
+  gst_caps_unref (marked);
+  gst_caps_unref (other);
+  gst_caps_unref (notrtp);
+  gst_element_release_request_pad (sink, pad);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+/* allow-clear (on a server that allows it too): an unmarked stream is
+ * sent and announced with e2ee false; its caps carry no mark. */
+GST_START_TEST (test_sink_allow_clear)
+{
+  gchar *uri, *desc;
+  GstElement *pipeline, *src;
+  Client *watcher;
+  JsonObject *o;
+  GError *err = NULL;
+  GstCaps *caps;
+  const gchar *caps_str;
+
+  server_start_with ("--allow-clear");
+  uri = room_uri ("clear-ok");
+  watcher = client_join ("clear-ok", "watcher");
+  o = client_expect (watcher, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  desc = g_strdup_printf ("appsrc name=src format=time ! "
+                          "meetingsink name=m participant=x allow-clear=true "
+                          "uri=%s m.audio_0",
+      uri);
+  pipeline = gst_parse_launch (desc, &err);
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  caps = gst_caps_from_string (AUDIO_CAPS);
+  g_object_set (src, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_app_src_push_buffer (GST_APP_SRC (src), make_rtp (99, 1));
+  o = client_expect (watcher, "stream");
+  fail_unless (o != NULL, "no stream announcement");
+  fail_if (json_object_get_boolean_member (o, "e2ee"));
+  caps_str = json_object_get_string_member (o, "caps");
+  fail_unless (strstr (caps_str, "encryption") == NULL, caps_str);
+  json_object_unref (o);
+  fail_unless (pop_error (pipeline, 0) == NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  client_free (watcher);
+  g_free (uri);
+  server_stop ();
+}
+
+GST_END_TEST;
+
 static Suite *
 meeting_suite (void)
 {
@@ -613,6 +732,8 @@ meeting_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_sink_refuses_clear);
   tcase_add_test (tc, test_sink_announces);
+  tcase_add_test (tc, test_sink_accept_caps);
+  tcase_add_test (tc, test_sink_allow_clear);
   tcase_add_test (tc, test_src_pads);
   tcase_add_test (tc, test_shared_session_and_keyexchange);
   tcase_add_test (tc, test_bad_settings);
