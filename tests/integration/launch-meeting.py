@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""A meeting of real gst-launch-1.0 lines against the real gst-meeting-server
+on 127.0.0.1: the cipher suite travels in the caps.
+
+  launch-meeting.py SERVER
+
+alice sends audio and video with two non-default cipher suites (e2eeenc
+cipher-suite=...). bob's e2eedec elements have no suite set: they take it
+from the caps that alice's announcement carries, and decode both streams
+(buffers counted at fakesinks after opusdec and vp8dec). carol sets the
+wrong suite on her audio e2eedec on purpose: the property overrides the
+caps, she is told so with a WARNING, and decodes no audio while her video
+(no suite set) plays. Keys come from keyexchange in every line.
+
+Copyright (C) 2026 gst-e2ee-meeting contributors
+SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+AUDIO_SUITE = "aes-128-gcm-sha256-128"
+VIDEO_SUITE = "aes-128-ctr-hmac-sha256-80"
+DEFAULT_SUITE = "aes-256-gcm-sha512-128"
+WANT_AUDIO = 50  # decoded audio buffers (20 ms each)
+WANT_VIDEO = 10  # decoded video frames
+TIMEOUT = 60
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+class Launch:
+    """A gst-launch-1.0 -v process; counts the buffers reaching each named
+    fakesink (silent=false) and keeps every line it prints."""
+
+    def __init__(self, name, line, tmp):
+        self.name = name
+        self.lines = []
+        self.counts = {}
+        self.lock = threading.Lock()
+        argv = [shutil.which("gst-launch-1.0") or "gst-launch-1.0", "-v"]
+        argv += line.split()
+        log("%s: %s" % (name, " ".join(argv)))
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, errors="replace")
+        self.out = open(os.path.join(tmp, name + ".log"), "w")
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        chain = re.compile(r"last-message = chain .*\((\w+):sink\)")
+        for line in self.proc.stdout:
+            self.out.write(line)
+            with self.lock:
+                self.lines.append(line.rstrip("\n"))
+                m = chain.search(line)
+                if m:
+                    self.counts[m.group(1)] = self.counts.get(m.group(1), 0) + 1
+
+    def count(self, sink):
+        with self.lock:
+            return self.counts.get(sink, 0)
+
+    def grep(self, pattern):
+        with self.lock:
+            return [ln for ln in self.lines if re.search(pattern, ln)]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise Fail("timed out (%d s): %s" % (timeout, what))
+
+
+def caps_of(launch, pad, field):
+    """The values of a caps field in the caps -v printed for pads matching
+    pad."""
+    vals = set()
+    for ln in launch.grep(pad + r": caps = "):
+        m = re.search(field + r"=\(string\)([\w-]+)", ln)
+        vals.add(m.group(1) if m else None)
+    return vals
+
+
+def receiver(url, name, audio_dec):
+    return ("meetingsrc name=m uri=%s/demo participant=%s "
+            "m.alice_audio_0 ! %s ! rtpopusdepay ! opusdec ! "
+            "fakesink name=a silent=false sync=false async=false "
+            "m.alice_video_0 ! e2eedec name=vdec ! "
+            "rtpvp8depay request-keyframe=true ! vp8dec ! "
+            "fakesink name=v silent=false sync=false async=false keyexchange"
+            % (url, name, audio_dec))
+
+
+def run(server_path, tmp):
+    server = subprocess.Popen(
+        [server_path, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+        stderr=open(os.path.join(tmp, "server.err"), "w"), text=True)
+    procs = []
+    try:
+        line = server.stdout.readline().strip()
+        check(line.startswith("listening on ws://127.0.0.1:"),
+              "server did not start: %r" % line)
+        url = line.split()[-1]
+
+        alice = Launch("alice", (
+            "meetingsink name=m uri=%s/demo participant=alice "
+            "audiotestsrc is-live=true ! opusenc ! rtpopuspay ! "
+            "e2eeenc name=aenc cipher-suite=%s ! m.audio_0 "
+            "videotestsrc is-live=true ! "
+            "video/x-raw,width=64,height=48,framerate=15/1 ! "
+            "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay ! "
+            "e2eeenc name=venc cipher-suite=%s ! m.video_0 keyexchange"
+            % (url, AUDIO_SUITE, VIDEO_SUITE)), tmp)
+        procs.append(alice)
+        bob = Launch("bob", receiver(url, "bob", "e2eedec name=adec"), tmp)
+        procs.append(bob)
+
+        wait_for(lambda: bob.count("a") >= WANT_AUDIO and
+                 bob.count("v") >= WANT_VIDEO, TIMEOUT,
+                 "bob decoding alice (audio %d/%d, video %d/%d)" % (
+                     bob.count("a"), WANT_AUDIO, bob.count("v"), WANT_VIDEO))
+        log("bob decoded %d audio buffers and %d video frames"
+            % (bob.count("a"), bob.count("v")))
+
+        # the suites went out with alice's caps, came in with bob's pads,
+        # and left nothing behind e2eedec
+        check(caps_of(alice, r"aenc\.GstPad:src", "sframe-suite") ==
+              {AUDIO_SUITE}, "alice's audio caps: %s" %
+              caps_of(alice, r"aenc\.GstPad:src", "sframe-suite"))
+        check(caps_of(alice, r"venc\.GstPad:src", "sframe-suite") ==
+              {VIDEO_SUITE}, "alice's video caps")
+        check(caps_of(bob, r"adec\.GstPad:sink", "sframe-suite") ==
+              {AUDIO_SUITE}, "bob's audio e2eedec sink caps: %s" %
+              caps_of(bob, r"adec\.GstPad:sink", "sframe-suite"))
+        check(caps_of(bob, r"vdec\.GstPad:sink", "sframe-suite") ==
+              {VIDEO_SUITE}, "bob's video e2eedec sink caps")
+        for dec in ("adec", "vdec"):
+            check(caps_of(bob, dec + r"\.GstPad:src", "encryption") == {None},
+                  "%s output caps still marked" % dec)
+        check(not bob.grep(r"WARNING|ERROR"),
+              "bob: %s" % bob.grep(r"WARNING|ERROR"))
+
+        # carol overrides the audio suite with the wrong one
+        carol = Launch("carol", receiver(
+            url, "carol", "e2eedec name=adec cipher-suite=" + DEFAULT_SUITE),
+            tmp)
+        procs.append(carol)
+        wait_for(lambda: carol.count("v") >= WANT_VIDEO, TIMEOUT,
+                 "carol decoding alice's video (%d/%d)"
+                 % (carol.count("v"), WANT_VIDEO))
+        warned = carol.grep(r"WARNING.*e2eedec|cipher-suite .* overrides")
+        check(any(DEFAULT_SUITE in w and AUDIO_SUITE in w
+                  for w in carol.grep(r"overrides")),
+              "carol was not told that her suite overrides the caps: %s"
+              % warned)
+        # bob keeps decoding through carol's join (a rekey)
+        before = bob.count("a")
+        wait_for(lambda: bob.count("a") >= before + WANT_AUDIO, TIMEOUT,
+                 "bob decoding after carol joined")
+        check(carol.count("a") == 0,
+              "carol decoded %d audio buffers with the wrong suite"
+              % carol.count("a"))
+        log("carol: %d video frames, 0 audio, warned: %s"
+            % (carol.count("v"), warned[0] if warned else "?"))
+        for p in procs:
+            check(p.proc.poll() is None,
+                  "%s exited early (%s)" % (p.name, p.proc.returncode))
+    finally:
+        for p in procs:
+            p.stop()
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    check(server.returncode == 0,
+          "server exited %s on SIGTERM" % server.returncode)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    if not shutil.which("gst-launch-1.0"):
+        print("SKIP: gst-launch-1.0 not found")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="launch-meeting-")
+    try:
+        run(sys.argv[1], tmp)
+    except Fail as e:
+        log("FAIL:", e)
+        log("logs kept in", tmp)
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    log("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
