@@ -63,6 +63,8 @@ PRIMES_SOME = [(1 << 32) - 2, (1 << 56) - 2]
 RTP_CAPS = ("application/x-rtp,media=video,clock-rate=90000,"
             "encoding-name=VP8,payload=96")
 FRAME_CAPS = "video/x-vp8,width=(int)320,height=(int)240,framerate=(fraction)30/1"
+# what e2eeenc adds to RTP caps (docs/e2eeenc.md)
+SUITE_MARK = ",encryption=(string)sframe,sframe-suite=(string)%s"
 
 AUTH_ALL = "marker+payload-type+timestamp+ssrc+sequence+csrc"
 
@@ -317,15 +319,17 @@ class Interop:
             else:
                 records.append(ctx.encrypt(kid, ctr, b"", pt))
                 expected.append(pt)
-        props = [("cipher-suite", suite.nick), ("key", key.hex()),
-                 ("drop-report-interval", "0")]
+        # no cipher-suite: e2eedec takes the suite from the caps mark, and
+        # removes the mark from its output caps
+        props = [("key", key.hex()), ("drop-report-interval", "0")]
         if auth is not None:
             props.append(("rtp-auth-fields", auth or "0"))
         if rtp:
-            caps, want_caps = RTP_CAPS, RTP_CAPS
+            caps = RTP_CAPS + SUITE_MARK % suite.nick
+            want_caps = RTP_CAPS
         else:
             caps = "application/x-sframe,original-caps=(GstCaps)" + \
-                caps_quote(FRAME_CAPS)
+                caps_quote(FRAME_CAPS) + ",sframe-suite=(string)" + suite.nick
             want_caps = FRAME_CAPS
         rc, outs, info = self.run_tool("e2eedec", caps, records, props,
                                        expect_caps=want_caps,
@@ -379,11 +383,12 @@ class Interop:
         if auth is not None:
             props.append(("rtp-auth-fields", auth or "0"))
         if rtp:
-            caps, want_caps = RTP_CAPS, RTP_CAPS
+            caps = RTP_CAPS
+            want_caps = RTP_CAPS + SUITE_MARK % suite.nick
         else:
             caps = FRAME_CAPS
             want_caps = "application/x-sframe,original-caps=(GstCaps)" + \
-                caps_quote(FRAME_CAPS)
+                caps_quote(FRAME_CAPS) + ",sframe-suite=(string)" + suite.nick
         rc, outs, info = self.run_tool("e2eeenc", caps, records, props,
                                        expect_caps=want_caps,
                                        use_list=use_list)
