@@ -14,10 +14,13 @@
  * is the stream's id in the meeting, and each stream is announced with its
  * caps and SSRC when its first packet arrives.
  *
- * Streams must be encrypted end to end: a stream whose pad is not fed
- * (through any chain of one-input elements such as queue) by e2eeenc is
- * refused with an error unless #GstMeetingSink:allow-clear is set, and the
- * server refuses clear streams by default too.
+ * Streams must be encrypted end to end: the pads accept only caps that
+ * e2eeenc marked (`encryption=(string)sframe`); clear RTP is refused at
+ * negotiation, with an error naming the pad, unless
+ * #GstMeetingSink:allow-clear is set, and the server refuses clear streams
+ * by default too.  The announcement keeps the mark and the suite
+ * (`sframe-suite`) in its caps, so receivers' e2eedec decrypt whatever
+ * suite this sender's e2eeenc uses.
  *
  * An RTCP PLI or FIR that another participant sends for one of the streams
  * becomes a force-key-unit event pushed upstream from that pad (and a
@@ -557,8 +560,9 @@ gst_meeting_sink_class_init (GstMeetingSinkClass *klass)
   gst_meeting_settings_install (gobject_class);
   g_object_class_install_property (gobject_class, PROP_ALLOW_CLEAR,
       g_param_spec_boolean ("allow-clear", "Allow clear",
-          "Send streams that are not encrypted by e2eeenc (the server must "
-          "allow them too); off: such a stream is an error",
+          "Accept RTP without e2eeenc's caps mark (encryption=sframe) too, "
+          "announced as clear (the server must allow it too); off: such "
+          "caps are refused with an error",
           FALSE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY));

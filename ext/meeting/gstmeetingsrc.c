@@ -12,7 +12,9 @@
  * meetingsink of the same pipeline) and exposes one live source pad per
  * stream another participant publishes, with the caps of the publisher's
  * announcement (application/x-rtp, payload still SFrame-encrypted: put
- * e2eedec after it).
+ * e2eedec after it).  Those caps carry the sender's e2eeenc mark,
+ * `encryption=(string)sframe` and `sframe-suite`, from which e2eedec takes
+ * the cipher suite.
  *
  * Pads are named `PARTICIPANT_STREAM`: the publisher's display name (letters,
  * digits and `-`; other characters become `-`) and its stream id, e.g.

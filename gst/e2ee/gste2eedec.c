@@ -13,9 +13,19 @@
  *
  * On `application/x-rtp` every packet payload is one SFrame and the clear
  * RTP header fields chosen by #GstE2eeDec:rtp-auth-fields are checked as
- * its metadata; the output keeps the caps.  On `application/x-sframe` each
- * buffer is one SFrame and the output caps are those in the `original-caps`
- * field, exactly as they entered e2eeenc.
+ * its metadata; the output keeps the caps, without e2eeenc's mark
+ * (`encryption`, `sframe-suite`).  On `application/x-sframe` each buffer is
+ * one SFrame and the output caps are those in the `original-caps` field,
+ * exactly as they entered e2eeenc.
+ *
+ * The cipher suite is #GstE2eeDec:cipher-suite if it was set (it overrides
+ * the caps, with a warning when they name another suite), else the
+ * `sframe-suite` of the caps that e2eeenc marked (and a meeting carried to
+ * meetingsrc's pads), else the default.  A stream whose caps name a suite
+ * this receiver cannot decrypt (unknown, or not available on this machine)
+ * or an encryption other than SFrame gets a GST_STREAM_ERROR_DECRYPT
+ * warning naming it, and its buffers are dropped until usable caps
+ * arrive.
  *
  * It fails closed: nothing that did not authenticate goes downstream.  A
  * buffer is dropped, counted in #GstE2eeDec:stats and reported on the bus
@@ -239,7 +249,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass *klass)
   /**
    * GstE2eeDec:cipher-suite:
    *
-   * The RFC 9605 cipher suite the sender uses (agreed out of band).
+   * The RFC 9605 cipher suite the sender uses.  Unset, it comes from the
+   * caps (`sframe-suite`, as e2eeenc marks them) or is the default; set,
+   * it overrides the caps.
    */
   g_object_class_install_property (gobject_class, PROP_CIPHER_SUITE,
       g_param_spec_enum ("cipher-suite", "Cipher suite",

@@ -22,6 +22,15 @@
  * Timestamps, buffer flags and metas that describe no memory layout pass
  * through.
  *
+ * The output caps are marked: `encryption=(string)sframe` (RTP) and, in
+ * both modes, `sframe-suite=(string)` with the #GstE2eeEnc:cipher-suite
+ * nick, e.g. `application/x-rtp, ..., encryption=(string)sframe,
+ * sframe-suite=(string)aes-256-gcm-sha512-128`.  meetingsink accepts only
+ * marked caps (unless allow-clear), a meeting announces them to the
+ * receivers, and e2eedec takes the suite from them, so receivers need no
+ * suite setting.  A suite changed while playing is announced by new caps
+ * before the first buffer encrypted with it.
+ *
  * Keys come either from #GstE2eeEnc:key and #GstE2eeEnc:kid (a pre-shared
  * key, for broadcast and tests) or from the meeting keyring that
  * keyexchange fills, found through a #GstContext of type
@@ -48,9 +57,9 @@
  * gst-launch-1.0 videotestsrc num-buffers=50 ! vp8enc ! \
  *   e2eeenc cipher-suite=aes-128-ctr-hmac-sha256-80 \
  *     key=000102030405060708090a0b0c0d0e0f kid=2 ! \
- *   e2eedec cipher-suite=aes-128-ctr-hmac-sha256-80 \
- *     key=000102030405060708090a0b0c0d0e0f ! vp8dec ! fakesink
- * ]| Per-frame SFrame on VP8 frames, with the 80-bit-tag CTR suite.
+ *   e2eedec key=000102030405060708090a0b0c0d0e0f ! vp8dec ! fakesink
+ * ]| Per-frame SFrame on VP8 frames, with the 80-bit-tag CTR suite, which
+ * e2eedec reads from the caps.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -180,8 +189,8 @@ gst_e2ee_enc_class_init (GstE2eeEncClass *klass)
   /**
    * GstE2eeEnc:cipher-suite:
    *
-   * The RFC 9605 cipher suite.  Sender and receivers must agree on it out
-   * of band: SFrame does not carry it.
+   * The RFC 9605 cipher suite.  SFrame does not carry it: the output caps
+   * name it (`sframe-suite`), and e2eedec reads it from there.
    */
   g_object_class_install_property (gobject_class, PROP_CIPHER_SUITE,
       g_param_spec_enum ("cipher-suite", "Cipher suite",
