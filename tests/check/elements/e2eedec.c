@@ -810,6 +810,24 @@ GST_START_TEST (test_suite_renegotiated)
 
 GST_END_TEST;
 
+/* Caps that name another suite than the sender's (a relay rewrote the
+ * announcement, say to the 32-bit-tag suite): the suite is part of the key
+ * schedule, so every real packet fails authentication; nothing passes. */
+GST_START_TEST (test_suite_rewritten)
+{
+  gchar *caps = marked_rtp_caps (suite_nicks[3]);
+  GstHarness *h = dec_harness_caps (caps);
+
+  for (guint16 i = 0; i < 20; i++)
+    gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 3, i, i));
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "auth-failures"), 20);
+  gst_harness_teardown (h);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
 /* A cipher-suite that was set overrides the caps, and says so. */
 GST_START_TEST (test_suite_property_overrides)
 {
@@ -946,6 +964,7 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_held_across_caps_change);
   tcase_add_test (tc, test_suite_from_caps);
   tcase_add_test (tc, test_suite_renegotiated);
+  tcase_add_test (tc, test_suite_rewritten);
   tcase_add_test (tc, test_suite_property_overrides);
   tcase_add_test (tc, test_unsupported_suite);
   return s;
