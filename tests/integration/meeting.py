@@ -301,8 +301,10 @@ def read_capture(path):
 
 def plaintext_chunks(path):
     """16-byte pieces of every payload a participant sent in the clear, by
-    kind ('a' audio, 'v' video: gst-meeting-peer --plain-out)."""
+    kind ('a' audio, 'v' video: gst-meeting-peer --plain-out), and the
+    number of packets of each kind."""
     chunks = {"a": set(), "v": set()}
+    packets = {"a": 0, "v": 0}
     data = open(path, "rb").read()
     pos = 0
     while pos + 5 <= len(data):
@@ -310,11 +312,12 @@ def plaintext_chunks(path):
         n = struct.unpack("!I", data[pos + 1:pos + 5])[0]
         p = data[pos + 5:pos + 5 + n]
         pos += 5 + n
+        packets[kind] += 1
         for i in range(0, len(p) - 15, 16):
             c = p[i:i + 16]
             if len(set(c)) >= 4:  # runs of one or two byte values say nothing
                 chunks[kind].add(c)
-    return chunks
+    return chunks, packets
 
 
 def read_keys(path):
@@ -400,18 +403,25 @@ def test_meeting():
     # no test-pattern plaintext, no key, anywhere in what the server saw
     keys = []
     for name in PEOPLE:
-        by_kind = plaintext_chunks(os.path.join(TMP, name + ".plain"))
-        check(len(by_kind["a"]) > 10, "%s logged its audio plaintext (%d "
-              "pieces)" % (name, len(by_kind["a"])))
-        check(len(by_kind["v"]) > 10, "%s logged its video plaintext (%d "
-              "pieces)" % (name, len(by_kind["v"])))
+        by_kind, packets = plaintext_chunks(
+            os.path.join(TMP, name + ".plain"))
+        check(packets["a"] > 100 and len(by_kind["a"]) > 10,
+              "%s logged its audio plaintext (%d packets, %d pieces)"
+              % (name, packets["a"], len(by_kind["a"])))
+        # a solid-colour VP8 picture: a keyframe, then near-identical small
+        # inter frames, so few distinct pieces, each sent many times
+        check(packets["v"] > 20 and len(by_kind["v"]) >= 3,
+              "%s logged its video plaintext (%d packets, %d pieces)"
+              % (name, packets["v"], len(by_kind["v"])))
         chunks = by_kind["a"] | by_kind["v"]
         found = sum(1 for i in range(len(blob) - 15)
                     if blob[i:i + 16] in chunks)
         check(found == 0, "%d plaintext pieces of %s in the capture" %
               (found, name))
-        log("%s: none of %d audio and %d video plaintext pieces in the "
-            "capture" % (name, len(by_kind["a"]), len(by_kind["v"])))
+        log("%s: none of %d audio and %d video plaintext pieces (of %d and "
+            "%d packets) in the capture" % (name, len(by_kind["a"]),
+                                            len(by_kind["v"]), packets["a"],
+                                            packets["v"]))
         suite, k = read_keys(os.path.join(TMP, name + ".keys"))
         keys += [key for _, key in k]
     check(len(keys) >= 9, "keys were logged")
