@@ -1278,13 +1278,12 @@ check_media (gint64 now)
         continue;
       if (c->ice_failed) {
         g_ptr_array_add (failed,
-            g_strdup ("the media path failed: the server's ICE agent found no "
-                      "working candidate pair"));
+            g_strdup ("the server's ICE agent found no working candidate "
+                      "pair"));
       } else if (!c->ice_connected_once &&
           now - c->joined_at > (gint64)opt_media_timeout * G_USEC_PER_SEC) {
         g_ptr_array_add (failed,
-            g_strdup_printf ("the media path failed: ICE did not connect "
-                             "within %d s of the join",
+            g_strdup_printf ("ICE did not connect within %d s of the join",
                 opt_media_timeout));
       } else {
         continue;
