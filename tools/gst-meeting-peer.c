@@ -78,7 +78,9 @@ static GOptionEntry entries[] = {
       "Testing: write every media key this participant held to FILE at exit",
       "FILE" },
   { "plain-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_plain_out,
-      "Testing: write every RTP payload sent, before encryption, to FILE",
+      "Testing: write every RTP payload sent (audio and video), before "
+      "encryption, to FILE: per packet 'a' or 'v', the length (4 bytes, big "
+      "endian) and the payload",
       "FILE" },
   { "seq-log", 0, 0, G_OPTION_ARG_FILENAME, &opt_seq_log,
       "Testing: log the sequence numbers of audio packets sent and "
@@ -379,27 +381,42 @@ on_pad_removed (GstElement *src, GstPad *pad, gpointer user_data)
 
 /* ------------------------------------------------------------- sending */
 
-static GstPadProbeReturn
-log_plain (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+static void
+log_plain_one (GstBuffer *buf, gchar kind)
 {
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 
   if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
-    return GST_PAD_PROBE_OK;
+    return;
   g_mutex_lock (&peer.lock);
   if (peer.plain) {
-    guint8 len[4];
+    guint8 h[5];
     guint n = gst_rtp_buffer_get_payload_len (&rtp);
-    len[0] = (guint8)(n >> 24);
-    len[1] = (guint8)(n >> 16);
-    len[2] = (guint8)(n >> 8);
-    len[3] = (guint8)n;
-    fwrite (len, 1, 4, peer.plain);
+    h[0] = (guint8)kind;
+    h[1] = (guint8)(n >> 24);
+    h[2] = (guint8)(n >> 16);
+    h[3] = (guint8)(n >> 8);
+    h[4] = (guint8)n;
+    fwrite (h, 1, sizeof (h), peer.plain);
     fwrite (gst_rtp_buffer_get_payload (&rtp), 1, n, peer.plain);
   }
-  gst_rtp_buffer_unmap (&rtp);
   g_mutex_unlock (&peer.lock);
+  gst_rtp_buffer_unmap (&rtp);
+}
+
+/* rtpvp8pay pushes buffer lists, rtpL16pay single buffers */
+static GstPadProbeReturn
+log_plain (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  gchar kind = (gchar)GPOINTER_TO_INT (user_data);
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      log_plain_one (gst_buffer_list_get (list, i), kind);
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    log_plain_one (GST_PAD_PROBE_INFO_BUFFER (info), kind);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -420,7 +437,8 @@ log_sent (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 }
 
 static void
-probe (const gchar *element, const gchar *pad, GstPadProbeCallback cb)
+probe (const gchar *element, const gchar *pad, GstPadProbeType type,
+    GstPadProbeCallback cb, gpointer data)
 {
   GstElement *el = gst_bin_get_by_name (GST_BIN (peer.pipeline), element);
   GstPad *p;
@@ -428,7 +446,7 @@ probe (const gchar *element, const gchar *pad, GstPadProbeCallback cb)
   if (!el)
     return;
   p = gst_element_get_static_pad (el, pad);
-  gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER, cb, NULL, NULL);
+  gst_pad_add_probe (p, type, cb, data, NULL);
   gst_object_unref (p);
   gst_object_unref (el);
 }
@@ -489,6 +507,8 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer user_data)
       gchar *dbg = NULL;
       gst_message_parse_error (msg, &err, &dbg);
       b = event ("error");
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, GST_MESSAGE_SRC_NAME (msg));
       json_builder_set_member_name (b, "message");
       json_builder_add_string_value (b, err->message);
       json_builder_set_member_name (b, "debug");
@@ -517,10 +537,14 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer user_data)
         json_builder_end_object (b);
         emit (b);
       } else if (gst_structure_has_name (s, "meeting-disconnected")) {
+        guint retry = 0;
         b = event ("disconnected");
         json_builder_set_member_name (b, "reason");
         json_builder_add_string_value (
             b, gst_structure_get_string (s, "reason"));
+        gst_structure_get_uint (s, "retry-in-ms", &retry);
+        json_builder_set_member_name (b, "retry_in_ms");
+        json_builder_add_int_value (b, retry);
         json_builder_end_object (b);
         emit (b);
       } else if (gst_structure_has_name (s, "meeting-participant-joined") ||
@@ -533,6 +557,12 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer user_data)
             b, gst_structure_get_string (s, "participant-id"));
         json_builder_set_member_name (b, "name");
         json_builder_add_string_value (b, gst_structure_get_string (s, "name"));
+        if (gst_structure_has_field (s, "reason")) {
+          /* left: left, closed, timeout or media-failed */
+          json_builder_set_member_name (b, "reason");
+          json_builder_add_string_value (
+              b, gst_structure_get_string (s, "reason"));
+        }
         json_builder_end_object (b);
         emit (b);
       } else if (gst_structure_has_name (s, "meeting-keyframe-request")) {
@@ -721,11 +751,13 @@ main (int argc, char **argv)
   g_signal_connect (
       peer.msrc, "pad-removed", G_CALLBACK (on_pad_removed), NULL);
   if (peer.plain) {
-    probe ("aenc", "sink", log_plain);
-    probe ("venc", "sink", log_plain);
+    GstPadProbeType t =
+        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST;
+    probe ("aenc", "sink", t, log_plain, GINT_TO_POINTER ('a'));
+    probe ("venc", "sink", t, log_plain, GINT_TO_POINTER ('v'));
   }
   if (peer.seqlog)
-    probe ("aenc", "src", log_sent);
+    probe ("aenc", "src", GST_PAD_PROBE_TYPE_BUFFER, log_sent, NULL);
 
   peer.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (peer.pipeline);

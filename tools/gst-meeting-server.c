@@ -51,6 +51,8 @@ static gdouble opt_fault_reorder = 0.0;
 static gdouble opt_fault_duplicate = 0.0;
 static gint opt_fault_seed = 1;
 static gchar *opt_fault_log = NULL;
+static gint opt_media_timeout = 15;
+static gchar **opt_fault_block_media = NULL;
 
 static GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
@@ -117,6 +119,17 @@ static GOptionEntry entries[] = {
       "Testing: seed of the fault generator (default 1)", "N" },
   { "fault-log", 0, 0, G_OPTION_ARG_FILENAME, &opt_fault_log,
       "Testing: write one line per injected fault to FILE", "FILE" },
+  { "media-timeout", 0, 0, G_OPTION_ARG_INT, &opt_media_timeout,
+      "A participant that sent its ICE credentials and whose ICE is not "
+      "connected this long after its join gets the fatal error "
+      "media-failed (default 15)",
+      "S" },
+  { "fault-block-media", 0, 0, G_OPTION_ARG_STRING_ARRAY,
+      &opt_fault_block_media,
+      "Testing: never complete ICE with participants of this display name "
+      "(repeatable): every packet between them and the server is lost, STUN "
+      "included, as if a firewall blocked their UDP",
+      "NAME" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log every event",
       NULL },
   { NULL }
@@ -166,6 +179,13 @@ typedef struct
   gdouble media_tokens;
   gint64 media_refill;
   guint64 dropped;
+  gint64 joined_at;
+  gboolean ice_credentials; /* it sent its `ice`: subject to --media-timeout */
+  gboolean ice_connected_once;
+  gboolean
+      ice_failed; /* our agent reported FAILED (and nothing better since) */
+  gboolean media_blocked; /* --fault-block-media */
+  const gchar *left_reason; /* of its `left` event; NULL: "closed" */
 } Client;
 
 struct _Room
@@ -181,6 +201,8 @@ struct _Room
 
 static FILE *capture_file;
 static FILE *fault_log;
+static GSocket *black_hole; /* --fault-block-media: where their media goes */
+static guint64 black_hole_packets;
 static GRand *fault_rand;
 static guint64 stat_rx, stat_tx, stat_rx_bytes, stat_tx_bytes, stat_dropped;
 
@@ -325,7 +347,7 @@ broadcast (Room *r, const gchar *text)
 }
 
 static gchar *
-event (const gchar *type, Client *c)
+event (const gchar *type, Client *c, const gchar *reason)
 {
   JsonBuilder *b = json_builder_new ();
 
@@ -336,6 +358,10 @@ event (const gchar *type, Client *c)
   json_builder_add_string_value (b, c->id);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, c->name);
+  if (reason) {
+    json_builder_set_member_name (b, "reason");
+    json_builder_add_string_value (b, reason);
+  }
   json_builder_end_object (b);
   return to_json (b);
 }
@@ -551,8 +577,11 @@ static void
 on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
 {
   Client *c = user_data;
-  gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
+  gchar *sdp;
 
+  if (c->media_blocked)
+    return; /* its only candidate is the black hole */
+  sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
   send_ice_message (c, "candidate", "candidate", sdp, NULL, NULL);
   g_free (sdp);
 }
@@ -560,7 +589,26 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
 static void
 on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
 {
-  send_ice_message (user_data, "end-of-candidates", NULL, NULL, NULL, NULL);
+  Client *c = user_data;
+
+  if (c->media_blocked && black_hole) {
+    /* --fault-block-media: a candidate that swallows everything; the agent
+     * never learns the client's candidates, so nothing gets through either
+     * way and the client's checks all time out, as behind a firewall */
+    GSocketAddress *a = g_socket_get_local_address (black_hole, NULL);
+    gchar *ip = a
+        ? g_inet_address_to_string (
+              g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)))
+        : NULL;
+    gchar *line = g_strdup_printf (
+        "a=candidate:9 1 UDP 2013266431 %s %u typ host", ip ? ip : "0.0.0.0",
+        a ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) : 9);
+    send_ice_message (c, "candidate", "candidate", line, NULL, NULL);
+    g_free (line);
+    g_free (ip);
+    g_clear_object (&a);
+  }
+  send_ice_message (c, "end-of-candidates", NULL, NULL, NULL, NULL);
 }
 
 static void
@@ -571,9 +619,14 @@ on_component_state (NiceAgent *agent, guint stream_id, guint component,
 
   c->ice_ready = state == NICE_COMPONENT_STATE_CONNECTED ||
       state == NICE_COMPONENT_STATE_READY;
+  if (c->ice_ready) {
+    c->ice_connected_once = TRUE;
+    c->ice_failed = FALSE;
+  }
   LOG ("client %s: ICE %s\n", c->id, nice_component_state_to_string (state));
+  /* acted on by check_media (), not from inside libnice's callback */
   if (state == NICE_COMPONENT_STATE_FAILED)
-    g_printerr ("client %s (%s): ICE failed\n", c->peer, c->id);
+    c->ice_failed = TRUE;
 }
 
 static gboolean
@@ -639,6 +692,8 @@ handle_ice (Client *c, JsonObject *o)
   }
   if (!nice_agent_set_remote_credentials (c->agent, c->stream_id, ufrag, pwd))
     send_error (c, "bad-request", "ICE credentials refused", FALSE);
+  else
+    c->ice_credentials = TRUE;
 }
 
 static void
@@ -664,6 +719,10 @@ handle_candidate (Client *c, JsonObject *o)
     return;
   }
   c->n_remote_candidates++;
+  if (c->media_blocked) {
+    nice_candidate_free (cand); /* --fault-block-media: never reached */
+    return;
+  }
   l = g_slist_append (NULL, cand);
   if (nice_agent_set_remote_candidates (c->agent, c->stream_id, 1, l) < 1)
     send_error (c, "bad-request", "candidate refused", FALSE);
@@ -946,6 +1005,9 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
   c->name = g_strdup (name);
   c->id = g_strdup_printf ("p%u", ++r->next_id);
   c->sub_kinds = get_bool (o, "receive", TRUE) ? KIND_ALL : 0;
+  c->joined_at = g_get_monotonic_time ();
+  c->media_blocked = opt_fault_block_media &&
+      g_strv_contains ((const gchar *const *)opt_fault_block_media, name);
 
   /* welcome: who we are, the instance, who is here */
   b = json_builder_new ();
@@ -992,7 +1054,7 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
   for (guint i = 0; i < r->board->len; i++)
     send_text (c, r->board->pdata[i]);
 
-  s = event ("joined", c);
+  s = event ("joined", c, NULL);
   broadcast (r, s);
   g_free (s);
   g_ptr_array_add (r->clients, c);
@@ -1064,7 +1126,7 @@ leave_room (Client *c)
     g_hash_table_remove (rooms, r->name);
     return;
   }
-  s = event ("left", c);
+  s = event ("left", c, c->left_reason ? c->left_reason : "closed");
   broadcast (r, s);
   g_free (s);
 }
@@ -1148,8 +1210,10 @@ handle_text (
   } else if (g_str_equal (t, "candidate") && c->agent) {
     handle_candidate (c, o);
   } else if (g_str_equal (t, "end-of-candidates") && c->agent) {
-    nice_agent_peer_candidate_gathering_done (c->agent, c->stream_id);
+    if (!c->media_blocked)
+      nice_agent_peer_candidate_gathering_done (c->agent, c->stream_id);
   } else if (g_str_equal (t, "leave")) {
+    c->left_reason = "left";
     leave_room (c);
     client_close (c, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   } else if (g_str_equal (t, "ping")) {
@@ -1192,6 +1256,51 @@ on_closed (SoupWebsocketConnection *ws, gpointer user_data)
   g_free (c);
 }
 
+/* A participant whose media path did not come up (its ICE not connected
+ * --media-timeout after its join, or our agent gave up) is told so with a
+ * fatal media-failed and leaves: it would otherwise sit in everybody's
+ * roster, keyed in, while nobody hears it. Signaling-only clients (no
+ * `ice` sent) are left alone. */
+static void
+check_media (gint64 now)
+{
+  GHashTableIter it;
+  gpointer v;
+  GPtrArray *failed = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *who = g_ptr_array_new ();
+
+  g_hash_table_iter_init (&it, rooms);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Room *r = v;
+    for (guint i = 0; i < r->clients->len; i++) {
+      Client *c = r->clients->pdata[i];
+      if (!c->agent || !c->ice_credentials || c->closing || c->ice_ready)
+        continue;
+      if (c->ice_failed) {
+        g_ptr_array_add (failed,
+            g_strdup ("the server's ICE agent found no working candidate "
+                      "pair"));
+      } else if (!c->ice_connected_once &&
+          now - c->joined_at > (gint64)opt_media_timeout * G_USEC_PER_SEC) {
+        g_ptr_array_add (failed,
+            g_strdup_printf ("ICE did not connect within %d s of the join",
+                opt_media_timeout));
+      } else {
+        continue;
+      }
+      g_ptr_array_add (who, c);
+    }
+  }
+  for (guint i = 0; i < who->len; i++) {
+    Client *c = who->pdata[i];
+    send_error (c, "media-failed", failed->pdata[i], TRUE);
+    c->left_reason = "media-failed";
+    leave_room (c);
+  }
+  g_ptr_array_unref (who);
+  g_ptr_array_unref (failed);
+}
+
 static gboolean
 check_dead (gpointer data)
 {
@@ -1213,10 +1322,12 @@ check_dead (gpointer data)
     Client *c = dead->pdata[i];
     g_printerr (
         "client %s: no pong for %d s, dropped\n", c->peer, opt_ping_timeout);
+    c->left_reason = "timeout";
     leave_room (c);
     client_close (c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "timeout");
   }
   g_ptr_array_unref (dead);
+  check_media (now);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1260,6 +1371,21 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
           soup_server_message_get_request_headers (msg), "Upgrade",
           "websocket"))
     soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+}
+
+/* --fault-block-media: what the blocked participants send is read and
+ * forgotten (counted), STUN included */
+static gboolean
+black_hole_read (GSocket *sock, GIOCondition cond, gpointer data)
+{
+  gchar buf[2048];
+
+  while (g_socket_receive_with_blocking (
+             sock, buf, sizeof (buf), FALSE, NULL, NULL) >= 0)
+    if (black_hole_packets++ == 0)
+      g_printerr ("--fault-block-media: dropping what blocked participants "
+                  "send\n");
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -1316,6 +1442,7 @@ main (int argc, char **argv)
       opt_ping_timeout <= opt_ping_interval || opt_max_streams < 1 ||
       opt_max_media_rate < 1 || opt_stats_interval < 0 || opt_fault_loss < 0 ||
       opt_fault_reorder < 0 || opt_fault_duplicate < 0 ||
+      opt_media_timeout < 1 ||
       opt_fault_loss + opt_fault_reorder + opt_fault_duplicate > 1.0) {
     g_printerr ("limits out of range (see --help)\n");
     return 2;
@@ -1369,6 +1496,25 @@ main (int argc, char **argv)
         return 2;
       }
       setvbuf (fault_log, NULL, _IOLBF, 0);
+    }
+  }
+
+  if (opt_fault_block_media) {
+    GInetAddress *ia = g_inet_address_new_from_string (opt_media_address);
+    GSocketAddress *sa = g_inet_socket_address_new (ia, 0);
+    black_hole = g_socket_new (g_inet_address_get_family (ia),
+        G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
+    if (!black_hole || !g_socket_bind (black_hole, sa, FALSE, &err)) {
+      g_printerr ("--fault-block-media: %s\n", err->message);
+      return 2;
+    }
+    g_object_unref (sa);
+    g_object_unref (ia);
+    {
+      GSource *src = g_socket_create_source (black_hole, G_IO_IN, NULL);
+      g_source_set_callback (src, G_SOURCE_FUNC (black_hole_read), NULL, NULL);
+      g_source_attach (src, NULL);
+      g_source_unref (src);
     }
   }
 
@@ -1435,6 +1581,7 @@ main (int argc, char **argv)
     fclose (fault_log);
   if (fault_rand)
     g_rand_free (fault_rand);
+  g_clear_object (&black_hole);
   return 0;
 }
 #endif /* MEETING_SERVER_NO_MAIN */

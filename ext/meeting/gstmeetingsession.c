@@ -36,6 +36,14 @@ GST_DEBUG_CATEGORY_STATIC (meeting_session_debug);
 #define MAX_BATCH 64
 #define SSRC_RETRY_US (30 * G_USEC_PER_SEC)
 #define SSRC_RETRY_INTERVAL_MS 1000
+/* a media path that fails: rejoin after 1 s, 2 s, 4 s, then every 8 s (each
+ * rejoin rekeys the meeting); the back-off starts again only once media has
+ * flowed this long */
+#define MEDIA_BACKOFF_FIRST_MS 1000
+#define MEDIA_BACKOFF_MAX_MS 8000
+#define MEDIA_STABLE_US (30 * G_USEC_PER_SEC)
+/* the first join: no welcome this long after start is an error */
+#define FIRST_JOIN_US (6 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -106,6 +114,11 @@ struct _GstMeetingSession
   GSource *watchdog;
   GSource *republish; /* publish again after ssrc-taken */
   gint64 ssrc_taken_since;
+  gint64 started_at; /* for the first join's deadline */
+  gint64 media_failing_since; /* 0: media up, or never failed */
+  gint64 media_up_since; /* 0: ICE not connected */
+  guint media_backoff_ms;
+  gchar *media_failure; /* the last cause */
 };
 
 static GMutex registry_lock;
@@ -178,6 +191,7 @@ session_unref (GstMeetingSession *s)
   g_free (s->tls_ca_file);
   g_free (s->self_id);
   g_free (s->instance);
+  g_free (s->media_failure);
   g_free (s);
 }
 
@@ -234,6 +248,19 @@ post_error (GstMeetingSession *s, const gchar *text, const gchar *debug)
   GST_ELEMENT_ERROR (el, RESOURCE, OPEN_READ_WRITE, ("%s", text),
       ("%s: %s", s->uri, debug ? debug : text));
   gst_object_unref (el);
+}
+
+/* An error that ends the session for good: posted once, then the session
+ * leaves the meeting and stops trying. */
+static void
+give_up (GstMeetingSession *s, const gchar *text, const gchar *debug)
+{
+  if (s->fatal || s->stopping)
+    return;
+  post_error (s, text, debug);
+  s->fatal = TRUE;
+  g_cancellable_cancel (s->cancel);
+  session_disconnected (s, debug ? debug : text);
 }
 
 /* ------------------------------------------------------------ signaling */
@@ -666,13 +693,42 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
   send_ice (user_data, "end-of-candidates", NULL, NULL, NULL, NULL);
 }
 
+/* The media path failed (our ICE agent gave up, or the server said
+ * media-failed): rejoin with a back-off that a successful join does not
+ * reset, so that one participant whose UDP is blocked cannot make the
+ * meeting rekey over and over; an error once reconnect-timeout has passed
+ * since the first failure without media coming up. */
+static void
+media_failed (GstMeetingSession *s, const gchar *cause)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_free (s->media_failure);
+  s->media_failure = g_strdup (cause);
+  if (!s->media_failing_since)
+    s->media_failing_since = now;
+  s->media_backoff_ms = s->media_backoff_ms
+      ? MIN (s->media_backoff_ms * 2, MEDIA_BACKOFF_MAX_MS)
+      : MEDIA_BACKOFF_FIRST_MS;
+  if (s->reconnect_timeout == 0 ||
+      now - s->media_failing_since >=
+          (gint64)s->reconnect_timeout * G_USEC_PER_SEC) {
+    gchar *text = g_strdup_printf (
+        "The media path (ICE) of the meeting at %s failed: %s", s->uri, cause);
+    give_up (s, text, cause);
+    g_free (text);
+    return;
+  }
+  session_disconnected (s, cause);
+}
+
 static gboolean
 ice_failed (gpointer data)
 {
   GstMeetingSession *s = data;
 
   if (s->joined)
-    session_disconnected (s, "ICE failed");
+    media_failed (s, "ICE failed: no working path to the server's media port");
   return G_SOURCE_REMOVE;
 }
 
@@ -690,6 +746,12 @@ on_component_state (NiceAgent *agent, guint stream_id, guint component,
   s->ice_ready = ready;
   g_mutex_unlock (&s->agent_lock);
   GST_DEBUG ("ICE %s", nice_component_state_to_string (state));
+  if (ready && !was) {
+    s->media_failing_since = 0;
+    s->media_up_since = g_get_monotonic_time ();
+  } else if (!ready) {
+    s->media_up_since = 0;
+  }
   if (ready && !was)
     post (s,
         gst_structure_new (
@@ -758,6 +820,7 @@ media_stop (GstMeetingSession *s)
   s->ice_ready = FALSE;
   g_array_set_size (s->published, 0);
   g_mutex_unlock (&s->agent_lock);
+  s->media_up_since = 0;
   if (!agent)
     return;
   g_signal_handlers_disconnect_by_data (agent, s);
@@ -905,6 +968,8 @@ static void
 handle_presence (GstMeetingSession *s, JsonObject *o, gboolean joined)
 {
   const gchar *id = get_str (o, "id"), *name = get_str (o, "name");
+  const gchar *reason = joined ? NULL : get_str (o, "reason");
+  GstStructure *st;
 
   if (!id || !name)
     return;
@@ -918,11 +983,13 @@ handle_presence (GstMeetingSession *s, JsonObject *o, gboolean joined)
       g_signal_emit_by_name (kxs->pdata[i], "participant-gone", id);
     g_ptr_array_unref (kxs);
   }
-  post (s,
-      gst_structure_new (
-          joined ? "meeting-participant-joined" : "meeting-participant-left",
-          "participant-id", G_TYPE_STRING, id, "name", G_TYPE_STRING, name,
-          NULL));
+  st = gst_structure_new (
+      joined ? "meeting-participant-joined" : "meeting-participant-left",
+      "participant-id", G_TYPE_STRING, id, "name", G_TYPE_STRING, name, NULL);
+  /* left: "left", "closed", "timeout" or "media-failed" (server's word) */
+  if (reason)
+    gst_structure_set (st, "reason", G_TYPE_STRING, reason, NULL);
+  post (s, st);
 }
 
 static void
@@ -1015,6 +1082,10 @@ handle_error (GstMeetingSession *s, JsonObject *o)
           "message", G_TYPE_STRING, message, NULL));
   if (!code)
     return;
+  if (g_str_equal (code, "media-failed")) {
+    media_failed (s, message ? message : "the server said media-failed");
+    return;
+  }
   /* Our own old connection may still hold the SSRC (we came back after a
    * network loss before the server noticed the old one had gone): the
    * server drops it within its ping timeout, so publish again for a while
@@ -1151,6 +1222,7 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
 {
   gint64 now = g_get_monotonic_time ();
   gboolean was_joined = s->joined;
+  guint delay;
 
   if (s->stopping)
     return;
@@ -1169,18 +1241,30 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
     GST_WARNING ("%s: %s", s->uri, reason);
   if (s->fatal)
     return;
+  if (s->connects == 0) {
+    /* never in: nothing to get back into, the patience of reconnect-timeout
+     * is for meetings that were joined */
+    gchar *text = g_strdup_printf (
+        "Could not join the meeting at %s: %s", s->uri, reason);
+    give_up (s, text, reason);
+    g_free (text);
+    return;
+  }
   if (s->reconnect_timeout == 0 ||
       now - s->down_since > (gint64)s->reconnect_timeout * G_USEC_PER_SEC) {
-    post_error (s, "Lost the meeting", reason);
-    s->fatal = TRUE;
+    gchar *text = g_strdup_printf ("Lost the meeting at %s", s->uri);
+    give_up (s, text, reason);
+    g_free (text);
     return;
   }
   s->backoff_ms = s->backoff_ms ? MIN (s->backoff_ms * 2, MAX_BACKOFF_MS) : 250;
+  delay = s->media_failing_since ? MAX (s->backoff_ms, s->media_backoff_ms)
+                                 : s->backoff_ms;
   post (s,
       gst_structure_new ("meeting-disconnected", "uri", G_TYPE_STRING, s->uri,
-          "reason", G_TYPE_STRING, reason, "retry-in-ms", G_TYPE_UINT,
-          s->backoff_ms, NULL));
-  s->retry = g_timeout_source_new (s->backoff_ms);
+          "reason", G_TYPE_STRING, reason, "retry-in-ms", G_TYPE_UINT, delay,
+          NULL));
+  s->retry = g_timeout_source_new (delay);
   g_source_set_callback (s->retry, retry_connect, s, NULL);
   g_source_attach (s->retry, s->ctx);
 }
@@ -1243,8 +1327,33 @@ static gboolean
 watchdog (gpointer data)
 {
   GstMeetingSession *s = data;
+  gint64 now = g_get_monotonic_time ();
 
-  if (s->ws && g_get_monotonic_time () - s->last_seen > DEAD_AFTER_US)
+  if (s->fatal)
+    return G_SOURCE_CONTINUE;
+  if (s->connects == 0 && now - s->started_at > FIRST_JOIN_US) {
+    gchar *text = g_strdup_printf ("Could not join the meeting at %s: no "
+                                   "answer from the server within %d s",
+        s->uri, (gint)(FIRST_JOIN_US / G_USEC_PER_SEC));
+    give_up (s, text, "no welcome");
+    g_free (text);
+    return G_SOURCE_CONTINUE;
+  }
+  /* the media path has not come back since it first failed (also while
+   * a rejoin is pending or ICE is still trying) */
+  if (s->media_failing_since && !s->media_up_since &&
+      now - s->media_failing_since >
+          (gint64)s->reconnect_timeout * G_USEC_PER_SEC) {
+    gchar *text =
+        g_strdup_printf ("The media path (ICE) of the meeting at %s failed: %s",
+            s->uri, s->media_failure ? s->media_failure : "ICE failed");
+    give_up (s, text, s->media_failure);
+    g_free (text);
+    return G_SOURCE_CONTINUE;
+  }
+  if (s->media_up_since && now - s->media_up_since > MEDIA_STABLE_US)
+    s->media_backoff_ms = 0;
+  if (s->ws && now - s->last_seen > DEAD_AFTER_US)
     session_disconnected (s, "the server stopped answering");
   return G_SOURCE_CONTINUE;
 }
@@ -1328,6 +1437,10 @@ gst_meeting_session_start (GstMeetingSession *s)
     s->connects = 0;
     s->down_since = 0;
     s->backoff_ms = 0;
+    s->started_at = g_get_monotonic_time ();
+    s->media_failing_since = 0;
+    s->media_up_since = 0;
+    s->media_backoff_ms = 0;
     s->cancel = g_cancellable_new ();
     s->ctx = g_main_context_new ();
     s->loop = g_main_loop_new (s->ctx, FALSE);

@@ -36,10 +36,14 @@
  * Bus messages (element messages, posted by one of the meeting elements):
  * `meeting-connected` (uri, participant-id, instance, participants,
  * reconnected), `meeting-media-ready`, `meeting-participant-joined` /
- * `meeting-participant-left` (participant-id, name), `meeting-disconnected`
- * (reason, retry-in-ms), `meeting-server-error` (code, message),
- * `meeting-keyframe-request` (stream, ssrc).  A server or network that stays
- * away longer than #GstMeetingSink:reconnect-timeout is an error.
+ * `meeting-participant-left` (participant-id, name; left: reason),
+ * `meeting-disconnected` (reason, retry-in-ms), `meeting-server-error` (code,
+ * message), `meeting-keyframe-request` (stream, ssrc).  Errors: a server that
+ * cannot be reached at the first join (within a few seconds, naming the URI
+ * and the cause); a server or network that stays away longer than
+ * #GstMeetingSink:reconnect-timeout once joined; a media path (ICE) that has
+ * not come up within reconnect-timeout of its first failure (meanwhile the
+ * session rejoins after 1, 2, 4, then every 8 s).
  *
  * ## Example pipelines
  * |[

@@ -124,3 +124,16 @@ write("fuzz-session", "bad", [
             "kind": "audio", "ssrc": 1, "caps": CAPS}),
     rec(0, "{"), rec(1, b"\x80"),
 ])
+# session: a failed media path (media-failed, left reasons)
+write("fuzz-session", "media-failed", [
+    rec(0, {"type": "welcome", "version": 1, "id": "p2", "room": "fuzz",
+            "instance": "00" * 16, "roster": [{"id": "p1", "name": "alice"}],
+            "streams": []}),
+    rec(0, {"type": "left", "id": "p1", "name": "alice",
+            "reason": "media-failed"}),
+    rec(0, {"type": "joined", "id": "p3", "name": "bob"}),
+    rec(0, {"type": "left", "id": "p3", "name": "bob", "reason": 7}),
+    rec(0, {"type": "error", "code": "media-failed",
+            "message": "ICE did not connect within 15 s of the join"}),
+    rec(0, {"type": "error", "code": "media-failed"}),
+])

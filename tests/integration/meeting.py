@@ -7,7 +7,9 @@ keyexchange, e2eeenc, e2eedec) on 127.0.0.1.
 
 Tests: meeting (three parties, a leave, the capture), hostile (a malicious
 client, then the leader killed), restart (the server restarts), faults
-(loss, reordering and duplication in the relay). Each starts and stops its
+(loss, reordering and duplication in the relay), tls, ratelimit, media (a
+participant whose UDP is blocked; media-failed), first-join (an unreachable
+server is an ERROR of a gst-launch-1.0 line). Each starts and stops its
 own processes and is bounded in time.
 
 Copyright (C) 2026 gst-e2ee-meeting contributors
@@ -48,6 +50,10 @@ class Fail(Exception):
     pass
 
 
+class Skip(Exception):
+    pass
+
+
 def check(cond, what):
     if not cond:
         raise Fail(what)
@@ -60,14 +66,14 @@ def log(*a):
 # ------------------------------------------------------------- processes
 
 class Server:
-    def __init__(self, *extra, port=0):
+    def __init__(self, *extra, port=0, host="127.0.0.1"):
         self.proc = subprocess.Popen(
-            [SERVER, "--listen", "127.0.0.1:%d" % port] + list(extra),
+            [SERVER, "--listen", "%s:%d" % (host, port)] + list(extra),
             stdout=subprocess.PIPE, stderr=open(
                 os.path.join(TMP, "server.err"), "a"), text=True)
         line = self.proc.stdout.readline().strip()
-        check(line.startswith("listening on ws://127.0.0.1:") or
-              line.startswith("listening on wss://127.0.0.1:"),
+        check(line.startswith("listening on ws://%s:" % host) or
+              line.startswith("listening on wss://%s:" % host),
               "server did not start: %r" % line)
         self.port = int(line.rsplit(":", 1)[1])
         self.url = line.split()[-1]
@@ -86,13 +92,13 @@ class Server:
 class Peer:
     """A gst-meeting-peer process and the JSON lines it prints."""
 
-    def __init__(self, url, name, *extra):
+    def __init__(self, url, name, *extra, prefix=()):
         tone, colour = PEOPLE[name]
         self.name = name
         self.files = {k: os.path.join(TMP, "%s.%s" % (name, k))
                       for k in ("keys", "plain", "seq", "err")}
         self.proc = subprocess.Popen(
-            [PEER, "--uri", url, "--name", name, "--tone", str(tone),
+            list(prefix) + [PEER, "--uri", url, "--name", name, "--tone", str(tone),
              "--color", "0x%06x" % colour, "--status-interval", "500",
              "--keys-out", self.files["keys"],
              "--plain-out", self.files["plain"]] + list(extra),
@@ -298,19 +304,24 @@ def read_capture(path):
 
 
 def plaintext_chunks(path):
-    """16-byte pieces of every payload a participant sent in the clear."""
-    chunks = set()
+    """16-byte pieces of every payload a participant sent in the clear, by
+    kind ('a' audio, 'v' video: gst-meeting-peer --plain-out), and the
+    number of packets of each kind."""
+    chunks = {"a": set(), "v": set()}
+    packets = {"a": 0, "v": 0}
     data = open(path, "rb").read()
     pos = 0
-    while pos + 4 <= len(data):
-        n = struct.unpack("!I", data[pos:pos + 4])[0]
-        p = data[pos + 4:pos + 4 + n]
-        pos += 4 + n
+    while pos + 5 <= len(data):
+        kind = chr(data[pos])
+        n = struct.unpack("!I", data[pos + 1:pos + 5])[0]
+        p = data[pos + 5:pos + 5 + n]
+        pos += 5 + n
+        packets[kind] += 1
         for i in range(0, len(p) - 15, 16):
             c = p[i:i + 16]
             if len(set(c)) >= 4:  # runs of one or two byte values say nothing
-                chunks.add(c)
-    return chunks
+                chunks[kind].add(c)
+    return chunks, packets
 
 
 def read_keys(path):
@@ -396,12 +407,25 @@ def test_meeting():
     # no test-pattern plaintext, no key, anywhere in what the server saw
     keys = []
     for name in PEOPLE:
-        chunks = plaintext_chunks(os.path.join(TMP, name + ".plain"))
-        check(len(chunks) > 10, "%s logged its plaintext" % name)
+        by_kind, packets = plaintext_chunks(
+            os.path.join(TMP, name + ".plain"))
+        check(packets["a"] > 100 and len(by_kind["a"]) > 10,
+              "%s logged its audio plaintext (%d packets, %d pieces)"
+              % (name, packets["a"], len(by_kind["a"])))
+        # a solid-colour VP8 picture: a keyframe, then near-identical small
+        # inter frames, so few distinct pieces, each sent many times
+        check(packets["v"] > 20 and len(by_kind["v"]) >= 3,
+              "%s logged its video plaintext (%d packets, %d pieces)"
+              % (name, packets["v"], len(by_kind["v"])))
+        chunks = by_kind["a"] | by_kind["v"]
         found = sum(1 for i in range(len(blob) - 15)
                     if blob[i:i + 16] in chunks)
         check(found == 0, "%d plaintext pieces of %s in the capture" %
               (found, name))
+        log("%s: none of %d audio and %d video plaintext pieces (of %d and "
+            "%d packets) in the capture" % (name, len(by_kind["a"]),
+                                            len(by_kind["v"]), packets["a"],
+                                            packets["v"]))
         suite, k = read_keys(os.path.join(TMP, name + ".keys"))
         keys += [key for _, key in k]
     check(len(keys) >= 9, "keys were logged")
@@ -773,6 +797,240 @@ def test_tls():
         srv.stop()
 
 
+def drain(peer, timeout):
+    """Every event of peer until its process ends (None: its stdout closed),
+    errors included; fails if that takes longer than timeout."""
+    end = time.monotonic() + timeout
+    out = []
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise Fail("%s: still running after %.0f s (last status %s)" %
+                       (peer.name, timeout, json.dumps(peer.status)))
+        try:
+            ev = peer.events.get(timeout=left)
+        except queue.Empty:
+            continue
+        if ev is None:
+            return out
+        out.append((time.monotonic(), ev))
+
+
+def test_media():
+    """A participant whose UDP is blocked (--fault-block-media: the relay
+    never completes ICE with it) ends with an error within its reconnect
+    timeout, rejoining with back-off meanwhile; the others keep decrypting
+    each other and rekey a bounded number of times. Then the server's side:
+    --media-timeout and media-failed, and the `left` reason."""
+    srv = Server("--fault-block-media", "carol")
+    try:
+        blocked_carol(srv.url + "/media")
+    finally:
+        srv.stop()
+    media_failed_server()
+
+
+def blocked_carol(url, carol_prefix=()):
+    """alice and bob meet; carol, whose media path cannot come up, joins:
+    she must end with an error within her reconnect timeout, having rejoined
+    a bounded number of times, while alice and bob go on."""
+    reconnect = 15
+    peers = []
+    try:
+        for name in ("alice", "bob"):
+            peers.append(Peer(url, name))
+            time.sleep(0.3)
+        all_hear(peers, 40)
+        epoch0 = same_meeting(peers)["epoch"]
+        carol = Peer(url, "carol", "--reconnect-timeout", str(reconnect),
+                     prefix=carol_prefix)
+        t0 = time.monotonic()
+        events = drain(carol, reconnect + 45)
+        rc = carol.proc.wait(10)
+        elapsed = time.monotonic() - t0
+        kinds = [e["event"] for _, e in events]
+        joins = kinds.count("connected")
+        errors = [e for _, e in events if e["event"] == "error"]
+        disc = [(t, e) for t, e in events if e["event"] == "disconnected"]
+        log("carol: %d joins, rejoin delays %s ms, exit %d after %.1f s" %
+            (joins, [e["retry_in_ms"] for _, e in disc], rc, elapsed))
+        check(rc != 0, "carol exits non-zero (%d)" % rc)
+        check(len(errors) == 1, "carol reports one error: %s" % errors)
+        msg = errors[0]["message"]
+        check("media path (ICE)" in msg and url in msg,
+              "the error names the URI and the ICE failure: %r" % msg)
+        log("carol's error: %s" % msg)
+        check(disc, "carol's media failure was reported before the error")
+        first_failure = disc[0][0]
+        err_at = next(t for t, e in events if e["event"] == "error")
+        check(err_at - first_failure <= reconnect + 3,
+              "the error came %.1f s after the first failure (reconnect "
+              "timeout %d s)" % (err_at - first_failure, reconnect))
+        delays = [e["retry_in_ms"] for _, e in disc]
+        check(delays[0] >= 1000 and all(
+            b >= a for a, b in zip(delays, delays[1:])),
+            "rejoins back off: %s" % delays)
+        check(2 <= joins <= 6, "carol rejoined a bounded number of times "
+              "(%d joins)" % joins)
+
+        # the others: still one meeting, decrypting each other; carol's
+        # attempts cost them a bounded number of epochs
+        for p in peers:
+            p.command("reset")
+        all_hear(peers, 30)
+        st = same_meeting(peers)
+        epochs = st["epoch"] - epoch0
+        log("alice and bob went through %d epochs meanwhile (%d joins of "
+            "carol)" % (epochs, joins))
+        check(epochs <= 2 * joins + 1 and epochs <= 12,
+              "the others rekeyed %d times for %d joins of carol"
+              % (epochs, joins))
+        left = [e for e in peers[0].history if e["event"] == "left"]
+        check(left and all(e.get("reason") in ("closed", "media-failed")
+                           for e in left),
+              "carol's departures carry a reason: %s" % left)
+        for p in peers:
+            p.quit()
+    finally:
+        for p in peers:
+            p.kill()
+
+
+def media_failed_server():
+    """The server's side: no ICE within --media-timeout is media-failed."""
+    srv = Server("--media-timeout", "2")
+    try:
+        watcher = RawWebSocket(srv.port, "media2")
+        watcher.send('{"type":"join","name":"watcher"}')  # no ice: exempt
+        victim = RawWebSocket(srv.port, "media2")
+        victim.send('{"type":"join","name":"victim"}')
+        t0 = time.monotonic()
+        victim.send('{"type":"ice","ufrag":"abcd","pwd":"%s"}' % ("x" * 22))
+        m = victim.expect_error("media-failed")
+        waited = time.monotonic() - t0
+        check(1.5 <= waited <= 5, "media-failed after %.1f s at "
+              "--media-timeout 2" % waited)
+        check("ICE" in m["message"], "the message names the cause: %r"
+              % m["message"])
+        while victim.recv() is not None:
+            pass
+        check(victim.closed, "media-failed is fatal")
+        reason = None
+        while reason is None:
+            m = watcher.recv()
+            check(m is not None, "the watcher (no ice sent) stays")
+            if m["type"] == "left":
+                reason = m.get("reason")
+        check(reason == "media-failed", "left reason %r" % reason)
+        time.sleep(1)
+        watcher.send('{"type":"ping"}')
+        m = watcher.recv()
+        while m is not None and m["type"] != "pong":
+            m = watcher.recv()
+        check(m is not None, "a signaling-only client is not subject to "
+              "--media-timeout")
+        watcher.send('{"type":"leave"}')
+        log("server: media-failed after %.1f s, left reason %s; a client "
+            "without ice stays" % (waited, reason))
+    finally:
+        srv.stop()
+
+
+def test_media_netns():
+    """As test_media, with the block in the kernel instead of the relay:
+    carol runs in a network namespace that reaches the server's WebSocket
+    address but whose link delivers nothing to its --media-address
+    (another address of the host): her namespace resolves that address to
+    a hardware address nobody has, as a firewall that lets only the
+    signaling through. Her ICE cannot succeed either way. (iptables is not
+    installed and tc actions are not available here; a missing or
+    blackhole route does not stop libnice, whose sockets name their
+    interface, so the kernel takes the address for on-link.) Needs root and
+    ip(8); skipped otherwise."""
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    if os.geteuid() != 0 or not os.path.exists(ip):
+        raise Skip("needs root and ip(8) for a network namespace")
+    tag = "%d" % (os.getpid() % 100000)
+    ns, host_if, ns_if = "gstm-" + tag, "gstmh" + tag, "gstmn" + tag
+    sub = 16 + os.getpid() % 200
+    host_ip, ns_ip = "10.231.%d.1" % sub, "10.231.%d.2" % sub
+    media_ip = "10.233.%d.1" % sub  # the host's, unreachable from carol
+
+    def run(*cmd):
+        r = subprocess.run([ip] + list(cmd), capture_output=True, text=True)
+        check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
+
+    def in_ns(*cmd):
+        run("netns", "exec", ns, ip, *cmd)
+
+    try:
+        run("netns", "add", ns)
+    except Fail as e:
+        raise Skip("no network namespace here: %s" % e)
+    srv = None
+    try:
+        try:
+            run("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        except Fail as e:
+            raise Skip("no veth pair here: %s" % e)
+        run("link", "set", ns_if, "netns", ns)
+        run("addr", "add", host_ip + "/30", "dev", host_if)
+        run("addr", "add", media_ip + "/32", "dev", host_if)
+        run("link", "set", host_if, "up")
+        in_ns("link", "set", "lo", "up")
+        in_ns("addr", "add", ns_ip + "/30", "dev", ns_if)
+        in_ns("link", "set", ns_if, "up")
+        in_ns("neigh", "add", media_ip, "lladdr", "02:00:00:00:00:01", "dev",
+              ns_if, "nud", "permanent")
+        srv = Server("--media-address", media_ip, host=host_ip)
+        blocked_carol(srv.url + "/netns", carol_prefix=(ip, "netns", "exec",
+                                                        ns))
+    finally:
+        if srv:
+            srv.stop()
+        subprocess.run([ip, "netns", "del", ns], capture_output=True)
+        subprocess.run([ip, "link", "del", host_if], capture_output=True)
+
+
+def test_first_join():
+    """A server that cannot be reached at the first join is an ERROR naming
+    the URI and the cause within a few seconds, for a plain gst-launch-1.0
+    line (the reconnect patience is for meetings that were joined)."""
+    launch = shutil.which("gst-launch-1.0")
+    check(launch, "gst-launch-1.0 is installed")
+    cases = []
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    cases.append(("refused", port))
+    silent = socket.socket()  # accepts TCP, never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    cases.append(("silent", silent.getsockname()[1]))
+    try:
+        for what, port in cases:
+            uri = "ws://127.0.0.1:%d/first" % port
+            t0 = time.monotonic()
+            try:
+                r = subprocess.run(
+                    [launch, "meetingsrc", "uri=" + uri, "participant=x",
+                     "reconnect-timeout=60", "!", "fakesink"],
+                    capture_output=True, text=True, timeout=10)
+            except subprocess.TimeoutExpired:
+                raise Fail("%s server: gst-launch still runs after 10 s"
+                           % what)
+            secs = time.monotonic() - t0
+            err = [x for x in r.stderr.splitlines() if "ERROR" in x]
+            check(r.returncode != 0, "%s: exit %d" % (what, r.returncode))
+            check(err and uri in err[0], "%s: stderr has an ERROR with the "
+                  "URI: %r" % (what, r.stderr))
+            log("%s server: exit %d after %.1f s: %s" %
+                (what, r.returncode, secs, err[0]))
+    finally:
+        silent.close()
+
+
 TESTS = {
     "meeting": test_meeting,
     "hostile": test_hostile,
@@ -780,6 +1038,9 @@ TESTS = {
     "faults": test_faults,
     "tls": test_tls,
     "ratelimit": test_ratelimit,
+    "media": test_media,
+    "media-netns": test_media_netns,
+    "first-join": test_first_join,
 }
 
 
@@ -790,7 +1051,7 @@ def main():
         return 2
     SERVER, PEER = sys.argv[1], sys.argv[2]
     names = sys.argv[3:] or list(TESTS)
-    failed = 0
+    failed = skipped = 0
     for name in names:
         TMP = tempfile.mkdtemp(prefix="meeting-%s-" % name)
         t0 = time.monotonic()
@@ -801,7 +1062,13 @@ def main():
         except Fail as e:
             failed += 1
             log("FAIL %s: %s (logs in %s)" % (name, e, TMP))
-    return 1 if failed else 0
+        except Skip as e:
+            skipped += 1
+            log("skip %s: %s" % (name, e))
+            shutil.rmtree(TMP)
+    if failed:
+        return 1
+    return 77 if skipped == len(names) else 0  # 77: meson's "skipped"
 
 
 if __name__ == "__main__":
