@@ -327,20 +327,24 @@ meeting_board_author_bytes (const MeetingBoard *b, const gchar *author)
 
 /* ------------------------------------------------- gst-meeting-server */
 
-static gint opt_max_bytes = 16 * 1024 * 1024;
-static gint opt_max_messages = 100000;
+#define DEFAULT_MAX_BYTES (16 * 1024 * 1024)
+#define DEFAULT_MAX_MESSAGES 100000
+
+static gint opt_max_bytes = -1; /* -1: the default, or what the quotas need */
+static gint opt_max_messages = -1;
 static gint opt_quota_bytes = 256 * 1024;
 static gint opt_quota_messages = 32;
 static gint opt_departed_bytes = 1024 * 1024;
 
 static GOptionEntry board_entries[] = {
   { "max-board-bytes", 0, 0, G_OPTION_ARG_INT, &opt_max_bytes,
-      "Bulletin board size per meeting in bytes (default 16 MiB); at least "
-      "max-participants x board-quota-bytes + board-departed-bytes",
+      "Bulletin board size per meeting in bytes, at least max-participants "
+      "x board-quota-bytes + board-departed-bytes (default 16 MiB, or that "
+      "when more)",
       "BYTES" },
   { "max-board-messages", 0, 0, G_OPTION_ARG_INT, &opt_max_messages,
-      "Bulletin board messages per meeting (default 100000); at least "
-      "max-participants x board-quota-messages",
+      "Bulletin board messages per meeting, at least max-participants x "
+      "board-quota-messages (default 100000, or that when more)",
       "N" },
   { "board-quota-bytes", 0, 0, G_OPTION_ARG_INT, &opt_quota_bytes,
       "Board bytes one participant may have stored at once (default 256 "
@@ -368,17 +372,28 @@ meeting_board_options_limits (
 {
   gchar *why = NULL;
 
-  if (opt_max_bytes < 1 || opt_max_messages < 1 || opt_quota_bytes < 1 ||
-      opt_quota_messages < 1 || opt_departed_bytes < 0) {
+  if ((opt_max_bytes < 1 && opt_max_bytes != -1) ||
+      (opt_max_messages < 1 && opt_max_messages != -1) || opt_quota_bytes < 1 ||
+      opt_quota_messages < 1 || opt_departed_bytes < 0 ||
+      max_participants < 1) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "board limits out of range");
     return FALSE;
   }
-  l->max_bytes = (guint64)opt_max_bytes;
-  l->max_messages = (guint)opt_max_messages;
   l->quota_bytes = (guint64)opt_quota_bytes;
   l->quota_messages = (guint)opt_quota_messages;
   l->departed_bytes = (guint64)opt_departed_bytes;
+  if (opt_max_bytes == -1)
+    l->max_bytes = MAX ((guint64)DEFAULT_MAX_BYTES,
+        max_participants * l->quota_bytes + l->departed_bytes);
+  else
+    l->max_bytes = (guint64)opt_max_bytes;
+  if (opt_max_messages == -1)
+    l->max_messages = (guint)MIN ((guint64)G_MAXUINT,
+        MAX ((guint64)DEFAULT_MAX_MESSAGES,
+            (guint64)max_participants * l->quota_messages));
+  else
+    l->max_messages = (guint)opt_max_messages;
   if (!meeting_board_limits_check (l, max_participants, &why)) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, why);
     g_free (why);

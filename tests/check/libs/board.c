@@ -413,37 +413,61 @@ test_handle_post (void)
 }
 
 static void
+parse (GOptionContext *ctx, const gchar *const *args)
+{
+  gchar **argv = g_strdupv ((gchar **)args), **keep = g_strdupv (argv);
+  gint argc = (gint)g_strv_length (argv);
+  GError *err = NULL;
+
+  g_assert_true (g_option_context_parse (ctx, &argc, &argv, &err));
+  g_assert_no_error (err);
+  g_strfreev (argv);
+  g_strfreev (keep);
+}
+
+/* Run last: the options are the process's. */
+static void
 test_options (void)
 {
   GOptionContext *ctx = g_option_context_new (NULL);
   MeetingBoardLimits l;
   GError *err = NULL;
-  gchar *argv_ok[] = { "x", "--board-quota-bytes", "1000",
+  const gchar *dflt[] = { "x", NULL };
+  const gchar *ok[] = { "x", "--board-quota-bytes", "1000",
     "--board-quota-messages", "4", "--board-departed-bytes", "500",
     "--max-board-bytes", "10500", "--max-board-messages", "40", NULL };
-  gchar **argv = argv_ok;
-  gint argc = G_N_ELEMENTS (argv_ok) - 1;
+  const gchar *bad[] = { "x", "--board-quota-messages", "0", NULL };
 
   meeting_board_add_options (ctx);
-  g_assert_true (g_option_context_parse (ctx, &argc, &argv, &err));
+  /* the defaults, and the overall caps grow with max-participants */
+  parse (ctx, dflt);
+  g_assert_true (meeting_board_options_limits (50, &l, &err));
+  g_assert_cmpuint (l.quota_bytes, ==, 256 * 1024);
+  g_assert_cmpuint (l.quota_messages, ==, 32);
+  g_assert_cmpuint (l.departed_bytes, ==, 1024 * 1024);
+  g_assert_cmpuint (l.max_bytes, ==, 16 * 1024 * 1024);
+  g_assert_cmpuint (l.max_messages, ==, 100000);
+  g_assert_true (meeting_board_options_limits (100, &l, &err));
+  g_assert_cmpuint (l.max_bytes, ==, 100 * 256 * 1024 + 1024 * 1024);
+  g_assert_true (meeting_board_options_limits (5000, &l, &err));
+  g_assert_cmpuint (l.max_messages, ==, 5000 * 32);
+
+  parse (ctx, ok);
   g_assert_true (meeting_board_options_limits (10, &l, &err));
   g_assert_cmpuint (l.quota_bytes, ==, 1000);
   g_assert_cmpuint (l.quota_messages, ==, 4);
   g_assert_cmpuint (l.departed_bytes, ==, 500);
   g_assert_cmpuint (l.max_bytes, ==, 10500);
   g_assert_cmpuint (l.max_messages, ==, 40);
-  /* 11 participants need more */
+  /* given caps are checked: 11 participants need more */
   g_assert_false (meeting_board_options_limits (11, &l, &err));
-  g_assert_nonnull (err);
+  g_assert_error (err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
   g_clear_error (&err);
-  {
-    gchar *argv_bad[] = { "x", "--board-quota-messages", "0", NULL };
-    argv = argv_bad;
-    argc = 3;
-    g_assert_true (g_option_context_parse (ctx, &argc, &argv, &err));
-    g_assert_false (meeting_board_options_limits (1, &l, &err));
-    g_clear_error (&err);
-  }
+
+  parse (ctx, bad);
+  g_assert_false (meeting_board_options_limits (1, &l, &err));
+  g_assert_error (err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_clear_error (&err);
   g_option_context_free (ctx);
 }
 
