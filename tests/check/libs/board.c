@@ -415,13 +415,15 @@ test_handle_post (void)
 static void
 parse (GOptionContext *ctx, const gchar *const *args)
 {
-  gchar **argv = g_strdupv ((gchar **)args), **keep = g_strdupv (argv);
+  gchar **argv = g_strdupv ((gchar **)args);
   gint argc = (gint)g_strv_length (argv);
+  /* parsing takes options out of argv: free the strings through a copy */
+  gchar **keep = g_memdup2 (argv, sizeof (gchar *) * (argc + 1));
   GError *err = NULL;
 
   g_assert_true (g_option_context_parse (ctx, &argc, &argv, &err));
   g_assert_no_error (err);
-  g_strfreev (argv);
+  g_free (argv);
   g_strfreev (keep);
 }
 
