@@ -314,37 +314,60 @@ test_cap (void)
   meeting_board_free (b);
 }
 
-/* A meeting of any length: each author's heartbeat, roster and keys
- * supersede their previous ones, authors come and go; the board stays
- * within a bound that does not grow with time. */
+/* A week of a meeting, at the default 1 s heartbeat: three participants;
+ * the leader posts a HEARTBEAT every second, a rekey every 10 minutes
+ * (ROSTER, KEYS, everybody's ACK); every hour one participant reconnects
+ * (leaves, comes back under a new server id, ANNOUNCEs). With the session's
+ * slots the board stays within a bound that does not grow with time:
+ * about six messages per participant present, plus the departed budget. */
 static void
-test_bounded (void)
+test_week (void)
 {
-  MeetingBoard *b = board_new (4096, 32, 4096);
+  const guint quota = 2048, departed = 8192;
+  MeetingBoard *b = board_new (quota, 32, departed);
   MeetingBoardStats st;
   guint64 max_bytes = 0;
-  gchar *author = g_strdup ("p0");
+  guint max_messages = 0, next_id = 4;
+  gchar *ids[3] = { g_strdup ("p1"), g_strdup ("p2"), g_strdup ("p3") };
+  /* a 200-byte message (a key-exchange message in base64, in JSON) */
+  gchar *text = g_strnfill (200, 'x');
 
-  for (guint i = 0; i < 200000; i++) {
-    gchar *t = g_strdup_printf ("%s-%u", author, i);
-    const gchar *slot = (i % 10 == 0) ? "roster" : "heartbeat";
-    g_assert_cmpint (post (b, author, slot, t), ==, MEETING_BOARD_OK);
-    g_free (t);
-    if (i % 5000 == 4999) {
-      /* the author leaves; a new one comes (new server id) */
-      meeting_board_author_left (b, author);
-      g_free (author);
-      author = g_strdup_printf ("p%u", i);
+  for (guint k = 0; k < 3; k++)
+    g_assert_cmpint (post (b, ids[k], "announce", text), ==, MEETING_BOARD_OK);
+  for (guint sec = 0; sec < 7 * 24 * 3600; sec++) {
+    g_assert_cmpint (post (b, ids[0], "heartbeat", text), ==, MEETING_BOARD_OK);
+    if (sec % 600 == 0) {
+      g_assert_cmpint (post (b, ids[0], "roster", text), ==, MEETING_BOARD_OK);
+      g_assert_cmpint (post (b, ids[0], "keys", text), ==, MEETING_BOARD_OK);
+      for (guint k = 0; k < 3; k++)
+        g_assert_cmpint (post (b, ids[k], "ack", text), ==, MEETING_BOARD_OK);
+    }
+    if (sec % 3600 == 1800) {
+      guint k = 1 + (sec / 3600) % 2; /* not the leader */
+      g_assert_cmpint (post (b, ids[k], "leave", text), ==, MEETING_BOARD_OK);
+      meeting_board_author_left (b, ids[k]);
+      g_free (ids[k]);
+      ids[k] = g_strdup_printf ("p%u", next_id++);
       g_assert_cmpint (
-          post (b, author, "announce", "hello"), ==, MEETING_BOARD_OK);
+          post (b, ids[k], "announce", text), ==, MEETING_BOARD_OK);
     }
     meeting_board_get_stats (b, &st);
     max_bytes = MAX (max_bytes, st.bytes);
+    max_messages = MAX (max_messages, st.messages);
   }
-  g_assert_cmpuint (st.messages, <=, 200);
-  g_assert_cmpuint (max_bytes, <=, 4096 + 4096);
-  g_assert_cmpuint (meeting_board_next_seq (b), ==, 200000 + 40);
-  g_free (author);
+  g_test_message ("a week: %" G_GUINT64_FORMAT " posts, at most %u messages "
+                  "and %" G_GUINT64_FORMAT " bytes stored",
+      meeting_board_next_seq (b), max_messages, max_bytes);
+  /* 604800 heartbeats alone would be 120 MB */
+  g_assert_cmpuint (meeting_board_next_seq (b), >, 7 * 24 * 3600);
+  g_assert_cmpuint (max_bytes, <=, 3 * 6 * 200 + departed);
+  g_assert_cmpuint (st.departed_bytes, <=, departed);
+  g_assert_cmpuint (st.refused_quota + st.refused_full, ==, 0);
+  for (guint k = 0; k < 3; k++) {
+    g_assert_cmpuint (meeting_board_author_messages (b, ids[k]), <=, 6);
+    g_free (ids[k]);
+  }
+  g_free (text);
   meeting_board_free (b);
 }
 
@@ -484,7 +507,7 @@ main (int argc, char **argv)
   g_test_add_func ("/board/flood", test_flood);
   g_test_add_func ("/board/departed", test_departed);
   g_test_add_func ("/board/cap", test_cap);
-  g_test_add_func ("/board/bounded", test_bounded);
+  g_test_add_func ("/board/week", test_week);
   g_test_add_func ("/board/handle-post", test_handle_post);
   g_test_add_func ("/board/options", test_options);
   return g_test_run ();
