@@ -1309,11 +1309,6 @@ main (int argc, char **argv)
     g_printerr ("limits out of range (see --help)\n");
     return 2;
   }
-  if (!meeting_board_options_limits (
-          (guint)opt_max_participants, &board_limits, &err)) {
-    g_printerr ("%s (see --help)\n", err->message);
-    return 2;
-  }
   if (!opt_media_address) {
     GInetAddress *ia = g_inet_address_new_from_string (host);
     opt_media_address =
@@ -1345,6 +1340,11 @@ main (int argc, char **argv)
       g_printerr ("cannot load the TLS certificate: %s\n", err->message);
       return 2;
     }
+  }
+  if (!meeting_board_options_limits (
+          (guint)opt_max_participants, &board_limits, &err)) {
+    g_printerr ("%s (see --help)\n", err->message);
+    return 2;
   }
   if (opt_capture) {
     capture_file = fopen (opt_capture, "wb");
