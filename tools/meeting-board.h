@@ -2,7 +2,7 @@
  * ordered log of opaque messages with per-author accounting, slots (a new
  * message of an author supersedes its older one in the same slot), per
  * author quotas, a budget for the messages of authors who left, and an
- * overall cap (docs/protocol.md 2.3 and 2.5, docs/server.md); also its
+ * overall cap (docs/protocol.md 2.6, docs/server.md); also its
  * command-line options and the `board` message of the signaling. GLib and
  * json-glib only: no GStreamer, no network.
  *

@@ -337,7 +337,7 @@ board_post_free (BoardPost *bp)
 
 /* The board slot of a keyexchange message, from its clear header (version
  * 1, type; docs/protocol.md 1.3): the server keeps only an author's latest
- * message per slot (2.3). */
+ * message per slot (2.6). */
 static const gchar *
 board_slot (GBytes *msg)
 {

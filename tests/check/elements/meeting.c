@@ -528,7 +528,7 @@ GST_START_TEST (test_shared_session_and_keyexchange)
   o = client_expect (watcher, "board");
   fail_unless (o != NULL, "keyexchange said nothing on the board");
   fail_unless_equals_string (json_object_get_string_member (o, "from"), "p2");
-  /* with the slot of its type (docs/protocol.md 2.3.1): its ANNOUNCE */
+  /* with the slot of its type (docs/protocol.md 2.6): its ANNOUNCE */
   {
     gsize n = 0;
     guchar *raw =
