@@ -64,9 +64,8 @@ post_to_board (gpointer data)
   Outgoing *o = data;
   gchar *b64 = g_base64_encode (
       g_bytes_get_data (o->msg, NULL), g_bytes_get_size (o->msg));
-  /* the slot of the message type, as the meeting session posts it
-   * (docs/protocol.md 2.2): the board keeps each author's latest per type (2.6)
-   */
+  /* the slot of the message type, as the meeting session posts it: the
+   * board keeps each author's latest per type (docs/protocol.md 2.6) */
   static const gchar *const slots[] = { NULL, "announce", "ack", "keys",
     "roster", "heartbeat", "leave" };
   gsize n;
