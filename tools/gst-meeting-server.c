@@ -1284,6 +1284,13 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
+  /* (max-participants itself is checked below) */
+  if (!meeting_board_options_limits (
+          (guint)MAX (opt_max_participants, 1), &board_limits, &err)) {
+    g_printerr ("%s (see --help)\n", err->message);
+    g_error_free (err);
+    return 2;
+  }
   if (!opt_listen)
     opt_listen = g_strdup ("127.0.0.1:8443");
   {
@@ -1340,11 +1347,6 @@ main (int argc, char **argv)
       g_printerr ("cannot load the TLS certificate: %s\n", err->message);
       return 2;
     }
-  }
-  if (!meeting_board_options_limits (
-          (guint)opt_max_participants, &board_limits, &err)) {
-    g_printerr ("%s (see --help)\n", err->message);
-    return 2;
   }
   if (opt_capture) {
     capture_file = fopen (opt_capture, "wb");
