@@ -807,6 +807,11 @@ def test_flood():
         while m is not None and m["type"] != "pong":
             m = ws.recv()
         check(m is not None, "the flooder is still answered")
+
+        def keep_answering():  # pings too: mallory stays in the meeting
+            while ws.recv(60) is not None:
+                pass
+        threading.Thread(target=keep_answering, daemon=True).start()
         st = stats.wait_new()
         log("mallory (%s) posted %d junk messages, %d refused with "
             "board-quota; the board holds %d messages, %d bytes" %
