@@ -22,6 +22,7 @@
 #include <libsoup/soup.h>
 #include <nice/agent.h>
 
+#include "meeting-board.h"
 #include "meetingrtcp.h"
 
 #define PROTOCOL_VERSION 1
@@ -30,8 +31,6 @@ static gchar *opt_listen = NULL;
 static gint opt_max_rooms = 100;
 static gint opt_max_participants = 50;
 static gint opt_max_message = 64 * 1024;
-static gint opt_max_board_bytes = 16 * 1024 * 1024;
-static gint opt_max_board_messages = 100000;
 static gint opt_rate = 100;
 static gint opt_ping_interval = 5;
 static gint opt_ping_timeout = 15;
@@ -68,10 +67,6 @@ static GOptionEntry entries[] = {
       "Participants per room (default 50)", "N" },
   { "max-message", 0, 0, G_OPTION_ARG_INT, &opt_max_message,
       "Largest signaling message in bytes (default 65536)", "BYTES" },
-  { "max-board-bytes", 0, 0, G_OPTION_ARG_INT, &opt_max_board_bytes,
-      "Bulletin board size per meeting in bytes (default 16 MiB)", "BYTES" },
-  { "max-board-messages", 0, 0, G_OPTION_ARG_INT, &opt_max_board_messages,
-      "Bulletin board messages per meeting (default 100000)", "N" },
   { "rate", 0, 0, G_OPTION_ARG_INT, &opt_rate,
       "Messages per second a client may send, bursts of twice that "
       "(default 100)",
@@ -193,12 +188,12 @@ struct _Room
   gchar *name;
   gchar *instance; /* hex, fresh per meeting instance */
   GPtrArray *clients; /* Client* */
-  GPtrArray *board; /* gchar* JSON texts, in order */
-  gsize board_bytes;
+  MeetingBoard *board; /* JSON texts of board messages, in order */
   guint next_id;
   GHashTable *ssrcs; /* SSRC -> Stream* */
 };
 
+static MeetingBoardLimits board_limits; /* from the options */
 static FILE *capture_file;
 static FILE *fault_log;
 static GSocket *black_hole; /* --fault-block-media: where their media goes */
@@ -223,7 +218,7 @@ room_free (Room *r)
 {
   g_hash_table_unref (r->ssrcs);
   g_ptr_array_unref (r->clients);
-  g_ptr_array_unref (r->board);
+  meeting_board_free (r->board);
   g_free (r->instance);
   g_free (r->name);
   g_free (r);
@@ -944,6 +939,27 @@ bad:
       FALSE);
 }
 
+/* ------------------------------------------------------------- board */
+
+/* One line per room (meeting-board.h), after the "stats" line. */
+static void
+print_board_stats (void)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, rooms);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    meeting_board_print_stats (((Room *)v)->board, ((Room *)v)->name);
+}
+
+static void
+send_board_entry (guint64 seq, const gchar *author, const gchar *slot,
+    const gchar *text, gsize len, gpointer user_data)
+{
+  send_text (user_data, text);
+}
+
 static gboolean
 print_stats (gpointer data)
 {
@@ -951,6 +967,7 @@ print_stats (gpointer data)
            " rx_bytes=%" G_GUINT64_FORMAT " tx_bytes=%" G_GUINT64_FORMAT
            " dropped=%" G_GUINT64_FORMAT "\n",
       stat_rx, stat_tx, stat_rx_bytes, stat_tx_bytes, stat_dropped);
+  print_board_stats ();
   fflush (stdout);
   return G_SOURCE_CONTINUE;
 }
@@ -989,7 +1006,7 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
     r = g_new0 (Room, 1);
     r->name = g_strdup (room_name);
     r->clients = g_ptr_array_new ();
-    r->board = g_ptr_array_new_with_free_func (g_free);
+    r->board = meeting_board_new (&board_limits);
     r->ssrcs = g_hash_table_new (NULL, NULL);
     for (guint i = 0; i < sizeof (inst); i++)
       g_string_append_printf (hex, "%02x", g_random_int_range (0, 256));
@@ -1051,8 +1068,7 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
   g_free (s);
 
   /* the board's history, in order */
-  for (guint i = 0; i < r->board->len; i++)
-    send_text (c, r->board->pdata[i]);
+  meeting_board_foreach (r->board, send_board_entry, c);
 
   s = event ("joined", c, NULL);
   broadcast (r, s);
@@ -1067,43 +1083,14 @@ handle_join (Client *c, JsonObject *o, const gchar *room_name)
 static void
 handle_board (Client *c, JsonObject *o)
 {
-  Room *r = c->room;
-  const gchar *data = get_str (o, "data");
-  gsize n = 0;
-  guchar *raw;
-  JsonBuilder *b;
-  gchar *s;
+  const gchar *text = NULL, *why = NULL;
+  const gchar *code =
+      meeting_board_handle_post (c->room->board, c->id, o, &text, &why);
 
-  if (!data) {
-    send_error (c, "bad-request", "board needs base64 data", FALSE);
-    return;
-  }
-  raw = g_base64_decode (data, &n);
-  g_free (raw);
-  if (n == 0) {
-    send_error (c, "bad-request", "board data is not base64", FALSE);
-    return;
-  }
-  if ((gint)r->board->len >= opt_max_board_messages ||
-      r->board_bytes + strlen (data) > (gsize)opt_max_board_bytes) {
-    send_error (c, "board-full", "the meeting's bulletin board is full", FALSE);
-    return;
-  }
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "board");
-  json_builder_set_member_name (b, "seq");
-  json_builder_add_int_value (b, r->board->len);
-  json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, c->id);
-  json_builder_set_member_name (b, "data");
-  json_builder_add_string_value (b, data);
-  json_builder_end_object (b);
-  s = to_json (b);
-  r->board_bytes += strlen (s);
-  g_ptr_array_add (r->board, s);
-  broadcast (r, s);
+  if (code)
+    send_error (c, code, why, FALSE);
+  else
+    broadcast (c->room, text);
 }
 
 static void
@@ -1118,6 +1105,7 @@ leave_room (Client *c)
   while (c->streams->len)
     unpublish (c, c->streams->len - 1);
   g_ptr_array_remove (r->clients, c);
+  meeting_board_author_left (r->board, c->id);
   c->room = NULL;
   LOG ("room %s: %s left\n", r->name, c->id);
   if (r->clients->len == 0) {
@@ -1411,6 +1399,7 @@ main (int argc, char **argv)
   GTlsCertificate *cert = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
+  meeting_board_add_options (ctx);
   g_option_context_set_description (ctx,
       "Clients connect to ws://HOST:PORT/ROOM and speak the JSON signaling of "
       "docs/protocol.md part 2, and send media over ICE (libnice) to the "
@@ -1421,6 +1410,13 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
+  /* (max-participants itself is checked below) */
+  if (!meeting_board_options_limits (
+          (guint)MAX (opt_max_participants, 1), &board_limits, &err)) {
+    g_printerr ("%s (see --help)\n", err->message);
+    g_error_free (err);
+    return 2;
+  }
   if (!opt_listen)
     opt_listen = g_strdup ("127.0.0.1:8443");
   {

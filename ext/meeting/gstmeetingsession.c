@@ -362,11 +362,28 @@ board_post_free (BoardPost *bp)
   g_free (bp);
 }
 
+/* The board slot of a keyexchange message, from its clear header (version
+ * 1, type; docs/protocol.md 1.3): the server keeps only an author's latest
+ * message per slot (2.6). */
+static const gchar *
+board_slot (GBytes *msg)
+{
+  static const gchar *const slots[] = { NULL, "announce", "ack", "keys",
+    "roster", "heartbeat", "leave" };
+  gsize n;
+  const guint8 *d = g_bytes_get_data (msg, &n);
+
+  if (n < 2 || d[0] != 1 || d[1] >= G_N_ELEMENTS (slots))
+    return NULL;
+  return slots[d[1]];
+}
+
 static gboolean
 board_post (gpointer data)
 {
   BoardPost *bp = data;
   GstMeetingSession *s = bp->s;
+  const gchar *slot = board_slot (bp->data);
   gchar *b64;
   JsonBuilder *b;
 
@@ -376,6 +393,8 @@ board_post (gpointer data)
       g_bytes_get_data (bp->data, NULL), g_bytes_get_size (bp->data));
   b = msg_begin ("board");
   add_member_str (b, "data", b64);
+  if (slot)
+    add_member_str (b, "slot", slot);
   json_builder_end_object (b);
   send_json (s, b);
   g_free (b64);

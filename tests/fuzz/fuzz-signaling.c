@@ -13,7 +13,8 @@
  * faulty relay (on) run. Properties: no crash, no leak, no sanitizer
  * report, no GLib critical; after each message the client's state is
  * consistent (a joined client is in its room, its streams' SSRCs map to
- * it).
+ * it) and the board is within its limits (the author's quota, the departed
+ * budget, the overall cap).
  */
 #define MEETING_SERVER_NO_MAIN 1
 #include "../../tools/gst-meeting-server.c"
@@ -73,6 +74,11 @@ warm_up (void)
       "\"ssrc\":11,\"caps\":\"application/x-rtp,media=audio\",\"e2ee\":true}");
   add_text (a, 0, "{\"type\":\"board\",\"data\":\"aGVsbG8=\"}");
   add_text (a, 0,
+      "{\"type\":\"board\",\"data\":\"aGVsbG8=\",\"slot\":\"heartbeat\"}");
+  add_text (a, 0,
+      "{\"type\":\"board\",\"data\":\"aGVsbG8=\",\"slot\":\"heartbeat\"}");
+  add_text (a, 0, "{\"type\":\"board\",\"data\":\"aGVsbG8=\",\"slot\":\"X\"}");
+  add_text (a, 0,
       "{\"type\":\"ice\",\"ufrag\":\"abcd\",\"pwd\":"
       "\"aaaaaaaaaaaaaaaaaaaaaaaa\"}");
   add_text (a, 0,
@@ -98,8 +104,13 @@ LLVMFuzzerInitialize (int *argc, char **argv[])
   g_hash_table_insert (passcodes, g_strdup ("locked"), g_strdup ("sesame"));
   opt_media_address = g_strdup ("127.0.0.1");
   opt_max_message = 4096;
-  opt_max_board_messages = 64;
-  opt_max_board_bytes = 16384;
+  /* small board limits, so that quotas, supersedes and the departed
+   * budget are reached (two clients: 2 x 4096 + 4096 <= 16384) */
+  board_limits.max_bytes = 16384;
+  board_limits.max_messages = 64;
+  board_limits.quota_bytes = 4096;
+  board_limits.quota_messages = 8;
+  board_limits.departed_bytes = 4096;
   opt_fault_loss = opt_fault_reorder = opt_fault_duplicate = 0.1;
   fault_rand = g_rand_new_with_seed (1);
   /* the server's lines about bad input are expected here */
@@ -135,11 +146,22 @@ client_free (Client *c)
 static void
 check_client (Client *c)
 {
+  MeetingBoardStats bst;
+
   if (!c->room) {
     CHECK (c->streams->len == 0);
     return;
   }
   CHECK (g_ptr_array_find (c->room->clients, c, NULL));
+  /* the board holds what its limits allow, whatever was posted */
+  meeting_board_get_stats (c->room->board, &bst);
+  CHECK (bst.bytes <= board_limits.max_bytes &&
+      bst.messages <= board_limits.max_messages &&
+      bst.departed_bytes <= board_limits.departed_bytes);
+  CHECK (meeting_board_author_messages (c->room->board, c->id) <=
+          board_limits.quota_messages &&
+      meeting_board_author_bytes (c->room->board, c->id) <=
+          board_limits.quota_bytes);
   for (guint i = 0; i < c->streams->len; i++) {
     Stream *st = c->streams->pdata[i];
     CHECK (g_hash_table_lookup (c->room->ssrcs, GUINT_TO_POINTER (st->ssrc)) ==

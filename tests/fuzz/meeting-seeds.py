@@ -85,6 +85,32 @@ write("fuzz-signaling", "bad", [
             "caps": "video/x-raw", "e2ee": True}),
     rec(0, {"type": "frobnicate"}),
 ])
+
+def board(data, slot=None):
+    m = {"type": "board", "data": data}
+    if slot is not None:
+        m["slot"] = slot
+    return m
+
+
+# the board: slots supersede per author, quotas (the target's: 8 messages,
+# 4096 bytes per author), bad slots, a leave and a rejoin (departed budget)
+write("fuzz-signaling", "board", [
+    rec(0, {"type": "join", "name": "alice"}),
+    rec(1, {"type": "join", "name": "bob"}),
+    rec(0, board("aDE=", "heartbeat")), rec(0, board("aDI=", "heartbeat")),
+    rec(1, board("aDE=", "heartbeat")), rec(0, board("cg==", "roster")),
+    rec(0, board("aGVsbG8=")), rec(0, board("aGVsbG8=")),
+    rec(0, board("aGVsbG8=", "Bad")), rec(0, board("aGVsbG8=", 7)),
+    rec(0, board("aGVsbG8=", "")), rec(0, board("aGVsbG8=", "a" * 33)),
+    rec(0, {"type": "board", "data": "aGVsbG8=", "slot": None}),
+] + [rec(1, board("QUFB" * 300, "j%d" % i)) for i in range(6)] + [
+    rec(1, board("QUFB" * 300, "j0")),
+    rec(1, {"type": "leave"}),
+    rec(1, {"type": "join", "name": "bob"}),
+    rec(1, board("Ymk=", "announce")),
+    rec(0, {"type": "leave"}),
+])
 # session: kind 0 server message, 1 datagram
 write("fuzz-session", "meeting", [
     rec(0, {"type": "welcome", "version": 1, "id": "p2", "room": "fuzz",
@@ -93,6 +119,8 @@ write("fuzz-session", "meeting", [
                          "kind": "audio", "ssrc": 11, "caps": CAPS,
                          "e2ee": True}]}),
     rec(0, {"type": "board", "seq": 0, "from": "p9", "data": "aGVsbG8="}),
+    rec(0, {"type": "board", "seq": 3, "from": "p1", "data": "aGVsbG8=",
+            "slot": "heartbeat"}),
     rec(0, {"type": "ice", "ufrag": "abcd", "pwd": "a" * 24}),
     rec(0, {"type": "candidate",
             "candidate": "a=candidate:1 1 UDP 2013266431 127.0.0.1 40000 typ host"}),

@@ -64,7 +64,19 @@ post_to_board (gpointer data)
   Outgoing *o = data;
   gchar *b64 = g_base64_encode (
       g_bytes_get_data (o->msg, NULL), g_bytes_get_size (o->msg));
-  gchar *json = g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\"}", b64);
+  /* the slot of the message type, as the meeting session posts it: the
+   * board keeps each author's latest per type (docs/protocol.md 2.6) */
+  static const gchar *const slots[] = { NULL, "announce", "ack", "keys",
+    "roster", "heartbeat", "leave" };
+  gsize n;
+  const guint8 *d = g_bytes_get_data (o->msg, &n);
+  const gchar *slot =
+      n >= 2 && d[0] == 1 && d[1] < G_N_ELEMENTS (slots) ? slots[d[1]] : NULL;
+  gchar *json = slot
+      ? g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\","
+                         "\"slot\":\"%s\"}",
+            b64, slot)
+      : g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\"}", b64);
 
   if (o->m->ws &&
       soup_websocket_connection_get_state (o->m->ws) ==

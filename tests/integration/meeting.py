@@ -21,6 +21,7 @@ import json
 import os
 import queue
 import random
+import select
 import shutil
 import signal
 import socket
@@ -716,6 +717,215 @@ def test_ratelimit():
         srv.stop()
 
 
+# ------------------------------------------------------ the board (C1)
+
+LATE = {"dave": (550, 0xffff00)}  # a late joiner, for the board tests
+
+
+def hears_audio(st, others, min_packets=100):
+    """True if status st shows every other's tone decrypted."""
+    if st.get("event") != "status":
+        return False
+    for o in others:
+        tone = PEOPLE[o][0]
+        a = st["streams"].get(o + "_audio_0")
+        if not a or a["packets"] < min_packets or \
+                abs(a["tone"] - tone) > tone * 0.02:
+            return False
+    return True
+
+
+def all_hear_audio(peers, timeout, min_packets=100):
+    for p in peers:
+        others = [q.name for q in peers if q is not p]
+        p.wait(lambda st: hears_audio(st, others, min_packets), timeout,
+               "decrypting " + ", ".join(others))
+
+
+class BoardStats:
+    """Reads the server's --stats-interval lines: the latest board line of
+    a room, and every one seen."""
+
+    def __init__(self, srv, room):
+        self.lines = []
+        self.room = room
+        threading.Thread(target=self._read, args=(srv.proc.stdout,),
+                         daemon=True).start()
+
+    def _read(self, f):
+        for line in f:
+            w = line.split()
+            if w and w[0] == "board" and w[1] == "room=" + self.room:
+                self.lines.append({k: (int(v) if v.isdigit() else v)
+                                   for k, v in (x.split("=", 1)
+                                                for x in w[1:])})
+
+    def wait_new(self, timeout=5):
+        n = len(self.lines)
+        end = time.monotonic() + timeout
+        while len(self.lines) == n:
+            check(time.monotonic() < end, "no board stats line")
+            time.sleep(0.1)
+        return self.lines[-1]
+
+
+def flood(ws, seconds, rate):
+    """Junk board posts from a raw client at rate per second: half without a
+    slot, half with one (64 names, some of them the key exchange's), small
+    and large. Returns the error codes it got, by count."""
+    codes = {}
+    slots = ["j%d" % i for i in range(60)] + \
+        ["announce", "keys", "roster", "heartbeat"]
+    sizes = [200, 45000]  # ~19 MB in 7 s: more than the old 16 MiB board
+    t0 = time.monotonic()
+    i = 0
+    while time.monotonic() - t0 < seconds:
+        msg = {"type": "board", "data": base64.b64encode(
+            os.urandom(sizes[i % 2])).decode()}
+        if i % 2:
+            msg["slot"] = slots[(i // 2) % len(slots)]
+        ws.send(json.dumps(msg))
+        i += 1
+        # read what came (our own posts, pings), without waiting
+        while not ws.closed and select.select([ws.s], [], [], 0)[0]:
+            m = ws.recv(5)
+            if m and m["type"] == "error":
+                codes[m["code"]] = codes.get(m["code"], 0) + 1
+        time.sleep(max(0.0, t0 + (i / rate) - time.monotonic()))
+    return i, codes
+
+
+def test_flood():
+    """A participant floods the board as fast as the server lets it: it gets
+    board-quota, the others still decrypt each other under one code, and a
+    late joiner is keyed in."""
+    srv = Server("--stats-interval", "1")
+    stats = BoardStats(srv, "flood")
+    url = srv.url + "/flood"
+    peers = []
+    PEOPLE.update(LATE)
+    try:
+        for name in ("alice", "bob", "carol"):
+            peers.append(Peer(url, name, "--no-video"))
+            time.sleep(0.3)
+        all_hear_audio(peers, 40)
+        code = same_meeting(peers)["code"]
+
+        ws = RawWebSocket(srv.port, "flood")
+        ws.send('{"type":"join","name":"mallory"}')
+        while True:
+            m = ws.recv()
+            check(m is not None, "mallory was refused")
+            if m["type"] == "welcome":
+                break
+        mallory = m["id"]
+        # the rate limit is 100 messages/s: stay just under it
+        sent, codes = flood(ws, 7, 90)
+        check(not ws.closed, "the flooder was dropped: %s" % codes)
+        check(codes.get("board-quota", 0) > sent / 2 and
+              set(codes) == {"board-quota"},
+              "the flooder got board-quota for most of %d posts: %s" %
+              (sent, codes))
+        ws.send('{"type":"ping"}')
+        m = ws.recv()
+        while m is not None and m["type"] != "pong":
+            m = ws.recv()
+        check(m is not None, "the flooder is still answered")
+
+        def keep_answering():  # pings too: mallory stays in the meeting
+            while ws.recv(60) is not None:
+                pass
+        threading.Thread(target=keep_answering, daemon=True).start()
+        st = stats.wait_new()
+        log("mallory (%s) posted %d junk messages, %d refused with "
+            "board-quota; the board holds %d messages, %d bytes" %
+            (mallory, sent, codes["board-quota"], st["messages"],
+             st["bytes"]))
+        # mallory holds at most its quota (32 messages, 256 KiB + JSON)
+        check(st["bytes"] < 256 * 1024 + 3 * 64 * 1024,
+              "the board is bounded: %s" % st)
+
+        for p in peers:
+            p.command("reset")
+        all_hear_audio(peers, 30)
+        check(same_meeting(peers)["code"] == code,
+              "the meeting is the same after the flood")
+        log("alice, bob and carol still decrypt each other, same code")
+
+        # a late joiner replays the board, junk included, and is keyed in
+        peers.append(Peer(url, "dave", "--no-video"))
+        for p in peers:
+            p.command("reset")
+        all_hear_audio(peers, 40)
+        st4 = same_meeting(peers)
+        log("dave joined late and decrypts everybody; epoch %d, code %s" %
+            (st4["epoch"], st4["code"]))
+        check(not ws.closed, "the flooder is still connected")
+        for p in peers:
+            p.quit()
+    finally:
+        PEOPLE.pop("dave", None)
+        for p in peers:
+            p.kill()
+        srv.stop()
+    err = open(os.path.join(TMP, "server.err")).read()
+    check("board-quota" in err, "the server logged the refusals")
+
+
+def test_board_bound():
+    """Fast heartbeats and periodic rekeys: the board stays under a fixed
+    bound (each author's latest message per type) while everybody stays
+    keyed, and a late joiner is keyed in from what is left."""
+    srv = Server("--stats-interval", "1")
+    stats = BoardStats(srv, "bound")
+    url = srv.url + "/bound"
+    peers = []
+    opts = ("--no-video", "--heartbeat", "100", "--rekey", "4")
+    PEOPLE.update(LATE)
+    try:
+        for name in ("alice", "bob", "carol"):
+            peers.append(Peer(url, name, *opts))
+            time.sleep(0.3)
+        all_hear_audio(peers, 40)
+        same_meeting(peers)
+        first = stats.wait_new()
+        n0 = len(stats.lines) - 1
+        time.sleep(30)
+        last = stats.wait_new()
+        seen = stats.lines[n0:]
+        most = max(x["bytes"] for x in seen)
+        log("board over 30 s of 100 ms heartbeats and 4 s rekeys: %d -> %d "
+            "bytes (at most %d), %d -> %d messages, %d superseded" %
+            (first["bytes"], last["bytes"], most, first["messages"],
+             last["messages"], last["superseded"]))
+        # each of 3 authors keeps at most one message per type (6)
+        check(all(x["messages"] <= 3 * 6 for x in seen),
+              "at most 18 messages: %s" % [x["messages"] for x in seen])
+        check(most <= 32 * 1024, "the board stays under 32 KiB: %d" % most)
+        check(last["superseded"] - first["superseded"] >= 150,
+              "heartbeats superseded their predecessors: %s" % last)
+        check(last["refused"] == 0, "nothing refused: %s" % last)
+        for p in peers:
+            p.command("reset")
+        all_hear_audio(peers, 30)
+        same_meeting(peers)
+
+        peers.append(Peer(url, "dave", *opts))
+        for p in peers:
+            p.command("reset")
+        all_hear_audio(peers, 40)
+        st = same_meeting(peers)
+        log("dave joined from the bounded board: epoch %d, code %s" %
+            (st["epoch"], st["code"]))
+        for p in peers:
+            p.quit()
+    finally:
+        PEOPLE.pop("dave", None)
+        for p in peers:
+            p.kill()
+        srv.stop()
+
+
 def make_cert(directory):
     """A self-signed certificate for 127.0.0.1 (python3-cryptography)."""
     import datetime
@@ -1033,6 +1243,8 @@ def test_first_join():
 
 TESTS = {
     "meeting": test_meeting,
+    "flood": test_flood,
+    "board-bound": test_board_bound,
     "hostile": test_hostile,
     "restart": test_restart,
     "faults": test_faults,

@@ -367,6 +367,188 @@ test_passcode_and_limits (void)
   server_stop (s);
 }
 
+static void
+post (Client *c, const gchar *data, const gchar *slot)
+{
+  gchar *s = slot
+      ? g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\","
+                         "\"slot\":\"%s\"}",
+            data, slot)
+      : g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\"}", data);
+  client_send (c, s);
+  g_free (s);
+}
+
+/* The next board message: its data, seq, from and slot as one string
+ * "SEQ FROM DATA SLOT" ("-" for no slot). */
+static gchar *
+next_board (Client *c)
+{
+  JsonObject *o = expect (c, "board");
+  gchar *s = g_strdup_printf ("%" G_GINT64_FORMAT " %s %s %s",
+      json_object_get_int_member (o, "seq"),
+      json_object_get_string_member (o, "from"),
+      json_object_get_string_member (o, "data"),
+      json_object_has_member (o, "slot")
+          ? json_object_get_string_member (o, "slot")
+          : "-");
+
+  json_object_unref (o);
+  return s;
+}
+
+#define assert_next_board(c, want)                                             \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gchar *got_ = next_board (c);                                              \
+    g_assert_cmpstr (got_, ==, want);                                          \
+    g_free (got_);                                                             \
+  }                                                                            \
+  G_STMT_END
+
+/* Joins and returns the board replay as "SEQ FROM DATA SLOT, ..." (up to
+ * the answer of a ping sent right after the join). */
+static gchar *
+join_replay (Client *c, const gchar *name)
+{
+  GString *out = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
+
+  join (c, name, NULL);
+  client_send (c, "{\"type\":\"ping\"}");
+  json_object_unref (expect (c, "welcome"));
+  while (g_get_monotonic_time () < deadline) {
+    JsonObject *o = c->inbox.length ? g_queue_pop_head (&c->inbox) : NULL;
+    const gchar *t;
+    if (!o) {
+      g_main_context_iteration (NULL, TRUE);
+      continue;
+    }
+    t = json_object_get_string_member (o, "type");
+    if (g_str_equal (t, "pong")) {
+      json_object_unref (o);
+      return g_string_free (out, FALSE);
+    }
+    if (g_str_equal (t, "board"))
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT " %s %s %s",
+          out->len ? ", " : "", json_object_get_int_member (o, "seq"),
+          json_object_get_string_member (o, "from"),
+          json_object_get_string_member (o, "data"),
+          json_object_has_member (o, "slot")
+              ? json_object_get_string_member (o, "slot")
+              : "-");
+    json_object_unref (o);
+  }
+  g_error ("no pong after the join");
+  return NULL;
+}
+
+static void
+expect_error (Client *c, const gchar *code)
+{
+  JsonObject *o = expect (c, "error");
+
+  g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, code);
+  json_object_unref (o);
+}
+
+/* Slots: an author's newer message in a slot supersedes its older one for
+ * late joiners (never another author's, never one without a slot); the
+ * per-author quota refuses a post non-fatally, and a supersede still goes
+ * through; messages of a participant who left stay. */
+static void
+test_board_slots (void)
+{
+  const gchar *args[] = { "--board-quota-messages", "3", NULL };
+  Server *s = server_start (args);
+  Client *a = client_connect (s, "board"), *b, *c, *d;
+  gchar *replay;
+
+  join (a, "alice", NULL);
+  json_object_unref (expect (a, "welcome"));
+  post (a, "aDE=", "heartbeat");
+  assert_next_board (a, "0 p1 aDE= heartbeat");
+  post (a, "eA==", NULL);
+  assert_next_board (a, "1 p1 eA== -");
+  post (a, "aDI=", "heartbeat");
+  assert_next_board (a, "2 p1 aDI= heartbeat");
+
+  b = client_connect (s, "board");
+  replay = join_replay (b, "bob");
+  g_assert_cmpstr (replay, ==, "1 p1 eA== -, 2 p1 aDI= heartbeat");
+  g_free (replay);
+  /* bob's heartbeat slot is his own */
+  post (b, "Ymg=", "heartbeat");
+  assert_next_board (a, "3 p2 Ymg= heartbeat");
+  assert_next_board (b, "3 p2 Ymg= heartbeat");
+
+  /* bad slots */
+  client_send (a, "{\"type\":\"board\",\"data\":\"eA==\",\"slot\":\"Bad\"}");
+  expect_error (a, "bad-request");
+  client_send (a, "{\"type\":\"board\",\"data\":\"eA==\",\"slot\":7}");
+  expect_error (a, "bad-request");
+  {
+    gchar *long_slot = g_strnfill (33, 'a');
+    post (a, "eA==", long_slot);
+    expect_error (a, "bad-request");
+    g_free (long_slot);
+  }
+
+  /* quota: alice has 2 messages, 3 allowed */
+  post (a, "eTE=", NULL);
+  assert_next_board (a, "4 p1 eTE= -");
+  post (a, "eTI=", NULL);
+  expect_error (a, "board-quota");
+  post (a, "a2V5cw==", "keys");
+  expect_error (a, "board-quota");
+  /* not fatal, and a supersede fits */
+  post (a, "aDM=", "heartbeat");
+  assert_next_board (a, "5 p1 aDM= heartbeat");
+  assert_next_board (b, "4 p1 eTE= -");
+  assert_next_board (b, "5 p1 aDM= heartbeat");
+
+  c = client_connect (s, "board");
+  replay = join_replay (c, "carol");
+  g_assert_cmpstr (replay, ==,
+      "1 p1 eA== -, 3 p2 Ymg= heartbeat, 4 p1 eTE= -, 5 p1 aDM= heartbeat");
+  g_free (replay);
+
+  /* alice leaves: her messages stay for late joiners */
+  client_send (a, "{\"type\":\"leave\"}");
+  wait_closed (a);
+  json_object_unref (expect (b, "left"));
+  d = client_connect (s, "board");
+  replay = join_replay (d, "dave");
+  g_assert_cmpstr (replay, ==,
+      "1 p1 eA== -, 3 p2 Ymg= heartbeat, 4 p1 eTE= -, 5 p1 aDM= heartbeat");
+  g_free (replay);
+
+  client_free (a);
+  client_free (b);
+  client_free (c);
+  client_free (d);
+  server_stop (s);
+}
+
+/* Limits that cannot hold: the server does not start. */
+static void
+test_board_limits (void)
+{
+  const gchar *argv[] = { server_path, "--listen", "127.0.0.1:0",
+    "--max-participants", "10", "--board-quota-bytes", "100000",
+    "--board-departed-bytes", "1000", "--max-board-bytes", "1000999", NULL };
+  GError *err = NULL;
+  GSubprocess *p = spawn_server (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+      argv, &err);
+
+  g_assert_no_error (err);
+  g_assert_true (g_subprocess_wait (p, NULL, &err));
+  g_assert_no_error (err);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+  g_object_unref (p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -377,5 +559,7 @@ main (int argc, char **argv)
   g_assert_nonnull (server_path);
   g_test_add_func ("/server/meeting", test_meeting);
   g_test_add_func ("/server/passcode-and-limits", test_passcode_and_limits);
+  g_test_add_func ("/server/board-slots", test_board_slots);
+  g_test_add_func ("/server/board-limits", test_board_limits);
   return g_test_run ();
 }

@@ -557,6 +557,16 @@ GST_START_TEST (test_shared_session_and_keyexchange)
   o = client_expect (watcher, "board");
   fail_unless (o != NULL, "keyexchange said nothing on the board");
   fail_unless_equals_string (json_object_get_string_member (o, "from"), "p2");
+  /* with the slot of its type (docs/protocol.md 2.6): its ANNOUNCE */
+  {
+    gsize n = 0;
+    guchar *raw =
+        g_base64_decode (json_object_get_string_member (o, "data"), &n);
+    fail_unless (n > 2 && raw[0] == 1 && raw[1] == 1);
+    fail_unless_equals_string (
+        json_object_get_string_member (o, "slot"), "announce");
+    g_free (raw);
+  }
   json_object_unref (o);
   fail_unless (pop_error (pipeline, 0) == NULL);
 
