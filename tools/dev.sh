@@ -19,7 +19,7 @@ BUILD_PKGS=(gcc libc6-dev meson ninja-build pkg-config python3 libsoup-3.0-dev l
   libsodium-dev libssl-dev libjson-glib-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   glib-networking)
-TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography
+TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography iproute2
   llvm libc6-dbg) # llvm-symbolizer and the C library's symbols: without them
 # sanitizer stacks through ld.so are unsymbolised
 # and the LeakSanitizer suppressions (by function name) cannot match
