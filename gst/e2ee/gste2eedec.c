@@ -67,6 +67,7 @@
 #include "gste2eecommon.h"
 #include "gste2eeelements.h"
 #include "gste2eekeyring.h"
+#include "sframe-replay.h"
 #include "sframe.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
@@ -74,10 +75,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 
 #define ANY_KID G_MAXUINT64
 #define DEFAULT_REPLAY_WINDOW 1024
-#define MAX_REPLAY_WINDOW 65536
 #define DEFAULT_UNKNOWN_KID_TIMEOUT 2000
 #define DEFAULT_UNKNOWN_KID_MAX_BYTES (2 * 1024 * 1024)
 #define DEFAULT_DROP_REPORT_INTERVAL 1000
+#define DEFAULT_FAILURE_WARNING_TIMEOUT 2000
 #define MAX_KID_STATES 4096 /* as many as a keyring holds */
 #define MAX_FLOORS 65536
 #define DERIVE_PER_SECOND 64.0
@@ -92,6 +93,7 @@ enum
   PROP_UNKNOWN_KID_TIMEOUT,
   PROP_UNKNOWN_KID_MAX_BYTES,
   PROP_DROP_REPORT_INTERVAL,
+  PROP_FAILURE_WARNING_TIMEOUT,
   PROP_RTP_AUTH_FIELDS,
   PROP_STATS,
 };
@@ -108,29 +110,45 @@ typedef enum
 static const gchar *const drop_reason_names[N_DROP_REASONS] = { "auth-failed",
   "replay", "unknown-kid", "malformed" };
 
+/* What a user reads in the WARNING when a reason is all a stream gives. */
+static const gchar *const drop_reason_hints[N_DROP_REASONS] = {
+  "authentication failed: wrong key, another cipher-suite or "
+  "rtp-auth-fields than the sender's, or tampering",
+  "every frame was a replay of one already received",
+  "no key for the frames' KID",
+  "the input is not SFrame (is the sender encrypting?)",
+};
+
+/* Per-KID state: SFrameKidEntry (KID, replay window, LRU) first. */
 typedef struct
 {
-  guint64 kid;
+  SFrameKidEntry entry;
   SFrameCipher *cipher;
   GstE2eeKey *key; /* keyring mode */
   gchar *sender;
-  /* replay window over the counters of this KID */
-  gboolean seen;
-  guint64 top;
-  guint64 *window;
   /* stats (object lock) */
   guint64 packets;
   guint64 bytes;
   guint64 drops[N_DROP_REASONS];
   E2eeDropReport reports[N_DROP_REASONS];
-  gint64 last_used;
 } KidState;
 
 typedef struct
 {
   GstBuffer *buf;
-  gint64 arrival;
+  GstClockTime arrival;
 } Held;
+
+/* A run of drops with no frame decrypted in between (for the WARNING). */
+typedef struct
+{
+  GstClockTime since; /* GST_CLOCK_TIME_NONE: no run */
+  guint64 count;
+  guint64 by_reason[N_DROP_REASONS];
+  guint64 kid;
+  gboolean have_kid;
+  gboolean warned;
+} FailRun;
 
 struct _GstE2eeDec
 {
@@ -149,6 +167,7 @@ struct _GstE2eeDec
   guint unknown_kid_timeout;
   guint unknown_kid_max_bytes;
   guint drop_report_interval;
+  guint failure_warning_timeout;
   guint rtp_auth_fields;
   GstE2eeKeyring *keyring;
   gint config_cookie; /* atomic: key material changed */
@@ -162,24 +181,21 @@ struct _GstE2eeDec
   guint8 *cur_key;
   gsize cur_key_len;
   guint64 cur_kid;
-  guint window_bits;
   GstClockTime cur_report_interval;
-  gint64 cur_hold_us;
+  GstClockTime cur_hold_time;
+  GstClockTime cur_warn_time;
   gsize cur_hold_bytes;
   guint cur_auth_fields;
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
   gboolean rtp_mode;
-  GHashTable *states; /* kid -> KidState; writes under lock */
-  KidState *last_state;
+  SFrameKidTable *table; /* KIDs that authenticated; writes under lock */
   KidState *candidate; /* KID seen but not authenticated yet */
-  GHashTable *floors; /* kid -> top counter of evicted states */
-  guint64 use_tick;
-  gdouble derive_tokens;
-  gint64 derive_last;
+  SFrameTokenBucket derive_bucket;
   GQueue held;
   gsize held_bytes;
   E2eeDropReport untracked_reports[N_DROP_REASONS];
+  FailRun fail;
 
   /* stats, object lock */
   guint64 packets;
@@ -278,8 +294,8 @@ gst_e2ee_dec_class_init (GstE2eeDecClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_REPLAY_WINDOW,
       g_param_spec_uint ("replay-window", "Replay window",
-          "Per-KID replay window in counters (0 = off)", 0, MAX_REPLAY_WINDOW,
-          DEFAULT_REPLAY_WINDOW,
+          "Per-KID replay window in counters (0 = off)", 0,
+          SFRAME_REPLAY_WINDOW_MAX, DEFAULT_REPLAY_WINDOW,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY |
               GST_PARAM_DOC_SHOW_DEFAULT));
 
@@ -319,6 +335,23 @@ gst_e2ee_dec_class_init (GstE2eeDecClass *klass)
       g_param_spec_uint ("drop-report-interval", "Drop report interval",
           "Milliseconds between drop messages per KID and reason", 0, 3600000,
           DEFAULT_DROP_REPORT_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
+
+  /**
+   * GstE2eeDec:failure-warning-timeout:
+   *
+   * When nothing has decrypted for this long (ms) while frames kept being
+   * dropped, a GStreamer WARNING names the reason (wrong key, unknown KID,
+   * not SFrame...); an INFO message follows once frames decrypt again.  A
+   * stream that ends (EOS) having decrypted nothing at all gets the
+   * WARNING then.  Times are those of the pipeline clock.  0 warns at the
+   * first drop.
+   */
+  g_object_class_install_property (gobject_class, PROP_FAILURE_WARNING_TIMEOUT,
+      g_param_spec_uint ("failure-warning-timeout", "Failure warning timeout",
+          "Milliseconds of drops with nothing decrypted before a WARNING", 0,
+          3600000, DEFAULT_FAILURE_WARNING_TIMEOUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
@@ -365,7 +398,7 @@ kid_state_free (KidState *st)
   g_clear_pointer (&st->cipher, sframe_cipher_free);
   g_clear_pointer (&st->key, gst_e2ee_key_unref);
   g_free (st->sender);
-  g_free (st->window);
+  sframe_replay_clear (&st->entry.replay);
   g_free (st);
 }
 
@@ -395,25 +428,27 @@ gst_e2ee_dec_init (GstE2eeDec *self)
   self->unknown_kid_timeout = DEFAULT_UNKNOWN_KID_TIMEOUT;
   self->unknown_kid_max_bytes = DEFAULT_UNKNOWN_KID_MAX_BYTES;
   self->drop_report_interval = DEFAULT_DROP_REPORT_INTERVAL;
+  self->failure_warning_timeout = DEFAULT_FAILURE_WARNING_TIMEOUT;
   self->rtp_auth_fields = DEFAULT_RTP_AUTH_FIELDS;
   self->cur_cookie = -1;
   self->cur_tune_cookie = -1;
-  self->states = g_hash_table_new_full (
-      g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)kid_state_free);
-  self->floors =
-      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->table = sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS,
+      DEFAULT_REPLAY_WINDOW, (GDestroyNotify)kid_state_free);
+  self->fail.since = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->held);
+}
+
+static void
+free_held (Held *h)
+{
+  gst_buffer_unref (h->buf);
+  g_free (h);
 }
 
 static void
 clear_held (GstE2eeDec *self)
 {
-  Held *h;
-
-  while ((h = g_queue_pop_head (&self->held))) {
-    gst_buffer_unref (h->buf);
-    g_free (h);
-  }
+  g_queue_clear_full (&self->held, (GDestroyNotify)free_held);
   self->held_bytes = 0;
 }
 
@@ -422,16 +457,16 @@ static void
 reset_crypto (GstE2eeDec *self)
 {
   GST_OBJECT_LOCK (self);
-  g_hash_table_remove_all (self->states);
+  sframe_kid_table_clear (self->table);
   GST_OBJECT_UNLOCK (self);
-  g_hash_table_remove_all (self->floors);
   g_clear_pointer (&self->candidate, kid_state_free);
-  self->last_state = NULL;
   e2ee_free_key (self->cur_key);
   self->cur_key = NULL;
   gst_clear_object (&self->cur_keyring);
   self->cur_cookie = -1;
   self->cur_tune_cookie = -1;
+  memset (&self->fail, 0, sizeof (self->fail));
+  self->fail.since = GST_CLOCK_TIME_NONE;
 }
 
 static void
@@ -441,12 +476,29 @@ gst_e2ee_dec_finalize (GObject *object)
 
   clear_held (self);
   reset_crypto (self);
-  g_hash_table_unref (self->states);
-  g_hash_table_unref (self->floors);
+  sframe_kid_table_free (self->table);
   e2ee_free_key (self->key);
   g_free (self->key_error);
   gst_clear_object (&self->keyring);
   G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+append_kid_stats (gpointer unused, gpointer value, gpointer arr)
+{
+  KidState *k = value;
+  GValue e = G_VALUE_INIT;
+  GstStructure *ks = gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64,
+      k->entry.kid, "packets", G_TYPE_UINT64, k->packets, "bytes",
+      G_TYPE_UINT64, k->bytes, "auth-failures", G_TYPE_UINT64,
+      k->drops[DROP_AUTH], "replays", G_TYPE_UINT64, k->drops[DROP_REPLAY],
+      "unknown-kid", G_TYPE_UINT64, k->drops[DROP_UNKNOWN_KID], NULL);
+
+  if (k->sender)
+    gst_structure_set (ks, "sender", G_TYPE_STRING, k->sender, NULL);
+  g_value_init (&e, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&e, ks);
+  gst_value_array_append_and_take_value (arr, &e);
 }
 
 static GstStructure *
@@ -454,8 +506,6 @@ gst_e2ee_dec_get_stats (GstE2eeDec *self)
 {
   GstStructure *s;
   GValue arr = G_VALUE_INIT;
-  GHashTableIter it;
-  gpointer v;
 
   g_value_init (&arr, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
@@ -467,21 +517,7 @@ gst_e2ee_dec_get_stats (GstE2eeDec *self)
       self->drops[DROP_UNKNOWN_KID], "malformed", G_TYPE_UINT64,
       self->drops[DROP_MALFORMED], "held", G_TYPE_UINT,
       g_queue_get_length (&self->held), NULL);
-  g_hash_table_iter_init (&it, self->states);
-  while (g_hash_table_iter_next (&it, NULL, &v)) {
-    KidState *k = v;
-    GValue e = G_VALUE_INIT;
-    GstStructure *ks = gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64,
-        k->kid, "packets", G_TYPE_UINT64, k->packets, "bytes", G_TYPE_UINT64,
-        k->bytes, "auth-failures", G_TYPE_UINT64, k->drops[DROP_AUTH],
-        "replays", G_TYPE_UINT64, k->drops[DROP_REPLAY], "unknown-kid",
-        G_TYPE_UINT64, k->drops[DROP_UNKNOWN_KID], NULL);
-    if (k->sender)
-      gst_structure_set (ks, "sender", G_TYPE_STRING, k->sender, NULL);
-    g_value_init (&e, GST_TYPE_STRUCTURE);
-    g_value_take_boxed (&e, ks);
-    gst_value_array_append_and_take_value (&arr, &e);
-  }
+  sframe_kid_table_foreach (self->table, append_kid_stats, &arr);
   GST_OBJECT_UNLOCK (self);
   gst_structure_take_value (s, "keys", &arr);
   return s;
@@ -524,6 +560,9 @@ gst_e2ee_dec_set_property (
       break;
     case PROP_DROP_REPORT_INTERVAL:
       self->drop_report_interval = g_value_get_uint (value);
+      break;
+    case PROP_FAILURE_WARNING_TIMEOUT:
+      self->failure_warning_timeout = g_value_get_uint (value);
       break;
     case PROP_RTP_AUTH_FIELDS:
       self->rtp_auth_fields = g_value_get_flags (value);
@@ -570,6 +609,9 @@ gst_e2ee_dec_get_property (
       break;
     case PROP_DROP_REPORT_INTERVAL:
       g_value_set_uint (value, self->drop_report_interval);
+      break;
+    case PROP_FAILURE_WARNING_TIMEOUT:
+      g_value_set_uint (value, self->failure_warning_timeout);
       break;
     case PROP_RTP_AUTH_FIELDS:
       g_value_set_flags (value, self->rtp_auth_fields);
@@ -667,6 +709,21 @@ gst_e2ee_dec_query (GstPad *pad, GstObject *parent, GstQuery *query)
 
 /* ------------------------------------------------------------ streaming */
 
+/* Now on the element's clock (the pipeline's; a GstTestClock under
+ * GstHarness), or the monotonic clock before it has one. */
+static GstClockTime
+clock_now (GstE2eeDec *self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime now;
+
+  if (!clock)
+    return g_get_monotonic_time () * GST_USECOND;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  return now;
+}
+
 static void
 sync_tunables (GstE2eeDec *self)
 {
@@ -677,8 +734,9 @@ sync_tunables (GstE2eeDec *self)
   self->cur_tune_cookie = cookie;
   GST_OBJECT_LOCK (self);
   self->cur_report_interval = self->drop_report_interval * GST_MSECOND;
-  self->cur_hold_us = (gint64)self->unknown_kid_timeout * 1000;
+  self->cur_hold_time = self->unknown_kid_timeout * GST_MSECOND;
   self->cur_hold_bytes = self->unknown_kid_max_bytes;
+  self->cur_warn_time = self->failure_warning_timeout * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -686,6 +744,7 @@ static void
 sync_config (GstE2eeDec *self)
 {
   gint cookie = g_atomic_int_get (&self->config_cookie);
+  SFrameKidTable *table, *old;
 
   sync_tunables (self);
   if (G_LIKELY (cookie == self->cur_cookie))
@@ -701,98 +760,42 @@ sync_config (GstE2eeDec *self)
   }
   self->cur_suite = self->suite;
   self->cur_kid = self->kid;
-  self->window_bits = (self->replay_window + 63) / 64 * 64;
   self->cur_auth_fields = self->rtp_auth_fields;
   self->cur_keyring = self->keyring ? gst_object_ref (self->keyring) : NULL;
+  table = sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS, self->replay_window,
+      (GDestroyNotify)kid_state_free);
+  old = self->table;
+  self->table = table;
   GST_OBJECT_UNLOCK (self);
+  sframe_kid_table_free (old);
+  sframe_token_bucket_init (
+      &self->derive_bucket, DERIVE_PER_SECOND, DERIVE_PER_SECOND);
   self->keyring_gen = self->cur_keyring
       ? gst_e2ee_keyring_get_generation (self->cur_keyring)
       : 0;
 }
 
-/* Per-KID state exists only for KIDs that authenticated at least once: a
- * forged KID can neither fill the table nor evict the replay window of a
- * real one. */
-static KidState *
-lookup_state (GstE2eeDec *self, guint64 kid)
-{
-  KidState *st;
-
-  if (self->last_state && self->last_state->kid == kid)
-    return self->last_state;
-  st = g_hash_table_lookup (self->states, &kid);
-  if (st)
-    self->last_state = st;
-  return st;
-}
-
-static gboolean
-insert_state (GstE2eeDec *self, KidState *st)
-{
-  GST_OBJECT_LOCK (self);
-  if (g_hash_table_size (self->states) >= MAX_KID_STATES &&
-      g_hash_table_size (self->floors) >= MAX_FLOORS) {
-    GST_OBJECT_UNLOCK (self);
-    return FALSE;
-  }
-  if (g_hash_table_size (self->states) >= MAX_KID_STATES) {
-    /* evict the least recently used KID, remembering where its window
-     * stood so that its old counters stay refused */
-    GHashTableIter it;
-    gpointer v;
-    KidState *oldest = NULL;
-    g_hash_table_iter_init (&it, self->states);
-    while (g_hash_table_iter_next (&it, NULL, &v))
-      if (!oldest || ((KidState *)v)->last_used < oldest->last_used)
-        oldest = v;
-    if (oldest->seen)
-      g_hash_table_insert (self->floors, g_memdup2 (&oldest->kid, 8),
-          g_memdup2 (&oldest->top, 8));
-    if (self->last_state == oldest)
-      self->last_state = NULL;
-    g_hash_table_remove (self->states, &oldest->kid);
-  }
-  g_hash_table_insert (self->states, &st->kid, st);
-  GST_OBJECT_UNLOCK (self);
-  self->last_state = st;
-  return TRUE;
-}
-
-/* Bounds the key derivations that unknown KIDs can trigger with a
- * pre-shared key (each costs an HKDF and guarded allocations). */
-static gboolean
-derive_allowed (GstE2eeDec *self)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  self->derive_tokens +=
-      (gdouble)(now - self->derive_last) * DERIVE_PER_SECOND / G_USEC_PER_SEC;
-  self->derive_last = now;
-  if (self->derive_tokens > DERIVE_PER_SECOND)
-    self->derive_tokens = DERIVE_PER_SECOND;
-  if (self->derive_tokens < 1.0)
-    return FALSE;
-  self->derive_tokens -= 1.0;
-  return TRUE;
-}
-
 /* The state a KID gets if its frame authenticates (kept in
  * self->candidate, so repeated frames of one KID derive once). NULL when no
- * key is known for the KID. */
+ * key is known for the KID.  Per-KID state enters the table only after
+ * authentication: a forged KID can neither fill the table nor evict the
+ * replay window of a real one. */
 static KidState *
 candidate_for (GstE2eeDec *self, guint64 kid)
 {
   KidState *c = self->candidate;
-  guint64 *floor;
 
-  if (c && c->kid == kid)
+  if (c && c->entry.kid == kid)
     return c;
   g_clear_pointer (&self->candidate, kid_state_free);
   c = g_new0 (KidState, 1);
-  c->kid = kid;
+  sframe_kid_table_prepare (self->table, &c->entry, kid);
   if (self->static_mode) {
+    /* bounds the key derivations that unknown KIDs can trigger (each
+     * costs an HKDF and guarded allocations) */
     if ((self->cur_kid == ANY_KID || self->cur_kid == kid) &&
-        derive_allowed (self))
+        sframe_token_bucket_take (
+            &self->derive_bucket, g_get_monotonic_time ()))
       c->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO, kid,
           self->cur_key, self->cur_key_len);
   } else if (self->cur_keyring) {
@@ -811,13 +814,20 @@ candidate_for (GstE2eeDec *self, guint64 kid)
     kid_state_free (c);
     return NULL;
   }
-  floor = g_hash_table_lookup (self->floors, &kid);
-  if (floor) {
-    c->seen = TRUE;
-    c->top = *floor;
-  }
   self->candidate = c;
   return c;
+}
+
+static gboolean
+key_gone (gpointer kid, gpointer value, gpointer self)
+{
+  KidState *st = value;
+
+  if (!st->key || gst_e2ee_key_is_valid (st->key))
+    return FALSE;
+  GST_DEBUG_OBJECT (
+      self, "key of KID %" G_GUINT64_FORMAT " is gone", st->entry.kid);
+  return TRUE;
 }
 
 /* Keyring changed: forget the states of keys that were removed or expired
@@ -826,69 +836,75 @@ candidate_for (GstE2eeDec *self, guint64 kid)
 static void
 revalidate (GstE2eeDec *self)
 {
-  GHashTableIter it;
-  gpointer v;
-
   if (self->candidate && self->candidate->key &&
       !gst_e2ee_key_is_valid (self->candidate->key))
     g_clear_pointer (&self->candidate, kid_state_free);
   GST_OBJECT_LOCK (self);
-  g_hash_table_iter_init (&it, self->states);
-  while (g_hash_table_iter_next (&it, NULL, &v)) {
-    KidState *st = v;
-    if (st->key && !gst_e2ee_key_is_valid (st->key)) {
-      GST_DEBUG_OBJECT (
-          self, "key of KID %" G_GUINT64_FORMAT " is gone", st->kid);
-      if (self->last_state == st)
-        self->last_state = NULL;
-      g_hash_table_iter_remove (&it);
-    }
-  }
+  sframe_kid_table_remove_if (self->table, key_gone, self);
   GST_OBJECT_UNLOCK (self);
 }
 
-static gboolean
-replay_ok (GstE2eeDec *self, KidState *st, guint64 ctr)
+/* The WARNING of a run of drops, when it has lasted (or at EOS). */
+static void
+warn_failing (GstE2eeDec *self, GstClockTime now)
 {
-  guint w = self->window_bits;
-  guint64 pos;
+  FailRun *f = &self->fail;
+  DropReason top = DROP_AUTH;
+  gchar kid[40] = "";
+  guint64 ms = now > f->since ? (now - f->since) / GST_MSECOND : 0;
 
-  if (w == 0 || !st->seen || ctr > st->top)
-    return TRUE;
-  if (st->top - ctr >= w || !st->window)
-    return FALSE;
-  pos = ctr % w;
-  return !(st->window[pos / 64] & (G_GUINT64_CONSTANT (1) << (pos % 64)));
+  for (guint r = 0; r < N_DROP_REASONS; r++)
+    if (f->by_reason[r] > f->by_reason[top])
+      top = r;
+  if (f->have_kid)
+    g_snprintf (kid, sizeof (kid), ", KID %" G_GUINT64_FORMAT, f->kid);
+  f->warned = TRUE;
+  if (top == DROP_UNKNOWN_KID)
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
+        ("Nothing decrypted for %" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
+         " frames dropped: %s (%s%s)",
+            ms, f->count, drop_reason_hints[top], drop_reason_names[top], kid),
+        ("reason=%s dropped=%" G_GUINT64_FORMAT, drop_reason_names[top],
+            f->count));
+  else
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
+        ("Nothing decrypted for %" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
+         " frames dropped: %s (%s%s)",
+            ms, f->count, drop_reason_hints[top], drop_reason_names[top], kid),
+        ("reason=%s dropped=%" G_GUINT64_FORMAT, drop_reason_names[top],
+            f->count));
 }
 
 static void
-replay_mark (GstE2eeDec *self, KidState *st, guint64 ctr)
+fail_run_add (
+    GstE2eeDec *self, DropReason reason, gboolean have_kid, guint64 kid)
 {
-  guint w = self->window_bits;
-  guint64 pos;
+  FailRun *f = &self->fail;
+  GstClockTime now = clock_now (self);
 
-  if (w == 0)
-    return;
-  if (!st->window) {
-    /* a window restored from a floor starts with everything below seen */
-    st->window = g_new0 (guint64, w / 64);
-    if (st->seen)
-      memset (st->window, 0xff, w / 8);
+  if (!GST_CLOCK_TIME_IS_VALID (f->since))
+    f->since = now;
+  f->count++;
+  f->by_reason[reason]++;
+  if (have_kid) {
+    f->have_kid = TRUE;
+    f->kid = kid;
   }
-  if (!st->seen || ctr - st->top >= w) {
-    if (!st->seen || ctr > st->top)
-      memset (st->window, 0, w / 8);
-  } else if (ctr > st->top) {
-    for (guint64 c = st->top + 1; c < ctr; c++) {
-      pos = c % w;
-      st->window[pos / 64] &= ~(G_GUINT64_CONSTANT (1) << (pos % 64));
-    }
-  }
-  if (!st->seen || ctr > st->top)
-    st->top = ctr;
-  st->seen = TRUE;
-  pos = ctr % w;
-  st->window[pos / 64] |= G_GUINT64_CONSTANT (1) << (pos % 64);
+  if (!f->warned && now >= f->since && now - f->since >= self->cur_warn_time)
+    warn_failing (self, now);
+}
+
+/* A frame decrypted: the run of drops, if any, is over. */
+static void
+fail_run_end (GstElement *element, FailRun *f)
+{
+  if (f->warned)
+    GST_ELEMENT_INFO (element, STREAM, DECRYPT,
+        ("Decrypting again after %" G_GUINT64_FORMAT " dropped frames",
+            f->count),
+        (NULL));
+  memset (f, 0, sizeof (*f));
+  f->since = GST_CLOCK_TIME_NONE;
 }
 
 /* Counts a drop and reports it, rate limited per KID and reason for KIDs
@@ -909,6 +925,7 @@ drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_kid,
   GST_LOG_OBJECT (self, "drop: %s", drop_reason_names[reason]);
   e2ee_post_drop (GST_ELEMENT (self), report, self->cur_report_interval,
       drop_reason_names[reason], have_kid, kid, sender, have_ssrc, ssrc, total);
+  fail_run_add (self, reason, have_kid, kid);
 }
 
 typedef enum
@@ -918,162 +935,202 @@ typedef enum
   RESULT_NO_KEY,
 } Result;
 
-/* Decrypts one buffer into *out: in place when the buffer is ours alone and
- * one block of memory, else into a new buffer. RESULT_NO_KEY leaves the
- * decision (hold or drop) to the caller and counts nothing. */
-static Result
-decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
+/* One input buffer, mapped and parsed. */
+typedef struct
 {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstMapInfo imap, omap;
-  guint8 *sf, *dst;
-  gsize sf_len, hdr_len = 0, in_size = gst_buffer_get_size (in);
-  guint8 meta[E2EE_RTP_METADATA_MAX];
-  gsize mlen = 0;
+  GstRTPBuffer rtp;
+  GstMapInfo map;
+  gboolean mapped;
+  gboolean inplace; /* ours alone and one block: decrypted where it is */
+  guint8 *sf; /* the SFrame: header, ciphertext, tag */
+  gsize sf_len;
+  gsize hdr_len; /* RTP header before it (0 in frame mode) */
+  gint hlen; /* SFrame header length, < 0: not an SFrame */
   guint64 kid, ctr;
-  gint hlen;
-  KidState *st;
-  gboolean have_ssrc = FALSE, fresh = FALSE, inplace;
-  guint32 ssrc = 0;
-  gssize n;
-  GstBuffer *o = NULL;
+  gboolean have_ssrc;
+  guint32 ssrc;
+  guint8 meta[E2EE_RTP_METADATA_MAX];
+  gsize mlen;
+} Frame;
+
+/* Parse: maps in and reads the SFrame header (and the RTP metadata).
+ * FALSE when nothing could be mapped (not RTP). */
+static gboolean
+frame_parse (GstE2eeDec *self, GstBuffer *in, gboolean for_write, Frame *f)
+{
   GstMapFlags flags;
 
-  *out = NULL;
-  inplace = gst_buffer_is_writable (in) && gst_buffer_n_memory (in) == 1;
-  flags = inplace ? GST_MAP_READWRITE : GST_MAP_READ;
+  f->inplace =
+      for_write && gst_buffer_is_writable (in) && gst_buffer_n_memory (in) == 1;
+  flags = f->inplace ? GST_MAP_READWRITE : GST_MAP_READ;
+  f->hlen = -1;
+  f->have_ssrc = FALSE;
+  f->hdr_len = 0;
+  f->mlen = 0;
   if (self->rtp_mode) {
-    if (!gst_rtp_buffer_map (in, flags, &rtp)) {
-      drop (self, DROP_MALFORMED, NULL, FALSE, 0, NULL, FALSE, 0);
-      return RESULT_DROPPED;
-    }
-    sf = gst_rtp_buffer_get_payload (&rtp);
-    sf_len = gst_rtp_buffer_get_payload_len (&rtp);
-    hdr_len = gst_rtp_buffer_get_header_len (&rtp);
-    ssrc = gst_rtp_buffer_get_ssrc (&rtp);
-    have_ssrc = TRUE;
-    mlen = e2ee_rtp_metadata (&rtp, self->cur_auth_fields, meta);
+    memset (&f->rtp, 0, sizeof (f->rtp));
+    f->mapped = gst_rtp_buffer_map (in, flags, &f->rtp);
+    if (!f->mapped)
+      return FALSE;
+    f->sf = gst_rtp_buffer_get_payload (&f->rtp);
+    f->sf_len = gst_rtp_buffer_get_payload_len (&f->rtp);
+    f->hdr_len = gst_rtp_buffer_get_header_len (&f->rtp);
+    f->ssrc = gst_rtp_buffer_get_ssrc (&f->rtp);
+    f->have_ssrc = TRUE;
+    if (for_write)
+      f->mlen = e2ee_rtp_metadata (&f->rtp, self->cur_auth_fields, f->meta);
   } else {
-    if (!gst_buffer_map (in, &imap, flags)) {
-      drop (self, DROP_MALFORMED, NULL, FALSE, 0, NULL, FALSE, 0);
-      return RESULT_DROPPED;
-    }
-    sf = imap.data;
-    sf_len = imap.size;
+    f->mapped = gst_buffer_map (in, &f->map, flags);
+    if (!f->mapped)
+      return FALSE;
+    f->sf = f->map.data;
+    f->sf_len = f->map.size;
   }
-
-  hlen = sframe_header_decode (sf, sf_len, &kid, &ctr);
-  if (hlen < 0) {
+  f->hlen = sframe_header_decode (f->sf, f->sf_len, &f->kid, &f->ctr);
+  if (f->hlen < 0)
     GST_DEBUG_OBJECT (
-        self, "not an SFrame: %s", sframe_result_to_string (hlen));
-    n = SFRAME_ERR_TRUNCATED;
-    goto failed;
-  }
-  st = lookup_state (self, kid);
-  if (!st) {
-    st = candidate_for (self, kid);
-    fresh = TRUE;
-  }
-  if (!st) {
-    if (self->rtp_mode)
-      gst_rtp_buffer_unmap (&rtp);
-    else
-      gst_buffer_unmap (in, &imap);
-    if (!self->static_mode)
-      return RESULT_NO_KEY;
-    drop (self, DROP_UNKNOWN_KID, NULL, TRUE, kid, NULL, have_ssrc, ssrc);
-    return RESULT_DROPPED;
-  }
-  if (!replay_ok (self, st, ctr)) {
-    GST_DEBUG_OBJECT (self,
-        "replay: KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT, kid, ctr);
-    n = SFRAME_ERR_AUTH;
-    goto replayed;
-  }
+        self, "not an SFrame: %s", sframe_result_to_string (f->hlen));
+  return f->hlen >= 0;
+}
 
-  if (inplace) {
-    dst = sf + hlen;
+static void
+frame_unmap (GstE2eeDec *self, GstBuffer *in, Frame *f)
+{
+  if (!f->mapped)
+    return;
+  if (self->rtp_mode)
+    gst_rtp_buffer_unmap (&f->rtp);
+  else
+    gst_buffer_unmap (in, &f->map);
+  f->mapped = FALSE;
+}
+
+/* Open: authenticates and decrypts into in itself (f->inplace) or into a
+ * new buffer *out, the clear RTP header (padding bit cleared) right before
+ * the plaintext.  The plaintext length, or < 0 (nothing in *out). */
+static gssize
+frame_open (KidState *st, Frame *f, GstBuffer *in, GstBuffer **out)
+{
+  GstMapInfo omap;
+  guint8 *dst;
+  gssize n;
+
+  if (f->inplace) {
+    dst = f->sf + f->hlen;
   } else {
-    o = gst_buffer_new_allocate (NULL, hdr_len + sf_len, NULL);
-    gst_buffer_map (o, &omap, GST_MAP_WRITE);
-    dst = omap.data + hdr_len;
+    *out = gst_buffer_new_allocate (NULL, f->hdr_len + f->sf_len, NULL);
+    gst_buffer_map (*out, &omap, GST_MAP_WRITE);
+    dst = omap.data + f->hdr_len;
   }
-  n = sframe_cipher_decrypt (st->cipher, sf, sf_len, hlen, ctr, meta, mlen, dst,
-      sf_len - MIN ((gsize)hlen, sf_len));
-  if (n >= 0 && self->rtp_mode) {
-    /* clear header, padding bit cleared, right before the plaintext */
-    guint8 *h = dst - hdr_len;
-    if (inplace)
-      memmove (h, sf - hdr_len, hdr_len);
+  n = sframe_cipher_decrypt (st->cipher, f->sf, f->sf_len, f->hlen, f->ctr,
+      f->meta, f->mlen, dst, f->sf_len - MIN ((gsize)f->hlen, f->sf_len));
+  if (n >= 0 && f->hdr_len) {
+    guint8 *h = dst - f->hdr_len;
+    if (f->inplace)
+      memmove (h, f->sf - f->hdr_len, f->hdr_len);
     else
-      gst_buffer_extract (in, 0, h, hdr_len);
+      gst_buffer_extract (in, 0, h, f->hdr_len);
     h[0] &= ~0x20;
   }
-  if (o)
-    gst_buffer_unmap (o, &omap);
-  if (self->rtp_mode)
-    gst_rtp_buffer_unmap (&rtp);
-  else
-    gst_buffer_unmap (in, &imap);
-  if (n < 0) {
-    if (o)
-      gst_buffer_unref (o);
-    GST_DEBUG_OBJECT (self,
-        "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %s", kid, ctr,
-        sframe_result_to_string (n));
-    drop (self, DROP_AUTH, fresh ? NULL : st, TRUE, kid, st->sender, have_ssrc,
-        ssrc);
-    return RESULT_DROPPED;
-  }
+  if (!f->inplace)
+    gst_buffer_unmap (*out, &omap);
+  if (n < 0)
+    gst_clear_buffer (out);
+  return n;
+}
 
+/* Commit: the KID's state enters the table (first success) and its
+ * replay window takes the counter; the output gets its final size. */
+static Result
+frame_commit (GstE2eeDec *self, KidState *st, gboolean fresh, Frame *f,
+    GstBuffer *in, gsize n, GstBuffer **out)
+{
   if (fresh) {
+    gboolean ok;
     self->candidate = NULL;
-    if (!insert_state (self, st)) {
+    GST_OBJECT_LOCK (self);
+    ok = sframe_kid_table_insert (self->table, &st->entry);
+    GST_OBJECT_UNLOCK (self);
+    if (!ok) {
       /* no room to track its replay window: refuse rather than forget */
       GST_WARNING_OBJECT (
-          self, "too many KIDs, refusing KID %" G_GUINT64_FORMAT, kid);
+          self, "too many KIDs, refusing KID %" G_GUINT64_FORMAT, f->kid);
       kid_state_free (st);
-      if (o)
-        gst_buffer_unref (o);
-      drop (self, DROP_UNKNOWN_KID, NULL, TRUE, kid, NULL, have_ssrc, ssrc);
+      gst_clear_buffer (out);
+      drop (self, DROP_UNKNOWN_KID, NULL, TRUE, f->kid, NULL, f->have_ssrc,
+          f->ssrc);
       return RESULT_DROPPED;
     }
-  }
-  st->last_used = ++self->use_tick;
-  replay_mark (self, st, ctr);
-  if (inplace) {
-    gst_buffer_resize (in, hlen, hdr_len + n);
-    o = gst_buffer_ref (in);
   } else {
-    gst_buffer_set_size (o, hdr_len + n);
-    e2ee_copy_metadata (o, in);
+    sframe_kid_table_touch (self->table, &st->entry);
   }
+  sframe_replay_commit (&st->entry.replay, f->ctr);
+  if (f->inplace) {
+    gst_buffer_resize (in, f->hlen, f->hdr_len + n);
+    *out = gst_buffer_ref (in);
+  } else {
+    gst_buffer_set_size (*out, f->hdr_len + n);
+    e2ee_copy_metadata (*out, in);
+  }
+  if (G_UNLIKELY (GST_CLOCK_TIME_IS_VALID (self->fail.since)))
+    fail_run_end (GST_ELEMENT (self), &self->fail);
 
   GST_OBJECT_LOCK (self);
   self->packets++;
-  self->bytes_in += in_size;
-  self->bytes_out += hdr_len + n;
+  self->bytes_in += f->hdr_len + f->sf_len;
+  self->bytes_out += f->hdr_len + n;
   st->packets++;
   st->bytes += n;
   GST_OBJECT_UNLOCK (self);
-  *out = o;
   return RESULT_OUT;
+}
 
-replayed:
-  if (self->rtp_mode)
-    gst_rtp_buffer_unmap (&rtp);
-  else
-    gst_buffer_unmap (in, &imap);
-  drop (self, DROP_REPLAY, fresh ? NULL : st, TRUE, kid, st->sender, have_ssrc,
-      ssrc);
-  return RESULT_DROPPED;
+/* Decrypts one buffer into *out: parse, look up, open, commit.
+ * RESULT_NO_KEY (keyring mode) leaves the decision (hold or drop) to the
+ * caller and counts nothing. */
+static Result
+decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
+{
+  Frame f;
+  KidState *st = NULL;
+  gboolean fresh = FALSE;
+  DropReason why = DROP_MALFORMED;
+  gssize n = -1;
 
-failed:
-  if (self->rtp_mode)
-    gst_rtp_buffer_unmap (&rtp);
+  *out = NULL;
+  if (frame_parse (self, in, TRUE, &f)) {
+    st = (KidState *)sframe_kid_table_lookup (self->table, f.kid);
+    if (!st) {
+      st = candidate_for (self, f.kid);
+      fresh = st != NULL;
+    }
+    if (!st) {
+      why = DROP_UNKNOWN_KID;
+    } else if (!sframe_replay_check (&st->entry.replay, f.ctr)) {
+      GST_DEBUG_OBJECT (self,
+          "replay: KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT, f.kid,
+          f.ctr);
+      why = DROP_REPLAY;
+    } else {
+      why = DROP_AUTH;
+      n = frame_open (st, &f, in, out);
+      if (n < 0)
+        GST_DEBUG_OBJECT (self,
+            "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %s", f.kid,
+            f.ctr, sframe_result_to_string (n));
+    }
+  }
+  frame_unmap (self, in, &f);
+
+  if (n >= 0)
+    return frame_commit (self, st, fresh, &f, in, n, out);
+  if (why == DROP_UNKNOWN_KID && !self->static_mode)
+    return RESULT_NO_KEY;
+  if (why == DROP_MALFORMED)
+    drop (self, why, NULL, FALSE, 0, NULL, f.have_ssrc, f.ssrc);
   else
-    gst_buffer_unmap (in, &imap);
-  drop (self, DROP_MALFORMED, NULL, FALSE, 0, NULL, have_ssrc, ssrc);
+    drop (self, why, fresh ? NULL : st, TRUE, f.kid, st ? st->sender : NULL,
+        f.have_ssrc, f.ssrc);
   return RESULT_DROPPED;
 }
 
@@ -1081,25 +1138,14 @@ failed:
 static void
 drop_unknown (GstE2eeDec *self, GstBuffer *buf)
 {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstMapInfo map;
-  guint64 kid = 0, ctr;
-  gboolean have_ssrc = FALSE;
-  guint32 ssrc = 0;
-  gint hl = -1;
+  Frame f;
+  gboolean have_kid = frame_parse (self, buf, FALSE, &f);
 
-  if (self->rtp_mode && gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
-    ssrc = gst_rtp_buffer_get_ssrc (&rtp);
-    have_ssrc = TRUE;
-    hl = sframe_header_decode (gst_rtp_buffer_get_payload (&rtp),
-        gst_rtp_buffer_get_payload_len (&rtp), &kid, &ctr);
-    gst_rtp_buffer_unmap (&rtp);
-  } else if (!self->rtp_mode && gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    hl = sframe_header_decode (map.data, map.size, &kid, &ctr);
-    gst_buffer_unmap (buf, &map);
-  }
-  drop (self, DROP_UNKNOWN_KID, hl >= 0 ? lookup_state (self, kid) : NULL,
-      hl >= 0, kid, NULL, have_ssrc, ssrc);
+  frame_unmap (self, buf, &f);
+  drop (self, DROP_UNKNOWN_KID,
+      have_kid ? (KidState *)sframe_kid_table_lookup (self->table, f.kid)
+               : NULL,
+      have_kid, f.kid, NULL, f.have_ssrc, f.ssrc);
 }
 
 static void
@@ -1107,8 +1153,7 @@ drop_held (GstE2eeDec *self, Held *h)
 {
   drop_unknown (self, h->buf);
   self->held_bytes -= gst_buffer_get_size (h->buf);
-  gst_buffer_unref (h->buf);
-  g_free (h);
+  free_held (h);
 }
 
 static void
@@ -1117,7 +1162,7 @@ hold (GstE2eeDec *self, GstBuffer *in)
   Held *h;
   gsize size = gst_buffer_get_size (in);
 
-  if (self->cur_hold_us == 0 || size > self->cur_hold_bytes) {
+  if (self->cur_hold_time == 0 || size > self->cur_hold_bytes) {
     drop_unknown (self, in);
     return;
   }
@@ -1125,42 +1170,44 @@ hold (GstE2eeDec *self, GstBuffer *in)
     drop_held (self, g_queue_pop_head (&self->held));
   h = g_new (Held, 1);
   h->buf = gst_buffer_ref (in);
-  h->arrival = g_get_monotonic_time ();
+  h->arrival = clock_now (self);
   g_queue_push_tail (&self->held, h);
   self->held_bytes += size;
   GST_DEBUG_OBJECT (self, "holding a buffer until its key arrives (%u held)",
       g_queue_get_length (&self->held));
 }
 
-/* Retries held buffers whose key may have arrived, drops the expired ones;
- * outputs go to outl in order. */
+static gboolean
+held_expired (GstE2eeDec *self, Held *h, GstClockTime now)
+{
+  return now < h->arrival || now - h->arrival >= self->cur_hold_time;
+}
+
+/* Retries held buffers whose key may have arrived, drops the expired ones
+ * (all that have no key when final); outputs go to outl in order. */
 static void
 process_held (GstE2eeDec *self, GstBufferList *outl, gboolean final)
 {
-  GList *l;
-  gint64 now = g_get_monotonic_time ();
+  GstClockTime now = clock_now (self);
+  GList *l, *next;
 
-  for (l = self->held.head; l;) {
+  for (l = self->held.head; l; l = next) {
     Held *h = l->data;
-    GList *next = l->next;
     GstBuffer *out;
     Result r = decrypt_one (self, h->buf, &out);
 
-    if (r == RESULT_NO_KEY && !final && now - h->arrival < self->cur_hold_us) {
-      l = next;
+    next = l->next;
+    if (r == RESULT_NO_KEY && !final && !held_expired (self, h, now))
       continue;
-    }
     g_queue_delete_link (&self->held, l);
     if (r == RESULT_NO_KEY) {
       drop_held (self, h);
-    } else {
-      self->held_bytes -= gst_buffer_get_size (h->buf);
-      gst_buffer_unref (h->buf);
-      g_free (h);
-      if (out)
-        gst_buffer_list_add (outl, out);
+      continue;
     }
-    l = next;
+    self->held_bytes -= gst_buffer_get_size (h->buf);
+    free_held (h);
+    if (out)
+      gst_buffer_list_add (outl, out);
   }
 }
 
@@ -1179,11 +1226,9 @@ process (GstE2eeDec *self, GstBuffer *in, GstBufferList *outl)
         process_held (self, outl, FALSE);
     }
   }
-  if (self->held.length) {
-    Held *oldest = self->held.head->data;
-    if (g_get_monotonic_time () - oldest->arrival >= self->cur_hold_us)
-      process_held (self, outl, FALSE);
-  }
+  if (self->held.length &&
+      held_expired (self, self->held.head->data, clock_now (self)))
+    process_held (self, outl, FALSE);
 
   switch (decrypt_one (self, in, &out)) {
     case RESULT_OUT:
@@ -1323,6 +1368,11 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         /* last chance for held buffers, then they are dropped */
         flush_held (self);
       }
+      /* a stream that ends having decrypted nothing at all gets its
+       * WARNING now, however short it was */
+      if (GST_CLOCK_TIME_IS_VALID (self->fail.since) && !self->fail.warned &&
+          self->packets == 0)
+        warn_failing (self, clock_now (self));
       break;
     default:
       break;

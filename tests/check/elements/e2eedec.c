@@ -81,6 +81,16 @@ attach_bus (GstHarness *h)
   return bus;
 }
 
+/* Moves the harness's test clock (the element's clock) forward. */
+static void
+advance_clock (GstHarness *h, GstClockTime d)
+{
+  GstTestClock *clock = gst_harness_get_testclock (h);
+
+  gst_test_clock_advance_time (clock, d);
+  gst_object_unref (clock);
+}
+
 /* Drops the messages still queued (they hold the element). */
 static void
 release_bus (GstBus *bus)
@@ -425,14 +435,23 @@ GST_START_TEST (test_unknown_kid_bounds)
   for (guint16 i = 0; i < 5; i++)
     gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 7, i, i));
   fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 2);
-  g_usleep (1200 * 1000);
+  /* the hold time runs on the element's clock: the harness's test clock */
+  advance_clock (h, 999 * GST_MSECOND);
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 7, 5, 5));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 3);
+  advance_clock (h, 201 * GST_MSECOND);
   /* a known KID arrives: the expired ones are dropped first */
   fail_unless (gst_e2ee_keyring_add_key (
       kr, 8, key, 16, GST_E2EE_KEY_RECEIVE, "bob", NULL));
   out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 8, 0, 0));
   gst_buffer_unref (out);
+  /* the two held since 0 ms expired, the one held since 999 ms did not */
   fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 5);
   fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  advance_clock (h, 799 * GST_MSECOND);
+  out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 8, 1, 1));
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 6);
   fail_unless (count_drops (bus, "unknown-kid", NULL, 7) >= 1);
   gst_harness_teardown (h);
   release_bus (bus);
