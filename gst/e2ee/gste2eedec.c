@@ -859,20 +859,16 @@ warn_failing (GstE2eeDec *self, GstClockTime now)
   if (f->have_kid)
     g_snprintf (kid, sizeof (kid), ", KID %" G_GUINT64_FORMAT, f->kid);
   f->warned = TRUE;
-  if (top == DROP_UNKNOWN_KID)
-    GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
-        ("Nothing decrypted for %" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
-         " frames dropped: %s (%s%s)",
-            ms, f->count, drop_reason_hints[top], drop_reason_names[top], kid),
-        ("reason=%s dropped=%" G_GUINT64_FORMAT, drop_reason_names[top],
-            f->count));
-  else
-    GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
-        ("Nothing decrypted for %" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
-         " frames dropped: %s (%s%s)",
-            ms, f->count, drop_reason_hints[top], drop_reason_names[top], kid),
-        ("reason=%s dropped=%" G_GUINT64_FORMAT, drop_reason_names[top],
-            f->count));
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_WARNING,
+      GST_STREAM_ERROR,
+      top == DROP_UNKNOWN_KID ? GST_STREAM_ERROR_DECRYPT_NOKEY
+                              : GST_STREAM_ERROR_DECRYPT,
+      g_strdup_printf ("Nothing decrypted: %" G_GUINT64_FORMAT
+                       " frames dropped in %" G_GUINT64_FORMAT " ms: %s (%s%s)",
+          f->count, ms, drop_reason_hints[top], drop_reason_names[top], kid),
+      g_strdup_printf ("reason=%s dropped=%" G_GUINT64_FORMAT,
+          drop_reason_names[top], f->count),
+      __FILE__, GST_FUNCTION, __LINE__);
 }
 
 static void
