@@ -477,6 +477,136 @@ GST_START_TEST (test_key_change_playing)
 
 GST_END_TEST;
 
+static GstHarness *
+enc_harness_in (const gchar *dir, gint suite, guint64 kid, const gchar *caps)
+{
+  GstHarness *h = enc_harness (suite, kid, caps);
+
+  g_object_set (h->element, "counter-dir", dir, NULL);
+  return h;
+}
+
+/* The same RTP packet with its header and payload in two memories, as
+ * rtpbasepayload makes them. */
+static GstBuffer *
+split_rtp (GstBuffer *rtp)
+{
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+  gsize hdr_len;
+  GstBuffer *b;
+  GstBuffer *p;
+
+  fail_unless (gst_rtp_buffer_map (rtp, GST_MAP_READ, &r));
+  hdr_len = gst_rtp_buffer_get_header_len (&r);
+  gst_rtp_buffer_unmap (&r);
+  b = gst_buffer_copy_region (
+      rtp, GST_BUFFER_COPY_DEEP | GST_BUFFER_COPY_ALL, 0, hdr_len);
+  p = gst_buffer_copy_region (
+      rtp, GST_BUFFER_COPY_DEEP | GST_BUFFER_COPY_MEMORY, hdr_len, -1);
+
+  return gst_buffer_append (b, p);
+}
+
+/* A writable buffer is encrypted in place: RTP header memory, SFrame
+ * header memory, the payload's own memory, tag memory (frames: no RTP
+ * header) - byte for byte what the copying path makes of a buffer that
+ * is not writable, which stays untouched. */
+GST_START_TEST (test_inplace_same_bytes)
+{
+  for (gint suite = 1; suite <= 5; suite++) {
+    for (guint mode = 0; mode < 3; mode++) {
+      gchar *dir2 = make_tmpdir ();
+      gchar *d1 = g_strdup_printf ("%s/%d-%u", counter_dir, suite, mode);
+      gboolean frames = mode == 2;
+      const gchar *caps = frames ? "video/x-vp8" : RTP_CAPS;
+      GstHarness *a, *b;
+      GstBuffer *in = make_rtp (300, 9, TRUE, 1, mode == 1);
+      GstBuffer *keep = gst_buffer_copy_deep (in);
+      GstBuffer *w, *oa, *ob;
+      GstMemory *pm;
+      guint8 *pdata;
+      guint want_mem;
+
+      g_mkdir_with_parents (d1, 0700);
+      a = enc_harness_in (d1, suite, 77, caps);
+      b = enc_harness_in (dir2, suite, 77, caps);
+      /* mode 1: header and payload in two memories */
+      if (mode == 1) {
+        w = split_rtp (in);
+      } else {
+        /* one block of memory, as from the network or an encoder */
+        GstMapInfo m;
+        gst_buffer_map (in, &m, GST_MAP_READ);
+        w = gst_buffer_new_memdup (m.data, m.size);
+        gst_buffer_unmap (in, &m);
+        gst_buffer_copy_into (w, in, GST_BUFFER_COPY_METADATA, 0, -1);
+      }
+      GST_BUFFER_PTS (w) = 42 * GST_MSECOND;
+      GST_BUFFER_PTS (in) = 42 * GST_MSECOND;
+      /* the output: the memories of w's RTP header, then three */
+      if (frames) {
+        want_mem = 3;
+      } else {
+        GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+        guint idx, len;
+        gsize skip;
+        fail_unless (gst_rtp_buffer_map (w, GST_MAP_READ, &r));
+        fail_unless (gst_buffer_find_memory (
+            w, 0, gst_rtp_buffer_get_header_len (&r), &idx, &len, &skip));
+        gst_rtp_buffer_unmap (&r);
+        want_mem = len + 3;
+      }
+      /* the payload memory of w: the output must carry this very memory */
+      pm = gst_buffer_peek_memory (w, gst_buffer_n_memory (w) - 1);
+      {
+        GstMapInfo m;
+        gst_memory_map (pm, &m, GST_MAP_READ);
+        pdata = m.data;
+        gst_memory_unmap (pm, &m);
+      }
+      oa = gst_harness_push_and_pull (a, w);
+      ob = gst_harness_push_and_pull (b, gst_buffer_ref (in));
+      fail_unless (oa && ob);
+      fail_unless_equals_int (gst_buffer_n_memory (ob), 1);
+      fail_unless (gst_buffer_n_memory (oa) == want_mem,
+          "suite %d mode %u: %u memories", suite, mode,
+          gst_buffer_n_memory (oa));
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (oa), 42 * GST_MSECOND);
+      {
+        /* the payload was encrypted where it was */
+        GstMemory *om = gst_buffer_peek_memory (oa, want_mem - 2);
+        GstMapInfo m;
+        gsize tag = sframe_suite_info (suite)->nt;
+        gst_memory_map (om, &m, GST_MAP_READ);
+        fail_unless (m.data >= pdata && m.data < pdata + 400,
+            "suite %d mode %u: payload moved", suite, mode);
+        fail_unless_equals_int (
+            m.size, frames ? gst_buffer_get_size (in) : 300);
+        gst_memory_unmap (om, &m);
+        fail_unless_equals_int (
+            gst_memory_get_sizes (
+                gst_buffer_peek_memory (oa, want_mem - 1), NULL, NULL),
+            tag);
+      }
+      /* (mapping merges the memories: only now) */
+      fail_unless (buffers_equal (oa, ob), "suite %d mode %u: bytes differ",
+          suite, mode);
+      fail_unless (buffers_equal (in, keep), "input not writable but changed");
+      gst_buffer_unref (oa);
+      gst_buffer_unref (ob);
+      gst_buffer_unref (in);
+      gst_buffer_unref (keep);
+      gst_harness_teardown (a);
+      gst_harness_teardown (b);
+      rm_tree (dir2);
+      g_free (dir2);
+      g_free (d1);
+    }
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eeenc_suite (void)
 {
@@ -496,6 +626,7 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_key_change_playing);
+  tcase_add_test (tc, test_inplace_same_bytes);
   return s;
 }
 
