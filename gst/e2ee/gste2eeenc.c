@@ -723,55 +723,54 @@ output_buffer (GstE2eeEnc *self, gsize size)
   return out ? out : gst_buffer_new_allocate (NULL, size, NULL);
 }
 
-/* Without a copy: bytes off..off+len of in (the payload) are encrypted
- * where they are, and the output is made of in's memory before them (the
- * RTP header), a memory with the SFrame header, the payload's memory and a
- * memory with the tag.  in must be writable (ours alone). */
-static GstBuffer *
+/* Without a copy: bytes off..off+len of in (the payload, the end of the
+ * buffer) are encrypted where they are, between two new small memories:
+ * one with the SFrame header (preceded by the bytes of the RTP header that
+ * shared the payload's memory, if any) and one with the tag.  A payload in
+ * several memories is merged first.  in must be writable (ours alone); it
+ * becomes the output. */
+static gboolean
 encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
     const guint8 *meta, gsize mlen, guint64 ctr)
 {
-  gsize nt = sframe_cipher_overhead (self->cipher, ctr) -
-      sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
+  gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
+  gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
   GstMemory *hmem, *tmem;
   GstMapInfo pm, hm, tm;
-  GstBuffer *out;
   guint idx, n;
-  gsize skip, hlen = 0;
-  SFrameResult r = SFRAME_ERR_TOO_BIG;
+  gsize skip, hl = 0;
+  SFrameResult r = SFRAME_ERR_CRYPTO;
 
-  if (len == 0 || !gst_buffer_find_memory (in, off, len, &idx, &n, &skip))
-    return NULL;
-  if (!gst_buffer_map_range (in, idx, n, &pm, GST_MAP_READWRITE))
-    return NULL;
-  hmem = gst_allocator_alloc (NULL, SFRAME_HEADER_MAX, NULL);
+  if (!gst_buffer_find_memory (in, off, len, &idx, &n, &skip) ||
+      !gst_buffer_map_range (in, idx, n, &pm, GST_MAP_READWRITE))
+    return FALSE;
+  /* (a payload over several memories is one merged memory at idx now) */
+  hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
   tmem = gst_allocator_alloc (NULL, nt, NULL);
   if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
     if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
       guint8 tag[SFRAME_TAG_MAX];
-      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen, hm.data,
-          &hlen, pm.data + skip, len, tag);
+      memcpy (hm.data, pm.data, skip);
+      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+          hm.data + skip, &hl, pm.data + skip, len, tag);
       memcpy (tm.data, tag, nt);
       gst_memory_unmap (tmem, &tm);
     }
     gst_memory_unmap (hmem, &hm);
   }
   gst_buffer_unmap (in, &pm);
-  if (r != SFRAME_OK) {
+  if (r != SFRAME_OK || hl != hlen) {
     gst_memory_unref (hmem);
     gst_memory_unref (tmem);
     GST_WARNING_OBJECT (
         self, "encryption failed: %s", sframe_result_to_string (r));
-    return NULL;
+    return FALSE;
   }
-  gst_memory_resize (hmem, 0, hlen);
-  out = gst_buffer_new ();
-  if (off)
-    gst_buffer_copy_into (out, in, GST_BUFFER_COPY_MEMORY, 0, off);
-  gst_buffer_append_memory (out, hmem);
-  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_MEMORY, off, len);
-  gst_buffer_append_memory (out, tmem);
-  return out;
+  /* the payload's memory now starts at the payload */
+  gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
+  gst_buffer_insert_memory (in, idx, hmem);
+  gst_buffer_insert_memory (in, idx + 2, tmem);
+  return TRUE;
 }
 
 static GstBuffer *
@@ -793,7 +792,9 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
    * cleared (padding is not carried over) */
   if (writable && plen > 0 && !gst_rtp_buffer_get_padding (&rtp)) {
     gst_rtp_buffer_unmap (&rtp);
-    return encrypt_inplace (self, in, hdr_len, plen, meta, mlen, ctr);
+    if (!encrypt_inplace (self, in, hdr_len, plen, meta, mlen, ctr))
+      return NULL;
+    return gst_buffer_ref (in);
   }
   cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
   out = output_buffer (self, cap);
@@ -823,9 +824,11 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   gsize cap;
   gssize n;
 
-  if (writable && gst_buffer_get_size (in) > 0)
-    return encrypt_inplace (
-        self, in, 0, gst_buffer_get_size (in), NULL, 0, ctr);
+  if (writable && gst_buffer_get_size (in) > 0) {
+    if (!encrypt_inplace (self, in, 0, gst_buffer_get_size (in), NULL, 0, ctr))
+      return NULL;
+    return gst_buffer_ref (in);
+  }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ))
     return NULL;
   cap = imap.size + sframe_cipher_overhead (self->cipher, ctr);
@@ -883,7 +886,8 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
         self->rtp_mode ? "RTP" : "input");
     return GST_FLOW_OK;
   }
-  e2ee_copy_metadata (*out, in);
+  if (*out != in)
+    e2ee_copy_metadata (*out, in);
   kid = sframe_cipher_get_kid (self->cipher);
   account (self, kid, ctr, in_size, gst_buffer_get_size (*out));
   return GST_FLOW_OK;

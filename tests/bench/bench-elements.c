@@ -404,6 +404,19 @@ make_stream (SizeData *sd, Variant enc)
         variant_names[enc], r->collect->len, n_packets + 1);
     exit (1);
   }
+  /* as the network delivers them: one block of memory per packet (e2eeenc
+   * makes four: RTP header, SFrame header, payload, tag) */
+  for (guint i = 0; i < r->collect->len; i++) {
+    GstBuffer *b = g_ptr_array_index (r->collect, i);
+    GstMapInfo m;
+    GstBuffer *flat;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    flat = gst_buffer_new_memdup (m.data, m.size);
+    gst_buffer_unmap (b, &m);
+    gst_buffer_copy_into (flat, b, GST_BUFFER_COPY_METADATA, 0, -1);
+    gst_buffer_unref (b);
+    g_ptr_array_index (r->collect, i) = flat;
+  }
   sd->stream[enc] = (GstBuffer **)g_ptr_array_free (r->collect, FALSE);
   r->collect = NULL;
   sd->stream_caps[enc] = gst_caps_ref (r->out_caps);
