@@ -67,7 +67,7 @@
 #include "gste2eecommon.h"
 #include "gste2eeelements.h"
 #include "gste2eekeyring.h"
-#include "sframe-replay.h"
+#include "sframe-receiver.h"
 #include "sframe.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
@@ -133,23 +133,6 @@ typedef struct
   E2eeDropReport reports[N_DROP_REASONS];
 } KidState;
 
-typedef struct
-{
-  GstBuffer *buf;
-  GstClockTime arrival;
-} Held;
-
-/* A run of drops with no frame decrypted in between (for the WARNING). */
-typedef struct
-{
-  GstClockTime since; /* GST_CLOCK_TIME_NONE: no run */
-  guint64 count;
-  guint64 by_reason[N_DROP_REASONS];
-  guint64 kid;
-  gboolean have_kid;
-  gboolean warned;
-} FailRun;
-
 struct _GstE2eeDec
 {
   GstElement parent;
@@ -182,9 +165,7 @@ struct _GstE2eeDec
   gsize cur_key_len;
   guint64 cur_kid;
   GstClockTime cur_report_interval;
-  GstClockTime cur_hold_time;
   GstClockTime cur_warn_time;
-  gsize cur_hold_bytes;
   guint cur_auth_fields;
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
@@ -192,10 +173,9 @@ struct _GstE2eeDec
   SFrameKidTable *table; /* KIDs that authenticated; writes under lock */
   KidState *candidate; /* KID seen but not authenticated yet */
   SFrameTokenBucket derive_bucket;
-  GQueue held;
-  gsize held_bytes;
+  SFrameHoldQueue held; /* buffers whose key is not known yet */
   E2eeDropReport untracked_reports[N_DROP_REASONS];
-  FailRun fail;
+  SFrameFailRun fail; /* drops since the last frame that decrypted */
 
   /* stats, object lock */
   guint64 packets;
@@ -434,22 +414,13 @@ gst_e2ee_dec_init (GstE2eeDec *self)
   self->cur_tune_cookie = -1;
   self->table = sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS,
       DEFAULT_REPLAY_WINDOW, (GDestroyNotify)kid_state_free);
-  self->fail.since = GST_CLOCK_TIME_NONE;
-  g_queue_init (&self->held);
-}
-
-static void
-free_held (Held *h)
-{
-  gst_buffer_unref (h->buf);
-  g_free (h);
+  sframe_hold_queue_init (&self->held);
 }
 
 static void
 clear_held (GstE2eeDec *self)
 {
-  g_queue_clear_full (&self->held, (GDestroyNotify)free_held);
-  self->held_bytes = 0;
+  sframe_hold_queue_clear (&self->held, (GDestroyNotify)gst_buffer_unref);
 }
 
 /* Forget everything derived from keys (streaming thread). */
@@ -465,8 +436,7 @@ reset_crypto (GstE2eeDec *self)
   gst_clear_object (&self->cur_keyring);
   self->cur_cookie = -1;
   self->cur_tune_cookie = -1;
-  memset (&self->fail, 0, sizeof (self->fail));
-  self->fail.since = GST_CLOCK_TIME_NONE;
+  sframe_fail_run_init (&self->fail);
 }
 
 static void
@@ -516,7 +486,7 @@ gst_e2ee_dec_get_stats (GstE2eeDec *self)
       self->drops[DROP_REPLAY], "unknown-kid", G_TYPE_UINT64,
       self->drops[DROP_UNKNOWN_KID], "malformed", G_TYPE_UINT64,
       self->drops[DROP_MALFORMED], "held", G_TYPE_UINT,
-      g_queue_get_length (&self->held), NULL);
+      sframe_hold_queue_length (&self->held), NULL);
   sframe_kid_table_foreach (self->table, append_kid_stats, &arr);
   GST_OBJECT_UNLOCK (self);
   gst_structure_take_value (s, "keys", &arr);
@@ -734,8 +704,8 @@ sync_tunables (GstE2eeDec *self)
   self->cur_tune_cookie = cookie;
   GST_OBJECT_LOCK (self);
   self->cur_report_interval = self->drop_report_interval * GST_MSECOND;
-  self->cur_hold_time = self->unknown_kid_timeout * GST_MSECOND;
-  self->cur_hold_bytes = self->unknown_kid_max_bytes;
+  sframe_hold_queue_set_limits (&self->held, self->unknown_kid_max_bytes,
+      self->unknown_kid_timeout * GST_MSECOND);
   self->cur_warn_time = self->failure_warning_timeout * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
 }
@@ -848,17 +818,13 @@ revalidate (GstE2eeDec *self)
 static void
 warn_failing (GstE2eeDec *self, GstClockTime now)
 {
-  FailRun *f = &self->fail;
-  DropReason top = DROP_AUTH;
+  SFrameFailRun *f = &self->fail;
+  DropReason top = sframe_fail_run_top_reason (f);
   gchar kid[40] = "";
   guint64 ms = now > f->since ? (now - f->since) / GST_MSECOND : 0;
 
-  for (guint r = 0; r < N_DROP_REASONS; r++)
-    if (f->by_reason[r] > f->by_reason[top])
-      top = r;
   if (f->have_kid)
     g_snprintf (kid, sizeof (kid), ", KID %" G_GUINT64_FORMAT, f->kid);
-  f->warned = TRUE;
   gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_WARNING,
       GST_STREAM_ERROR,
       top == DROP_UNKNOWN_KID ? GST_STREAM_ERROR_DECRYPT_NOKEY
@@ -871,38 +837,6 @@ warn_failing (GstE2eeDec *self, GstClockTime now)
       __FILE__, GST_FUNCTION, __LINE__);
 }
 
-static void
-fail_run_add (
-    GstE2eeDec *self, DropReason reason, gboolean have_kid, guint64 kid)
-{
-  FailRun *f = &self->fail;
-  GstClockTime now = clock_now (self);
-
-  if (!GST_CLOCK_TIME_IS_VALID (f->since))
-    f->since = now;
-  f->count++;
-  f->by_reason[reason]++;
-  if (have_kid) {
-    f->have_kid = TRUE;
-    f->kid = kid;
-  }
-  if (!f->warned && now >= f->since && now - f->since >= self->cur_warn_time)
-    warn_failing (self, now);
-}
-
-/* A frame decrypted: the run of drops, if any, is over. */
-static void
-fail_run_end (GstElement *element, FailRun *f)
-{
-  if (f->warned)
-    GST_ELEMENT_INFO (element, STREAM, DECRYPT,
-        ("Decrypting again after %" G_GUINT64_FORMAT " dropped frames",
-            f->count),
-        (NULL));
-  memset (f, 0, sizeof (*f));
-  f->since = GST_CLOCK_TIME_NONE;
-}
-
 /* Counts a drop and reports it, rate limited per KID and reason for KIDs
  * that authenticated before, and per reason for all others. */
 static void
@@ -911,6 +845,7 @@ drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_kid,
 {
   guint64 total;
   E2eeDropReport *report;
+  GstClockTime now;
 
   GST_OBJECT_LOCK (self);
   total = ++self->drops[reason];
@@ -921,7 +856,10 @@ drop (GstE2eeDec *self, DropReason reason, KidState *st, gboolean have_kid,
   GST_LOG_OBJECT (self, "drop: %s", drop_reason_names[reason]);
   e2ee_post_drop (GST_ELEMENT (self), report, self->cur_report_interval,
       drop_reason_names[reason], have_kid, kid, sender, have_ssrc, ssrc, total);
-  fail_run_add (self, reason, have_kid, kid);
+  now = clock_now (self);
+  if (sframe_fail_run_add (
+          &self->fail, reason, have_kid, kid, now, self->cur_warn_time))
+    warn_failing (self, now);
 }
 
 typedef enum
@@ -1068,8 +1006,14 @@ frame_commit (GstE2eeDec *self, KidState *st, gboolean fresh, Frame *f,
     gst_buffer_set_size (*out, f->hdr_len + n);
     e2ee_copy_metadata (*out, in);
   }
-  if (G_UNLIKELY (GST_CLOCK_TIME_IS_VALID (self->fail.since)))
-    fail_run_end (GST_ELEMENT (self), &self->fail);
+  if (G_UNLIKELY (self->fail.active)) {
+    guint64 dropped = self->fail.count;
+    if (sframe_fail_run_end (&self->fail))
+      GST_ELEMENT_INFO (self, STREAM, DECRYPT,
+          ("Decrypting again after %" G_GUINT64_FORMAT " dropped frames",
+              dropped),
+          (NULL));
+  }
 
   GST_OBJECT_LOCK (self);
   self->packets++;
@@ -1145,38 +1089,54 @@ drop_unknown (GstE2eeDec *self, GstBuffer *buf)
 }
 
 static void
-drop_held (GstE2eeDec *self, Held *h)
+expire_held (gpointer buf, gpointer self)
 {
-  drop_unknown (self, h->buf);
-  self->held_bytes -= gst_buffer_get_size (h->buf);
-  free_held (h);
+  drop_unknown (self, buf);
+  gst_buffer_unref (buf);
 }
 
 static void
 hold (GstE2eeDec *self, GstBuffer *in)
 {
-  Held *h;
-  gsize size = gst_buffer_get_size (in);
-
-  if (self->cur_hold_time == 0 || size > self->cur_hold_bytes) {
+  if (!sframe_hold_queue_push (&self->held, in, gst_buffer_get_size (in),
+          clock_now (self), expire_held, self)) {
     drop_unknown (self, in);
     return;
   }
-  while (self->held_bytes + size > self->cur_hold_bytes)
-    drop_held (self, g_queue_pop_head (&self->held));
-  h = g_new (Held, 1);
-  h->buf = gst_buffer_ref (in);
-  h->arrival = clock_now (self);
-  g_queue_push_tail (&self->held, h);
-  self->held_bytes += size;
+  gst_buffer_ref (in);
   GST_DEBUG_OBJECT (self, "holding a buffer until its key arrives (%u held)",
-      g_queue_get_length (&self->held));
+      sframe_hold_queue_length (&self->held));
 }
 
-static gboolean
-held_expired (GstE2eeDec *self, Held *h, GstClockTime now)
+typedef struct
 {
-  return now < h->arrival || now - h->arrival >= self->cur_hold_time;
+  GstE2eeDec *self;
+  GstBufferList *outl;
+} Retry;
+
+static gboolean
+retry_held (gpointer buf, gpointer size, gpointer data)
+{
+  Retry *r = data;
+  GstBuffer *out;
+
+  switch (decrypt_one (r->self, buf, &out)) {
+    case RESULT_NO_KEY:
+      return FALSE;
+    case RESULT_OUT:
+      gst_buffer_list_add (r->outl, out);
+      break;
+    case RESULT_DROPPED:
+      break;
+  }
+  gst_buffer_unref (buf);
+  return TRUE;
+}
+
+static void
+expire_retried (gpointer buf, gpointer data)
+{
+  expire_held (buf, ((Retry *)data)->self);
 }
 
 /* Retries held buffers whose key may have arrived, drops the expired ones
@@ -1184,27 +1144,10 @@ held_expired (GstE2eeDec *self, Held *h, GstClockTime now)
 static void
 process_held (GstE2eeDec *self, GstBufferList *outl, gboolean final)
 {
-  GstClockTime now = clock_now (self);
-  GList *l, *next;
+  Retry r = { self, outl };
 
-  for (l = self->held.head; l; l = next) {
-    Held *h = l->data;
-    GstBuffer *out;
-    Result r = decrypt_one (self, h->buf, &out);
-
-    next = l->next;
-    if (r == RESULT_NO_KEY && !final && !held_expired (self, h, now))
-      continue;
-    g_queue_delete_link (&self->held, l);
-    if (r == RESULT_NO_KEY) {
-      drop_held (self, h);
-      continue;
-    }
-    self->held_bytes -= gst_buffer_get_size (h->buf);
-    free_held (h);
-    if (out)
-      gst_buffer_list_add (outl, out);
-  }
+  sframe_hold_queue_process (
+      &self->held, clock_now (self), final, retry_held, expire_retried, &r);
 }
 
 static void
@@ -1218,12 +1161,11 @@ process (GstE2eeDec *self, GstBuffer *in, GstBufferList *outl)
     if (gen != self->keyring_gen) {
       self->keyring_gen = gen;
       revalidate (self);
-      if (self->held.length)
+      if (sframe_hold_queue_length (&self->held))
         process_held (self, outl, FALSE);
     }
   }
-  if (self->held.length &&
-      held_expired (self, self->held.head->data, clock_now (self)))
+  if (sframe_hold_queue_head_expired (&self->held, clock_now (self)))
     process_held (self, outl, FALSE);
 
   switch (decrypt_one (self, in, &out)) {
@@ -1278,7 +1220,7 @@ gst_e2ee_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   /* fast path: nothing held and the keyring unchanged */
   sync_config (self);
-  if (self->held.length == 0 &&
+  if (sframe_hold_queue_length (&self->held) == 0 &&
       (!self->cur_keyring ||
           gst_e2ee_keyring_get_generation (self->cur_keyring) ==
               self->keyring_gen)) {
@@ -1328,9 +1270,8 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 
       gst_event_parse_caps (event, &caps);
       /* held buffers belong to the old caps: last try, then dropped */
-      if (self->held.length) {
+      if (sframe_hold_queue_length (&self->held))
         flush_held (self);
-      }
       s = gst_caps_get_structure (caps, 0);
       if (gst_structure_has_name (s, "application/x-rtp")) {
         self->rtp_mode = TRUE;
@@ -1360,15 +1301,15 @@ gst_e2ee_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       clear_held (self);
       break;
     case GST_EVENT_EOS:
-      if (self->held.length) {
-        /* last chance for held buffers, then they are dropped */
+      /* last chance for held buffers, then they are dropped */
+      if (sframe_hold_queue_length (&self->held))
         flush_held (self);
-      }
       /* a stream that ends having decrypted nothing at all gets its
        * WARNING now, however short it was */
-      if (GST_CLOCK_TIME_IS_VALID (self->fail.since) && !self->fail.warned &&
-          self->packets == 0)
+      if (self->fail.active && !self->fail.warned && self->packets == 0) {
+        self->fail.warned = TRUE;
         warn_failing (self, clock_now (self));
+      }
       break;
     default:
       break;

@@ -1,5 +1,5 @@
 /* SFrame receiver state without GStreamer: replay window, KID table,
- * token bucket.
+ * token bucket, hold queue, failure run.
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -8,7 +8,7 @@
 #include "config.h"
 #endif
 
-#include "sframe-replay.h"
+#include "sframe-receiver.h"
 
 #include <string.h>
 
@@ -298,4 +298,153 @@ sframe_token_bucket_take (SFrameTokenBucket *b, gint64 now_us)
     return FALSE;
   b->tokens -= 1.0;
   return TRUE;
+}
+
+/* ----------------------------------------------------------- hold queue */
+
+typedef struct
+{
+  gpointer item;
+  gsize size;
+  guint64 arrival;
+} Held;
+
+void
+sframe_hold_queue_init (SFrameHoldQueue *q)
+{
+  g_queue_init (&q->items);
+  q->bytes = 0;
+  q->max_bytes = 0;
+  q->timeout = 0;
+}
+
+void
+sframe_hold_queue_set_limits (
+    SFrameHoldQueue *q, gsize max_bytes, guint64 timeout)
+{
+  q->max_bytes = max_bytes;
+  q->timeout = timeout;
+}
+
+guint
+sframe_hold_queue_length (const SFrameHoldQueue *q)
+{
+  return q->items.length;
+}
+
+static gpointer
+take (SFrameHoldQueue *q, GList *l)
+{
+  Held *h = l->data;
+  gpointer item = h->item;
+
+  q->bytes -= h->size;
+  g_queue_delete_link (&q->items, l);
+  g_free (h);
+  return item;
+}
+
+gboolean
+sframe_hold_queue_push (SFrameHoldQueue *q, gpointer item, gsize size,
+    guint64 now, GFunc evict, gpointer data)
+{
+  Held *h;
+
+  if (q->timeout == 0 || size > q->max_bytes)
+    return FALSE;
+  while (q->bytes + size > q->max_bytes)
+    evict (take (q, q->items.head), data);
+  h = g_new (Held, 1);
+  h->item = item;
+  h->size = size;
+  h->arrival = now;
+  g_queue_push_tail (&q->items, h);
+  q->bytes += size;
+  return TRUE;
+}
+
+static gboolean
+expired (const SFrameHoldQueue *q, const Held *h, guint64 now)
+{
+  /* a clock that went back counts as expired rather than holding on */
+  return now < h->arrival || now - h->arrival >= q->timeout;
+}
+
+gboolean
+sframe_hold_queue_head_expired (const SFrameHoldQueue *q, guint64 now)
+{
+  return q->items.head && expired (q, q->items.head->data, now);
+}
+
+void
+sframe_hold_queue_process (SFrameHoldQueue *q, guint64 now, gboolean final,
+    GHRFunc retry, GFunc expire, gpointer data)
+{
+  GList *l, *next;
+
+  for (l = q->items.head; l; l = next) {
+    Held *h = l->data;
+
+    next = l->next;
+    if (retry (h->item, GSIZE_TO_POINTER (h->size), data))
+      take (q, l);
+    else if (final || expired (q, h, now))
+      expire (take (q, l), data);
+  }
+}
+
+void
+sframe_hold_queue_clear (SFrameHoldQueue *q, GDestroyNotify free_item)
+{
+  while (q->items.head)
+    free_item (take (q, q->items.head));
+}
+
+/* ---------------------------------------------------------- failure run */
+
+void
+sframe_fail_run_init (SFrameFailRun *r)
+{
+  memset (r, 0, sizeof (*r));
+}
+
+gboolean
+sframe_fail_run_add (SFrameFailRun *r, guint reason, gboolean have_kid,
+    guint64 kid, guint64 now, guint64 timeout)
+{
+  g_return_val_if_fail (reason < SFRAME_FAIL_REASONS, FALSE);
+  if (!r->active) {
+    r->active = TRUE;
+    r->since = now;
+  }
+  r->count++;
+  r->by_reason[reason]++;
+  if (have_kid) {
+    r->have_kid = TRUE;
+    r->kid = kid;
+  }
+  if (r->warned || now < r->since || now - r->since < timeout)
+    return FALSE;
+  r->warned = TRUE;
+  return TRUE;
+}
+
+guint
+sframe_fail_run_top_reason (const SFrameFailRun *r)
+{
+  guint top = 0;
+
+  for (guint i = 1; i < SFRAME_FAIL_REASONS; i++)
+    if (r->by_reason[i] > r->by_reason[top])
+      top = i;
+  return top;
+}
+
+gboolean
+sframe_fail_run_end (SFrameFailRun *r)
+{
+  gboolean warned = r->warned;
+
+  sframe_fail_run_init (r);
+  return warned;
 }

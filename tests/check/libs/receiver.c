@@ -1,5 +1,5 @@
 /* The GStreamer-free receiver state of e2eedec: replay window, KID table
- * (LRU eviction with floors), token bucket.
+ * (LRU eviction with floors), token bucket, hold queue, failure run.
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -10,7 +10,7 @@
 
 #include <gst/check/gstcheck.h>
 
-#include "sframe-replay.h"
+#include "sframe-receiver.h"
 
 typedef struct
 {
@@ -234,10 +234,135 @@ GST_START_TEST (test_token_bucket)
 
 GST_END_TEST;
 
-static Suite *
-replay_suite (void)
+typedef struct
 {
-  Suite *s = suite_create ("sframe-replay");
+  GString *log;
+  guint take_below; /* retry takes items whose value is below this */
+} HoldLog;
+
+static void
+log_evict (gpointer item, gpointer data)
+{
+  g_string_append_printf (
+      ((HoldLog *)data)->log, "e%u ", GPOINTER_TO_UINT (item));
+}
+
+static gboolean
+log_retry (gpointer item, gpointer size, gpointer data)
+{
+  HoldLog *l = data;
+
+  if (GPOINTER_TO_UINT (item) >= l->take_below)
+    return FALSE;
+  g_string_append_printf (l->log, "t%u ", GPOINTER_TO_UINT (item));
+  return TRUE;
+}
+
+static void
+log_free (gpointer item)
+{
+  (void)item;
+}
+
+/* Items are bounded in bytes (oldest first out) and in time; a retry
+ * takes items in order; final expires everything left. */
+GST_START_TEST (test_hold_queue)
+{
+  SFrameHoldQueue q;
+  HoldLog l = { g_string_new (NULL), 0 };
+
+  sframe_hold_queue_init (&q);
+  /* no limits yet: nothing is held */
+  fail_if (
+      sframe_hold_queue_push (&q, GUINT_TO_POINTER (1), 10, 0, log_evict, &l));
+  sframe_hold_queue_set_limits (&q, 30, 1000);
+  fail_if (
+      sframe_hold_queue_push (&q, GUINT_TO_POINTER (1), 31, 0, log_evict, &l));
+  for (guint i = 1; i <= 3; i++)
+    fail_unless (sframe_hold_queue_push (
+        &q, GUINT_TO_POINTER (i), 10, i * 100, log_evict, &l));
+  fail_unless_equals_string (l.log->str, "");
+  /* a fourth pushes out the first */
+  fail_unless (sframe_hold_queue_push (
+      &q, GUINT_TO_POINTER (4), 10, 400, log_evict, &l));
+  fail_unless_equals_string (l.log->str, "e1 ");
+  fail_unless_equals_int (sframe_hold_queue_length (&q), 3);
+  /* a big one pushes out two */
+  fail_unless (sframe_hold_queue_push (
+      &q, GUINT_TO_POINTER (5), 20, 500, log_evict, &l));
+  fail_unless_equals_string (l.log->str, "e1 e2 e3 ");
+  fail_unless_equals_int (sframe_hold_queue_length (&q), 2);
+  /* 4 (at 400) expires at 1400, 5 (at 500) at 1500 */
+  fail_if (sframe_hold_queue_head_expired (&q, 1399));
+  fail_unless (sframe_hold_queue_head_expired (&q, 1400));
+  g_string_truncate (l.log, 0);
+  sframe_hold_queue_process (&q, 1400, FALSE, log_retry, log_evict, &l);
+  fail_unless_equals_string (l.log->str, "e4 ");
+  fail_unless_equals_int (sframe_hold_queue_length (&q), 1);
+  /* a clock that goes back expires rather than holding on */
+  fail_unless (sframe_hold_queue_head_expired (&q, 10));
+  /* retry takes what it can, in order */
+  fail_unless (sframe_hold_queue_push (
+      &q, GUINT_TO_POINTER (6), 5, 1450, log_evict, &l));
+  fail_unless (sframe_hold_queue_push (
+      &q, GUINT_TO_POINTER (7), 5, 1460, log_evict, &l));
+  g_string_truncate (l.log, 0);
+  l.take_below = 7;
+  sframe_hold_queue_process (&q, 1460, FALSE, log_retry, log_evict, &l);
+  fail_unless_equals_string (l.log->str, "t5 t6 ");
+  fail_unless_equals_int (sframe_hold_queue_length (&q), 1);
+  /* final: what is left expires */
+  g_string_truncate (l.log, 0);
+  l.take_below = 0;
+  sframe_hold_queue_process (&q, 1461, TRUE, log_retry, log_evict, &l);
+  fail_unless_equals_string (l.log->str, "e7 ");
+  fail_unless_equals_int (sframe_hold_queue_length (&q), 0);
+  fail_unless_equals_int (q.bytes, 0);
+  fail_unless (sframe_hold_queue_push (
+      &q, GUINT_TO_POINTER (8), 30, 2000, log_evict, &l));
+  sframe_hold_queue_clear (&q, log_free);
+  fail_unless_equals_int (sframe_hold_queue_length (&q), 0);
+  fail_unless_equals_int (q.bytes, 0);
+  g_string_free (l.log, TRUE);
+}
+
+GST_END_TEST;
+
+/* One warning per run, once it lasted the timeout; the top reason and the
+ * last KID; a success ends the run and says whether it was warned. */
+GST_START_TEST (test_fail_run)
+{
+  SFrameFailRun r;
+
+  sframe_fail_run_init (&r);
+  fail_if (sframe_fail_run_end (&r));
+  fail_if (sframe_fail_run_add (&r, 2, TRUE, 9, 1000, 500));
+  fail_unless (r.active);
+  fail_if (sframe_fail_run_add (&r, 0, FALSE, 0, 1499, 500));
+  fail_if (sframe_fail_run_add (&r, 2, TRUE, 11, 1200, 500));
+  fail_unless (sframe_fail_run_add (&r, 3, FALSE, 0, 1500, 500));
+  fail_if (sframe_fail_run_add (&r, 2, FALSE, 0, 9000, 500));
+  fail_unless_equals_int (r.count, 5);
+  fail_unless_equals_int (sframe_fail_run_top_reason (&r), 2);
+  fail_unless (r.have_kid);
+  fail_unless_equals_uint64 (r.kid, 11);
+  fail_unless (sframe_fail_run_end (&r));
+  fail_if (r.active);
+  fail_unless_equals_int (r.count, 0);
+  /* a new run, ended before its timeout: no warning */
+  fail_if (sframe_fail_run_add (&r, 1, FALSE, 0, 10000, 500));
+  fail_if (sframe_fail_run_end (&r));
+  /* timeout 0: the first failure warns */
+  fail_unless (sframe_fail_run_add (&r, 1, FALSE, 0, 20000, 0));
+  fail_unless_equals_int (sframe_fail_run_top_reason (&r), 1);
+}
+
+GST_END_TEST;
+
+static Suite *
+receiver_suite (void)
+{
+  Suite *s = suite_create ("sframe-receiver");
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
@@ -246,7 +371,9 @@ replay_suite (void)
   tcase_add_test (tc, test_table_lru_and_floors);
   tcase_add_test (tc, test_table_remove_if);
   tcase_add_test (tc, test_token_bucket);
+  tcase_add_test (tc, test_hold_queue);
+  tcase_add_test (tc, test_fail_run);
   return s;
 }
 
-GST_CHECK_MAIN (replay);
+GST_CHECK_MAIN (receiver);

@@ -1,17 +1,18 @@
 /* SFrame receiver state without GStreamer: the per-KID replay window
- * (RFC 9605 section 9.3), the bounded table of KIDs that authenticated,
- * and a token bucket.
+ * (RFC 9605 section 9.3), the bounded table of KIDs that authenticated, a
+ * token bucket, the queue of frames held until their key arrives, and the
+ * run of failures that tells a user nothing decrypts.
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Like sframe.c this knows nothing of GStreamer; e2eedec drives it and
- * tests/check/libs/replay.c tests it on its own.  Nothing here takes a
+ * tests/check/libs/receiver.c tests it on its own.  Nothing here takes a
  * lock: one streaming thread owns a table (readers on other threads, such
  * as a stats getter, need a lock of the owner around the writes).
  */
-#ifndef __SFRAME_REPLAY_H__
-#define __SFRAME_REPLAY_H__
+#ifndef __SFRAME_RECEIVER_H__
+#define __SFRAME_RECEIVER_H__
 
 #include <glib.h>
 
@@ -100,6 +101,62 @@ void sframe_token_bucket_init (
 /* Takes one token if there is one. */
 gboolean sframe_token_bucket_take (SFrameTokenBucket *b, gint64 now_us);
 
+/* Frames held while their key is unknown: bounded in bytes (the oldest go
+ * first) and in time.  Items are opaque (a GstBuffer for e2eedec); times
+ * are in any unit, the same for every call (e2eedec: its clock's ns). */
+typedef struct
+{
+  GQueue items;
+  gsize bytes;
+  gsize max_bytes;
+  guint64 timeout;
+} SFrameHoldQueue;
+
+void sframe_hold_queue_init (SFrameHoldQueue *q);
+void sframe_hold_queue_set_limits (
+    SFrameHoldQueue *q, gsize max_bytes, guint64 timeout);
+guint sframe_hold_queue_length (const SFrameHoldQueue *q);
+/* Holds item (size bytes, arrived at now).  FALSE, and nothing taken,
+ * when it can never fit (timeout 0 or bigger than max_bytes).  The oldest
+ * items that must go to make room are passed to evict (they are the
+ * caller's again), oldest first. */
+gboolean sframe_hold_queue_push (SFrameHoldQueue *q, gpointer item, gsize size,
+    guint64 now, GFunc evict, gpointer data);
+/* Whether the oldest item has waited its time at now. */
+gboolean sframe_hold_queue_head_expired (const SFrameHoldQueue *q, guint64 now);
+/* Offers every item, oldest first, to retry (item, GSIZE_TO_POINTER (size),
+ * data) (TRUE: it took the item, which leaves the queue); of the others, those
+ * that waited their time (all of them when final) leave the queue through
+ * expire. */
+void sframe_hold_queue_process (SFrameHoldQueue *q, guint64 now, gboolean final,
+    GHRFunc retry, GFunc expire, gpointer data);
+/* Empties the queue through free_item. */
+void sframe_hold_queue_clear (SFrameHoldQueue *q, GDestroyNotify free_item);
+
+/* A run of failures with no success in between. */
+#define SFRAME_FAIL_REASONS 8
+
+typedef struct
+{
+  gboolean active;
+  gboolean warned;
+  guint64 since;
+  guint64 count;
+  guint64 by_reason[SFRAME_FAIL_REASONS];
+  gboolean have_kid;
+  guint64 kid; /* of the last failure that had one */
+} SFrameFailRun;
+
+void sframe_fail_run_init (SFrameFailRun *r);
+/* Counts a failure (reason < SFRAME_FAIL_REASONS) at now.  TRUE once per
+ * run: when it has lasted timeout (then it counts as warned). */
+gboolean sframe_fail_run_add (SFrameFailRun *r, guint reason, gboolean have_kid,
+    guint64 kid, guint64 now, guint64 timeout);
+/* The most frequent reason of the run. */
+guint sframe_fail_run_top_reason (const SFrameFailRun *r);
+/* A success ends the run: TRUE when it had been warned about. */
+gboolean sframe_fail_run_end (SFrameFailRun *r);
+
 G_END_DECLS
 
-#endif /* __SFRAME_REPLAY_H__ */
+#endif /* __SFRAME_RECEIVER_H__ */
