@@ -1251,6 +1251,8 @@ gst_e2ee_dec_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
   guint n = gst_buffer_list_length (list);
   GstBufferList *outl = gst_buffer_list_new_sized (n);
 
+  /* a shared list shares its buffers: never decrypt those in place */
+  list = gst_buffer_list_make_writable (list);
   for (guint i = 0; i < n; i++)
     process (self, gst_buffer_list_get (list, i), outl);
   gst_buffer_list_unref (list);

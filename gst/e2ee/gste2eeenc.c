@@ -723,6 +723,20 @@ output_buffer (GstE2eeEnc *self, gsize size)
   return out ? out : gst_buffer_new_allocate (NULL, size, NULL);
 }
 
+/* The metas the copying path would not carry (those that describe a
+ * memory layout, or cannot be copied) leave a buffer encrypted in place. */
+static gboolean
+strip_meta (GstBuffer *buf, GstMeta **meta, gpointer unused)
+{
+  const GstMetaInfo *info = (*meta)->info;
+  const gchar *const *tags = gst_meta_api_type_get_tags (info->api);
+
+  if ((!info->transform_func || (tags && tags[0])) &&
+      !GST_META_FLAG_IS_SET (*meta, GST_META_FLAG_LOCKED))
+    *meta = NULL;
+  return TRUE;
+}
+
 /* Without a copy: bytes off..off+len of in (the payload, the end of the
  * buffer) are encrypted where they are, between two new small memories:
  * one with the SFrame header (preceded by the bytes of the RTP header that
@@ -770,6 +784,7 @@ encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
   gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
   gst_buffer_insert_memory (in, idx, hmem);
   gst_buffer_insert_memory (in, idx + 2, tmem);
+  gst_buffer_foreach_meta (in, strip_meta, NULL);
   return TRUE;
 }
 

@@ -9,6 +9,8 @@
 
 #include "../e2eetest.h"
 
+#include <gst/video/video.h>
+
 static gchar *counter_dir;
 
 static void
@@ -526,6 +528,7 @@ GST_START_TEST (test_inplace_same_bytes)
       GstMemory *pm;
       guint8 *pdata;
       guint want_mem;
+      GstCaps *ref_caps = gst_caps_new_empty_simple ("timestamp/x-test");
 
       g_mkdir_with_parents (d1, 0700);
       a = enc_harness_in (d1, suite, 77, caps);
@@ -543,6 +546,14 @@ GST_START_TEST (test_inplace_same_bytes)
       }
       GST_BUFFER_PTS (w) = 42 * GST_MSECOND;
       GST_BUFFER_PTS (in) = 42 * GST_MSECOND;
+      /* a meta that describes no memory layout passes, one that does
+       * (video meta: tagged "video", "size"...) does not, as when copying */
+      gst_buffer_add_reference_timestamp_meta (
+          w, ref_caps, GST_SECOND, GST_CLOCK_TIME_NONE);
+      gst_buffer_add_reference_timestamp_meta (
+          in, ref_caps, GST_SECOND, GST_CLOCK_TIME_NONE);
+      gst_buffer_add_video_meta (w, 0, GST_VIDEO_FORMAT_GRAY8, 4, 4);
+      gst_buffer_add_video_meta (in, 0, GST_VIDEO_FORMAT_GRAY8, 4, 4);
       /* the output: the memories of w before the payload's, then the
        * SFrame header (after the RTP header bytes that shared the
        * payload's memory), the payload's memory and the tag */
@@ -576,6 +587,10 @@ GST_START_TEST (test_inplace_same_bytes)
           "suite %d mode %u: %u memories", suite, mode,
           gst_buffer_n_memory (oa));
       fail_unless_equals_uint64 (GST_BUFFER_PTS (oa), 42 * GST_MSECOND);
+      fail_unless (gst_buffer_get_reference_timestamp_meta (oa, ref_caps));
+      fail_unless (gst_buffer_get_reference_timestamp_meta (ob, ref_caps));
+      fail_if (gst_buffer_get_video_meta (oa));
+      fail_if (gst_buffer_get_video_meta (ob));
       {
         /* the payload was encrypted where it was */
         GstMemory *om = gst_buffer_peek_memory (oa, want_mem - 2);
@@ -605,6 +620,7 @@ GST_START_TEST (test_inplace_same_bytes)
       rm_tree (dir2);
       g_free (dir2);
       g_free (d1);
+      gst_caps_unref (ref_caps);
     }
   }
 }
