@@ -515,14 +515,20 @@ split_rtp (GstBuffer *rtp)
  * is not writable, which stays untouched. */
 GST_START_TEST (test_inplace_same_bytes)
 {
-  for (gint suite = 1; suite <= 5; suite++) {
-    for (guint mode = 0; mode < 3; mode++) {
+  /* both AEAD backends of suite 5 (libsodium below 256 bytes) */
+  static const guint sizes[] = { 1, 300, 1400 };
+
+  for (guint k = 0; k < 15 * G_N_ELEMENTS (sizes); k++) {
+    gint suite = 1 + k % 5;
+    guint mode = k / 5 % 3;
+    guint plen = sizes[k / 15];
+    {
       gchar *dir2 = make_tmpdir ();
-      gchar *d1 = g_strdup_printf ("%s/%d-%u", counter_dir, suite, mode);
+      gchar *d1 = g_strdup_printf ("%s/%u", counter_dir, k);
       gboolean frames = mode == 2;
       const gchar *caps = frames ? "video/x-vp8" : RTP_CAPS;
       GstHarness *a, *b;
-      GstBuffer *in = make_rtp (300, 9, TRUE, 1, mode == 1);
+      GstBuffer *in = make_rtp (plen, 9, TRUE, 1, mode == 1);
       GstBuffer *keep = gst_buffer_copy_deep (in);
       GstBuffer *w, *oa, *ob;
       GstMemory *pm;
@@ -597,10 +603,10 @@ GST_START_TEST (test_inplace_same_bytes)
         GstMapInfo m;
         gsize tag = sframe_suite_info (suite)->nt;
         gst_memory_map (om, &m, GST_MAP_READ);
-        fail_unless (m.data >= pdata && m.data < pdata + 400,
+        fail_unless (m.data >= pdata && m.data < pdata + plen + 100,
             "suite %d mode %u: payload moved", suite, mode);
         fail_unless_equals_int (
-            m.size, frames ? gst_buffer_get_size (in) : 300);
+            m.size, frames ? gst_buffer_get_size (in) : plen);
         gst_memory_unmap (om, &m);
         fail_unless_equals_int (
             gst_memory_get_sizes (
