@@ -35,6 +35,11 @@
  *   buffers are released (in order, before newer data) as soon as the key
  *   is in the keyring and the next buffer arrives.
  *
+ * When nothing decrypts for #GstE2eeDec:failure-warning-timeout (on the
+ * pipeline clock) while buffers keep being dropped, a WARNING message
+ * (gst-launch-1.0 prints it) names the reason; an INFO message says so
+ * once frames decrypt again.
+ *
  * Keys come from #GstE2eeDec:key (pre-shared, optionally restricted to one
  * #GstE2eeDec:kid) or from the meeting keyring shared through a
  * #GstContext of type `gst-e2ee.keyring` (filled by keyexchange).
