@@ -49,8 +49,8 @@ static const gchar *const drop_reason_names[N_DROP_REASONS] = { "auth-failed",
 
 /* What a user reads in the WARNING when a reason is all a stream gives. */
 static const gchar *const drop_reason_hints[N_DROP_REASONS] = {
-  "authentication failed: wrong key, another cipher-suite or "
-  "rtp-auth-fields than the sender's, or tampering",
+  ("authentication failed: wrong key, another cipher-suite or "
+   "rtp-auth-fields than the sender's, or tampering"),
   "every frame was a replay of one already received",
   "no key for the frames' KID",
   "the input is not SFrame (is the sender encrypting?)",
