@@ -767,8 +767,73 @@ output_buffer (GstE2eeEnc *self, gsize size)
   return out ? out : gst_buffer_new_allocate (NULL, size, NULL);
 }
 
+/* The metas the copying path would not carry (those that describe a
+ * memory layout, or cannot be copied) leave a buffer encrypted in place. */
+static gboolean
+strip_meta (GstBuffer *buf, GstMeta **meta, gpointer unused)
+{
+  const GstMetaInfo *info = (*meta)->info;
+  const gchar *const *tags = gst_meta_api_type_get_tags (info->api);
+
+  if ((!info->transform_func || (tags && tags[0])) &&
+      !GST_META_FLAG_IS_SET (*meta, GST_META_FLAG_LOCKED))
+    *meta = NULL;
+  return TRUE;
+}
+
+/* Without a copy: bytes off..off+len of in (the payload, the end of the
+ * buffer) are encrypted where they are, between two new small memories:
+ * one with the SFrame header (preceded by the bytes of the RTP header that
+ * shared the payload's memory, if any) and one with the tag.  A payload in
+ * several memories is merged first.  in must be writable (ours alone); it
+ * becomes the output. */
+static gboolean
+encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
+    const guint8 *meta, gsize mlen, guint64 ctr)
+{
+  gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
+  gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
+  GstMemory *hmem, *tmem;
+  GstMapInfo pm, hm, tm;
+  guint idx, n;
+  gsize skip, hl = 0;
+  SFrameResult r = SFRAME_ERR_CRYPTO;
+
+  if (!gst_buffer_find_memory (in, off, len, &idx, &n, &skip) ||
+      !gst_buffer_map_range (in, idx, n, &pm, GST_MAP_READWRITE))
+    return FALSE;
+  /* (a payload over several memories is one merged memory at idx now) */
+  hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
+  tmem = gst_allocator_alloc (NULL, nt, NULL);
+  if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
+    if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
+      guint8 tag[SFRAME_TAG_MAX];
+      memcpy (hm.data, pm.data, skip);
+      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+          hm.data + skip, &hl, pm.data + skip, len, tag);
+      memcpy (tm.data, tag, nt);
+      gst_memory_unmap (tmem, &tm);
+    }
+    gst_memory_unmap (hmem, &hm);
+  }
+  gst_buffer_unmap (in, &pm);
+  if (r != SFRAME_OK || hl != hlen) {
+    gst_memory_unref (hmem);
+    gst_memory_unref (tmem);
+    GST_WARNING_OBJECT (
+        self, "encryption failed: %s", sframe_result_to_string (r));
+    return FALSE;
+  }
+  /* the payload's memory now starts at the payload */
+  gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
+  gst_buffer_insert_memory (in, idx, hmem);
+  gst_buffer_insert_memory (in, idx + 2, tmem);
+  gst_buffer_foreach_meta (in, strip_meta, NULL);
+  return TRUE;
+}
+
 static GstBuffer *
-encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
+encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint8 meta[E2EE_RTP_METADATA_MAX];
@@ -782,6 +847,14 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
   hdr_len = gst_rtp_buffer_get_header_len (&rtp);
   plen = gst_rtp_buffer_get_payload_len (&rtp);
   mlen = e2ee_rtp_metadata (&rtp, self->cur_auth_fields, meta);
+  /* in place unless the buffer is shared or its padding bit must be
+   * cleared (padding is not carried over) */
+  if (writable && plen > 0 && !gst_rtp_buffer_get_padding (&rtp)) {
+    gst_rtp_buffer_unmap (&rtp);
+    if (!encrypt_inplace (self, in, hdr_len, plen, meta, mlen, ctr))
+      return NULL;
+    return gst_buffer_ref (in);
+  }
   cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
   out = output_buffer (self, cap);
   gst_buffer_map (out, &map, GST_MAP_WRITE);
@@ -803,13 +876,18 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
 }
 
 static GstBuffer *
-encrypt_frame (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
+encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
 {
   GstMapInfo imap, omap;
   GstBuffer *out;
   gsize cap;
   gssize n;
 
+  if (writable && gst_buffer_get_size (in) > 0) {
+    if (!encrypt_inplace (self, in, 0, gst_buffer_get_size (in), NULL, 0, ctr))
+      return NULL;
+    return gst_buffer_ref (in);
+  }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ))
     return NULL;
   cap = imap.size + sframe_cipher_overhead (self->cipher, ctr);
@@ -829,11 +907,17 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, guint64 ctr)
   return out;
 }
 
-/* Encrypts one buffer. *out is NULL when the buffer is dropped. */
+/* Encrypts one buffer; in place when writable (in is ours alone: its
+ * memory then moves to *out).  *out is NULL when the buffer is dropped. */
 static GstFlowReturn
 encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
 {
+  gboolean writable = gst_buffer_is_writable (in);
+  gsize in_size = gst_buffer_get_size (in);
   guint64 ctr, kid;
+
+  GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT ", %s", in,
+      writable ? "in place" : "copying (not writable)");
 
   *out = NULL;
   if (!ensure_cipher (self))
@@ -853,8 +937,8 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
   if (!next_counter (self, &ctr))
     return GST_FLOW_ERROR;
 
-  *out = self->rtp_mode ? encrypt_rtp (self, in, ctr)
-                        : encrypt_frame (self, in, ctr);
+  *out = self->rtp_mode ? encrypt_rtp (self, in, writable, ctr)
+                        : encrypt_frame (self, in, writable, ctr);
   if (!*out) {
     GST_OBJECT_LOCK (self);
     self->dropped_invalid++;
@@ -863,10 +947,10 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
         self->rtp_mode ? "RTP" : "input");
     return GST_FLOW_OK;
   }
-  e2ee_copy_metadata (*out, in);
+  if (*out != in)
+    e2ee_copy_metadata (*out, in);
   kid = sframe_cipher_get_kid (self->cipher);
-  account (
-      self, kid, ctr, gst_buffer_get_size (in), gst_buffer_get_size (*out));
+  account (self, kid, ctr, in_size, gst_buffer_get_size (*out));
   return GST_FLOW_OK;
 }
 
@@ -891,6 +975,9 @@ gst_e2ee_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
   GstBufferList *outl = gst_buffer_list_new_sized (n);
   GstFlowReturn ret = GST_FLOW_OK;
 
+  /* a shared list shares its buffers: a copy of the list makes them read
+   * only, so that they are encrypted into new buffers */
+  list = gst_buffer_list_make_writable (list);
   for (guint i = 0; i < n && ret == GST_FLOW_OK; i++) {
     GstBuffer *out;
     ret = encrypt_one (self, gst_buffer_list_get (list, i), &out);

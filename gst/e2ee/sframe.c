@@ -515,11 +515,12 @@ evp_aad (EVP_CIPHER_CTX *ctx, const guint8 *aad, gsize len)
   return EVP_CipherUpdate (ctx, NULL, &outl, aad, (int)len) == 1;
 }
 
-/* AEAD.Encrypt with the AAD in two parts; ct gets pt_len + Nt bytes. */
+/* AEAD.Encrypt with the AAD in two parts; ct gets pt_len bytes (ct may be
+ * pt: in place) and tag the Nt bytes of the tag. */
 static SFrameResult
 seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     const guint8 *aad2, gsize aad2_len, const guint8 *pt, gsize pt_len,
-    guint8 *ct)
+    guint8 *ct, guint8 *tag_out)
 {
   guint8 nonce[16];
   const SFrameSuiteInfo *info = c->info;
@@ -535,7 +536,7 @@ seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     if (!ctr_hmac_tag (
             c, nonce, aad1, aad1_len, aad2, aad2_len, ct, pt_len, tag))
       return SFRAME_ERR_CRYPTO;
-    memcpy (ct + pt_len, tag, info->nt);
+    memcpy (tag_out, tag, info->nt);
     return SFRAME_OK;
   }
 
@@ -548,9 +549,8 @@ seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     memcpy (aad, aad1, aad1_len);
     if (aad2_len)
       memcpy (aad + aad1_len, aad2, aad2_len);
-    if (crypto_aead_aes256gcm_encrypt_detached_afternm (ct, ct + pt_len,
-            &maclen, pt, pt_len, aad, aad1_len + aad2_len, NULL, nonce,
-            c->gcm) != 0)
+    if (crypto_aead_aes256gcm_encrypt_detached_afternm (ct, tag_out, &maclen,
+            pt, pt_len, aad, aad1_len + aad2_len, NULL, nonce, c->gcm) != 0)
       return SFRAME_ERR_CRYPTO;
     return SFRAME_OK;
   }
@@ -558,8 +558,8 @@ seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
   if (EVP_EncryptInit_ex2 (c->enc, NULL, NULL, nonce, NULL) != 1 ||
       !evp_aad (c->enc, aad1, aad1_len) || !evp_aad (c->enc, aad2, aad2_len) ||
       !evp_crypt (c->enc, pt, pt_len, ct) ||
-      EVP_EncryptFinal_ex (c->enc, ct + pt_len, &outl) != 1 ||
-      EVP_CIPHER_CTX_ctrl (c->enc, EVP_CTRL_GCM_GET_TAG, 16, ct + pt_len) != 1)
+      EVP_EncryptFinal_ex (c->enc, tag_out, &outl) != 1 ||
+      EVP_CIPHER_CTX_ctrl (c->enc, EVP_CTRL_GCM_GET_TAG, 16, tag_out) != 1)
     return SFRAME_ERR_CRYPTO;
   return SFRAME_OK;
 }
@@ -639,7 +639,7 @@ sframe_aead_seal (SFrameSuite suite, SFrameBackend backend, const guint8 *key,
   c = cipher_new_raw (info, backend, key, nonce);
   if (!c)
     return SFRAME_ERR_UNSUPPORTED;
-  r = seal (c, 0, aad, aad_len, NULL, 0, pt, pt_len, ct);
+  r = seal (c, 0, aad, aad_len, NULL, 0, pt, pt_len, ct, ct + pt_len);
   sframe_cipher_free (c);
   return r;
 }
@@ -676,10 +676,25 @@ sframe_cipher_encrypt (SFrameCipher *c, guint64 ctr, const guint8 *metadata,
   if (pt_len > out_size || out_size - pt_len < sframe_cipher_overhead (c, ctr))
     return SFRAME_ERR_TOO_BIG;
   hlen = sframe_header_encode (c->kid, ctr, out);
-  r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len, out + hlen);
+  r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len, out + hlen,
+      out + hlen + pt_len);
   if (r != SFRAME_OK)
     return r;
   return (gssize)(hlen + pt_len + c->info->nt);
+}
+
+SFrameResult
+sframe_cipher_encrypt_inplace (SFrameCipher *c, guint64 ctr,
+    const guint8 *metadata, gsize metadata_len, guint8 hdr[SFRAME_HEADER_MAX],
+    gsize *hdr_len, guint8 *buf, gsize len, guint8 tag[SFRAME_TAG_MAX])
+{
+  if (metadata_len > SFRAME_METADATA_MAX)
+    return SFRAME_ERR_TOO_BIG;
+  if (len > G_MAXSIZE - SFRAME_HEADER_MAX - SFRAME_TAG_MAX)
+    return SFRAME_ERR_TOO_BIG;
+  *hdr_len = sframe_header_encode (c->kid, ctr, hdr);
+  return seal (
+      c, ctr, hdr, *hdr_len, metadata, metadata_len, buf, len, buf, tag);
 }
 
 gssize

@@ -114,6 +114,14 @@ gssize sframe_cipher_encrypt (SFrameCipher *c, guint64 ctr,
     const guint8 *metadata, gsize metadata_len, const guint8 *pt, gsize pt_len,
     guint8 *out, gsize out_size);
 
+/* Encrypt in place, in three pieces: the header goes to hdr (its length
+ * to *hdr_len), buf[0..len) is encrypted where it is, the tag (Nt bytes)
+ * goes to tag.  hdr || buf || tag is byte for byte what
+ * sframe_cipher_encrypt() writes. */
+SFrameResult sframe_cipher_encrypt_inplace (SFrameCipher *c, guint64 ctr,
+    const guint8 *metadata, gsize metadata_len, guint8 hdr[SFRAME_HEADER_MAX],
+    gsize *hdr_len, guint8 *buf, gsize len, guint8 tag[SFRAME_TAG_MAX]);
+
 /* Decrypt a whole SFrame ciphertext whose header (hdr_len bytes, KID
  * matching this context, counter ctr) was parsed with
  * sframe_header_decode().  Writes the plaintext (len - hdr_len - Nt bytes)

@@ -74,6 +74,8 @@ typedef enum
   V_SRTP_DEC_GCM,
   V_RAW_ENC_GCM,
   V_RAW_DEC_GCM,
+  V_IDENTITY, /* the pass-through floor: what any element costs */
+  V_IDENTITY_2, /* (keeps encoders even, decoders odd; never run) */
   N_VARIANTS
 } Variant;
 
@@ -90,6 +92,8 @@ static const gchar *const variant_names[N_VARIANTS] = {
   "srtpdec aes-256-gcm",
   "raw openssl aes256gcm seal",
   "raw openssl aes256gcm open",
+  "identity (pass-through)",
+  "",
 };
 
 static gboolean
@@ -97,6 +101,20 @@ is_raw (Variant v)
 {
   return v == V_RAW_ENC_CTR || v == V_RAW_DEC_CTR || v == V_RAW_ENC_GCM ||
       v == V_RAW_DEC_GCM;
+}
+
+static gboolean
+is_identity (Variant v)
+{
+  return v == V_IDENTITY || v == V_IDENTITY_2;
+}
+
+/* an e2eeenc/e2eedec row */
+static gboolean
+is_e2ee (Variant v)
+{
+  return v == V_E2EE_ENC_S1 || v == V_E2EE_DEC_S1 || v == V_E2EE_ENC_S5 ||
+      v == V_E2EE_DEC_S5;
 }
 
 static gboolean
@@ -240,6 +258,10 @@ make_element (Variant v, gsize payload)
     case V_SRTP_DEC_GCM:
       el = gst_element_factory_make ("srtpdec", NULL);
       break;
+    case V_IDENTITY:
+      el = gst_element_factory_make ("identity", NULL);
+      g_object_set (el, "silent", TRUE, NULL);
+      break;
     default:
       break;
   }
@@ -381,6 +403,19 @@ make_stream (SizeData *sd, Variant enc)
     fprintf (stderr, "bench-elements: %s made %u of %u packets\n",
         variant_names[enc], r->collect->len, n_packets + 1);
     exit (1);
+  }
+  /* as the network delivers them: one block of memory per packet (e2eeenc
+   * makes four: RTP header, SFrame header, payload, tag) */
+  for (guint i = 0; i < r->collect->len; i++) {
+    GstBuffer *b = g_ptr_array_index (r->collect, i);
+    GstMapInfo m;
+    GstBuffer *flat;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    flat = gst_buffer_new_memdup (m.data, m.size);
+    gst_buffer_unmap (b, &m);
+    gst_buffer_copy_into (flat, b, GST_BUFFER_COPY_METADATA, 0, -1);
+    gst_buffer_unref (b);
+    g_ptr_array_index (r->collect, i) = flat;
   }
   sd->stream[enc] = (GstBuffer **)g_ptr_array_free (r->collect, FALSE);
   r->collect = NULL;
@@ -587,6 +622,8 @@ static gboolean is_measured (Variant v, gboolean lists);
 static gboolean
 variant_available (Variant v)
 {
+  if (v == V_IDENTITY_2)
+    return FALSE;
   return !is_srtp (v) || have_srtp;
 }
 
@@ -690,7 +727,7 @@ main (int argc, char **argv)
         continue;
       if (is_raw (v))
         raw_prepare (&sd[z], v);
-      else
+      else if (!is_identity (v))
         make_stream (&sd[z], v);
     }
     for (guint l = 0; l < 2; l++)
@@ -734,15 +771,15 @@ main (int argc, char **argv)
           printf ("\n%" G_GSIZE_FORMAT "-byte payload, one buffer per "
                   "gst_pad_push()\n",
               sizes[z]);
-        printf ("%-31s %9s %11s %15s %10s %9s\n", "element", "ns/pkt", "pkts/s",
-            "min..max ns", "vs srtp", "vs raw");
+        printf ("%-31s %9s %11s %15s %10s %9s %9s\n", "element", "ns/pkt",
+            "pkts/s", "min..max ns", "vs srtp", "vs raw", "net/raw");
       }
       for (Variant v = 0; v < N_VARIANTS; v++)
         if (is_measured (v, l))
           med[z][l][v] = bench_median (ns[z][l][v], reps);
       for (Variant v = 0; v < N_VARIANTS; v++) {
         gdouble lo, hi, m = med[z][l][v];
-        gchar vs_srtp[32] = "", vs_raw[32] = "";
+        gchar vs_srtp[32] = "", vs_raw[32] = "", net_raw[32] = "";
         if (l && is_srtp (v) && is_dec (v) && variant_enabled (v) && !tsv)
           printf ("%-31s %9s  (srtpdec mishandles non-writable buffers, "
                   "see the source)\n",
@@ -751,34 +788,41 @@ main (int argc, char **argv)
           continue;
         lo = ns[z][l][v][0];
         hi = ns[z][l][v][reps - 1]; /* sorted by bench_median */
-        if (!is_raw (v) && !is_srtp (v)) {
+        if (is_e2ee (v)) {
           /* e2ee rows: srtp is 2 rows below, raw 4 */
           if (is_measured (v + 2, l))
             g_snprintf (
                 vs_srtp, sizeof (vs_srtp), "%.2fx", med[z][l][v + 2] / m);
           if (variant_enabled (v + 4))
             g_snprintf (vs_raw, sizeof (vs_raw), "%.2fx", m / med[z][0][v + 4]);
+          /* what the element adds above a pass-through element, over the
+           * raw AEAD */
+          if (variant_enabled (v + 4) && is_measured (V_IDENTITY, l))
+            g_snprintf (net_raw, sizeof (net_raw), "%.2fx",
+                (m - med[z][l][V_IDENTITY]) / med[z][0][v + 4]);
         } else if (is_srtp (v) && variant_enabled (v + 2)) {
           g_snprintf (vs_raw, sizeof (vs_raw), "%.2fx", m / med[z][0][v + 2]);
         }
         if (tsv)
           printf ("elements\t%s\t%s\t%" G_GSIZE_FORMAT "\t%.1f\t%.0f\t%.1f\t"
-                  "%.1f\t%s\t%s\n",
+                  "%.1f\t%s\t%s\t%s\n",
               variant_names[v], l ? "list" : "buffer", sizes[z], m, 1e9 / m, lo,
-              hi, vs_srtp, vs_raw);
+              hi, vs_srtp, vs_raw, net_raw);
         else
-          printf ("%-31s %9.1f %11.0f %7.1f..%-7.1f %10s %9s\n",
-              variant_names[v], m, 1e9 / m, lo, hi, vs_srtp, vs_raw);
+          printf ("%-31s %9.1f %11.0f %7.1f..%-7.1f %10s %9s %9s\n",
+              variant_names[v], m, 1e9 / m, lo, hi, vs_srtp, vs_raw, net_raw);
       }
     }
 
   if (!tsv) {
     printf ("\nvs srtp = packets/s of ours / packets/s of the srtp element "
             "(target >= 5)\nvs raw = ns/pkt / ns/pkt of the raw AEAD loop of "
-            "the same suite (target <= 2 at 1200 B)\n");
+            "the same suite (target <= 2 at 1200 B)\nnet/raw = (ns/pkt - "
+            "ns/pkt of identity) / ns/pkt of the raw AEAD loop (e2eeenc "
+            "target <= 1.3 at 1200 B)\n");
     printf ("\ntargets, one buffer per push:\n");
     for (Variant v = 0; v < N_VARIANTS; v++) {
-      if (is_raw (v) || is_srtp (v) || !variant_enabled (v))
+      if (!is_e2ee (v) || !variant_enabled (v))
         continue;
       for (guint z = 0; z < 2; z++) {
         gdouble m = med[z][0][v];
@@ -790,6 +834,18 @@ main (int argc, char **argv)
           printf ("  %-26s %4" G_GSIZE_FORMAT " B: %5.2fx raw   %s\n",
               variant_names[v], sizes[z], m / med[z][0][v + 4],
               m / med[z][0][v + 4] <= 2 ? "PASS" : "MISS (<= 2x)");
+        if (z == 1 && variant_enabled (v + 4) && variant_enabled (V_IDENTITY)) {
+          gdouble net = (m - med[z][0][V_IDENTITY]) / med[z][0][v + 4];
+          if (is_dec (v))
+            printf ("  %-26s %4" G_GSIZE_FORMAT " B: %5.2fx raw above "
+                    "identity\n",
+                variant_names[v], sizes[z], net);
+          else
+            printf ("  %-26s %4" G_GSIZE_FORMAT " B: %5.2fx raw above "
+                    "identity  %s\n",
+                variant_names[v], sizes[z], net,
+                net <= 1.3 ? "PASS" : "MISS (<= 1.3x)");
+        }
       }
     }
   }

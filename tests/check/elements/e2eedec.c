@@ -81,6 +81,16 @@ attach_bus (GstHarness *h)
   return bus;
 }
 
+/* Moves the harness's test clock (the element's clock) forward. */
+static void
+advance_clock (GstHarness *h, GstClockTime d)
+{
+  GstTestClock *clock = gst_harness_get_testclock (h);
+
+  gst_test_clock_advance_time (clock, d);
+  gst_object_unref (clock);
+}
+
 /* Drops the messages still queued (they hold the element). */
 static void
 release_bus (GstBus *bus)
@@ -425,14 +435,23 @@ GST_START_TEST (test_unknown_kid_bounds)
   for (guint16 i = 0; i < 5; i++)
     gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 7, i, i));
   fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 2);
-  g_usleep (1200 * 1000);
+  /* the hold time runs on the element's clock: the harness's test clock */
+  advance_clock (h, 999 * GST_MSECOND);
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 7, 5, 5));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 3);
+  advance_clock (h, 201 * GST_MSECOND);
   /* a known KID arrives: the expired ones are dropped first */
   fail_unless (gst_e2ee_keyring_add_key (
       kr, 8, key, 16, GST_E2EE_KEY_RECEIVE, "bob", NULL));
   out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 8, 0, 0));
   gst_buffer_unref (out);
+  /* the two held since 0 ms expired, the one held since 999 ms did not */
   fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 5);
   fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  advance_clock (h, 799 * GST_MSECOND);
+  out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 8, 1, 1));
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "unknown-kid"), 6);
   fail_unless (count_drops (bus, "unknown-kid", NULL, 7) >= 1);
   gst_harness_teardown (h);
   release_bus (bus);
@@ -938,6 +957,181 @@ GST_START_TEST (test_unsupported_suite)
 
 GST_END_TEST;
 
+/* e2ee-drop messages seen by pop_warnings() */
+static guint drop_messages;
+
+/* The WARNING (or INFO) messages on the bus, each checked for its error
+ * and text; their count.  Counts the e2ee-drop messages on the way. */
+static guint
+pop_warnings (GstBus *bus, GstMessageType type, GQuark domain, gint code,
+    const gchar *want, gchar **last)
+{
+  GstMessage *m;
+  guint n = 0;
+
+  while ((m = gst_bus_pop (bus))) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT &&
+        gst_structure_has_name (gst_message_get_structure (m), "e2ee-drop"))
+      drop_messages++;
+    if (GST_MESSAGE_TYPE (m) != type) {
+      gst_message_unref (m);
+      continue;
+    }
+    if (type == GST_MESSAGE_WARNING)
+      gst_message_parse_warning (m, &err, &dbg);
+    else
+      gst_message_parse_info (m, &err, &dbg);
+    fail_unless (g_error_matches (err, domain, code), "%s", err->message);
+    if (want)
+      fail_unless (
+          strstr (err->message, want), "'%s' lacks '%s'", err->message, want);
+    if (last) {
+      g_free (*last);
+      *last = g_strdup (err->message);
+    }
+    g_error_free (err);
+    g_free (dbg);
+    gst_message_unref (m);
+    n++;
+  }
+  return n;
+}
+
+/* Only failed decryptions for failure-warning-timeout (on the element's
+ * clock): one WARNING naming the reason; it is not repeated while the
+ * failures go on; an INFO once a frame decrypts; a new run warns again. */
+GST_START_TEST (test_failure_warning)
+{
+  GstHarness *h = dec_harness (5, TEST_KEY_HEX);
+  GstBus *bus = attach_bus (h);
+  GstBuffer *out;
+  gchar *msg = NULL;
+  guint16 seq = 0;
+
+  drop_messages = 0;
+  g_object_set (h->element, "failure-warning-timeout", 1000, NULL);
+  /* wrong key, for 999 ms: nothing yet */
+  for (guint i = 0; i < 4; i++) {
+    gst_harness_push (h, sframe_rtp (5, TEST_KEY2_HEX, 3, seq, seq));
+    seq++;
+    advance_clock (h, 333 * GST_MSECOND);
+  }
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, NULL, NULL),
+      0);
+  /* at 1332 ms the fifth failure warns, once */
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY2_HEX, 3, seq, seq));
+  seq++;
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, "auth-failed", &msg),
+      1);
+  fail_unless (strstr (msg, "5 frames dropped in 1332 ms"), "%s", msg);
+  fail_unless (strstr (msg, "KID 3"), "%s", msg);
+  fail_unless (strstr (msg, "wrong key"), "%s", msg);
+  for (guint i = 0; i < 5; i++) {
+    advance_clock (h, 500 * GST_MSECOND);
+    gst_harness_push (h, sframe_rtp (5, TEST_KEY2_HEX, 3, seq, seq));
+    seq++;
+  }
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, NULL, NULL),
+      0);
+  fail_unless_equals_int (pop_warnings (bus, GST_MESSAGE_INFO, GST_STREAM_ERROR,
+                              GST_STREAM_ERROR_DECRYPT, NULL, NULL),
+      0);
+  /* the right key again: recovered */
+  out =
+      gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 3, seq, seq));
+  check_plain (out, seq);
+  gst_buffer_unref (out);
+  seq++;
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_INFO, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, "Decrypting again after 10 dropped", NULL),
+      1);
+  /* the per-sender drop reports went on as before */
+  fail_unless (drop_messages >= 1);
+  /* a decrypting stream with an odd failure never warns */
+  for (guint i = 0; i < 6; i++) {
+    advance_clock (h, 400 * GST_MSECOND);
+    if (i % 2)
+      gst_harness_push (h, sframe_rtp (5, TEST_KEY2_HEX, 3, seq, seq));
+    else
+      gst_buffer_unref (gst_harness_push_and_pull (
+          h, sframe_rtp (5, TEST_KEY_HEX, 3, seq, seq)));
+    seq++;
+  }
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, NULL, NULL),
+      0);
+  g_free (msg);
+  gst_harness_teardown (h);
+  release_bus (bus);
+}
+
+GST_END_TEST;
+
+/* An unknown KID (pre-shared key restricted to another KID) warns with
+ * DECRYPT_NOKEY; a stream that ends having decrypted nothing warns at EOS
+ * however short it was; one that decrypted does not. */
+GST_START_TEST (test_failure_warning_unknown_kid_and_eos)
+{
+  GstHarness *h = dec_harness (5, TEST_KEY_HEX);
+  GstBus *bus = attach_bus (h);
+  gchar *msg = NULL;
+
+  g_object_set (
+      h->element, "kid", (guint64)1, "failure-warning-timeout", 0, NULL);
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 2, 0, 0));
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT_NOKEY, "unknown-kid", &msg),
+      1);
+  fail_unless (strstr (msg, "KID 2"), "%s", msg);
+  g_free (msg);
+  gst_harness_teardown (h);
+  release_bus (bus);
+
+  /* EOS after three failures in no time */
+  h = dec_harness (5, TEST_KEY2_HEX);
+  bus = attach_bus (h);
+  for (guint16 i = 0; i < 3; i++)
+    gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 3, i, i));
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, NULL, NULL),
+      0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, "3 frames dropped", NULL),
+      1);
+  gst_harness_teardown (h);
+  release_bus (bus);
+
+  /* EOS after some frames decrypted and a few failed: no WARNING */
+  h = dec_harness (5, TEST_KEY_HEX);
+  bus = attach_bus (h);
+  gst_buffer_unref (
+      gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY_HEX, 3, 0, 0)));
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY2_HEX, 3, 1, 1));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (
+      pop_warnings (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, NULL, NULL),
+      0);
+  gst_harness_teardown (h);
+  release_bus (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -967,6 +1161,8 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_suite_rewritten);
   tcase_add_test (tc, test_suite_property_overrides);
   tcase_add_test (tc, test_unsupported_suite);
+  tcase_add_test (tc, test_failure_warning);
+  tcase_add_test (tc, test_failure_warning_unknown_kid_and_eos);
   return s;
 }
 

@@ -9,6 +9,8 @@
 
 #include "../e2eetest.h"
 
+#include <gst/video/video.h>
+
 static gchar *counter_dir;
 
 static void
@@ -520,6 +522,160 @@ GST_START_TEST (test_caps_mark_all_suites)
 
 GST_END_TEST;
 
+static GstHarness *
+enc_harness_in (const gchar *dir, gint suite, guint64 kid, const gchar *caps)
+{
+  GstHarness *h = enc_harness (suite, kid, caps);
+
+  g_object_set (h->element, "counter-dir", dir, NULL);
+  return h;
+}
+
+/* The same RTP packet with its header and payload in two memories, as
+ * rtpbasepayload makes them. */
+static GstBuffer *
+split_rtp (GstBuffer *rtp)
+{
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+  gsize hdr_len;
+  GstBuffer *b;
+  GstBuffer *p;
+
+  fail_unless (gst_rtp_buffer_map (rtp, GST_MAP_READ, &r));
+  hdr_len = gst_rtp_buffer_get_header_len (&r);
+  gst_rtp_buffer_unmap (&r);
+  b = gst_buffer_copy_region (
+      rtp, GST_BUFFER_COPY_DEEP | GST_BUFFER_COPY_ALL, 0, hdr_len);
+  p = gst_buffer_copy_region (
+      rtp, GST_BUFFER_COPY_DEEP | GST_BUFFER_COPY_MEMORY, hdr_len, -1);
+
+  return gst_buffer_append (b, p);
+}
+
+/* A writable buffer is encrypted in place: RTP header memory, SFrame
+ * header memory, the payload's own memory, tag memory (frames: no RTP
+ * header) - byte for byte what the copying path makes of a buffer that
+ * is not writable, which stays untouched. */
+GST_START_TEST (test_inplace_same_bytes)
+{
+  /* both AEAD backends of suite 5 (libsodium below 256 bytes) */
+  static const guint sizes[] = { 1, 300, 1400 };
+
+  for (guint k = 0; k < 15 * G_N_ELEMENTS (sizes); k++) {
+    gint suite = 1 + k % 5;
+    guint mode = k / 5 % 3;
+    guint plen = sizes[k / 15];
+    {
+      gchar *dir2 = make_tmpdir ();
+      gchar *d1 = g_strdup_printf ("%s/%u", counter_dir, k);
+      gboolean frames = mode == 2;
+      const gchar *caps = frames ? "video/x-vp8" : RTP_CAPS;
+      GstHarness *a, *b;
+      GstBuffer *in = make_rtp (plen, 9, TRUE, 1, mode == 1);
+      GstBuffer *keep = gst_buffer_copy_deep (in);
+      GstBuffer *w, *oa, *ob;
+      GstMemory *pm;
+      guint8 *pdata;
+      guint want_mem;
+      GstCaps *ref_caps = gst_caps_new_empty_simple ("timestamp/x-test");
+
+      g_mkdir_with_parents (d1, 0700);
+      a = enc_harness_in (d1, suite, 77, caps);
+      b = enc_harness_in (dir2, suite, 77, caps);
+      /* mode 1: header and payload in two memories */
+      if (mode == 1) {
+        w = split_rtp (in);
+      } else {
+        /* one block of memory, as from the network or an encoder */
+        GstMapInfo m;
+        gst_buffer_map (in, &m, GST_MAP_READ);
+        w = gst_buffer_new_memdup (m.data, m.size);
+        gst_buffer_unmap (in, &m);
+        gst_buffer_copy_into (w, in, GST_BUFFER_COPY_METADATA, 0, -1);
+      }
+      GST_BUFFER_PTS (w) = 42 * GST_MSECOND;
+      GST_BUFFER_PTS (in) = 42 * GST_MSECOND;
+      /* a meta that describes no memory layout passes, one that does
+       * (video meta: tagged "video", "size"...) does not, as when copying */
+      gst_buffer_add_reference_timestamp_meta (
+          w, ref_caps, GST_SECOND, GST_CLOCK_TIME_NONE);
+      gst_buffer_add_reference_timestamp_meta (
+          in, ref_caps, GST_SECOND, GST_CLOCK_TIME_NONE);
+      gst_buffer_add_video_meta (w, 0, GST_VIDEO_FORMAT_GRAY8, 4, 4);
+      gst_buffer_add_video_meta (in, 0, GST_VIDEO_FORMAT_GRAY8, 4, 4);
+      /* the output: the memories of w before the payload's, then the
+       * SFrame header (after the RTP header bytes that shared the
+       * payload's memory), the payload's memory and the tag */
+      {
+        gsize hl = 0, skip;
+        guint idx, len;
+        if (!frames) {
+          GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+          fail_unless (gst_rtp_buffer_map (w, GST_MAP_READ, &r));
+          hl = gst_rtp_buffer_get_header_len (&r);
+          gst_rtp_buffer_unmap (&r);
+        }
+        fail_unless (gst_buffer_find_memory (
+            w, hl, gst_buffer_get_size (w) - hl, &idx, &len, &skip));
+        want_mem = idx + 3;
+        fail_unless_equals_int (want_mem, mode == 1 ? 5 : 3);
+      }
+      /* the payload memory of w: the output must carry this very memory */
+      pm = gst_buffer_peek_memory (w, gst_buffer_n_memory (w) - 1);
+      {
+        GstMapInfo m;
+        gst_memory_map (pm, &m, GST_MAP_READ);
+        pdata = m.data;
+        gst_memory_unmap (pm, &m);
+      }
+      oa = gst_harness_push_and_pull (a, w);
+      ob = gst_harness_push_and_pull (b, gst_buffer_ref (in));
+      fail_unless (oa && ob);
+      fail_unless_equals_int (gst_buffer_n_memory (ob), 1);
+      fail_unless (gst_buffer_n_memory (oa) == want_mem,
+          "suite %d mode %u: %u memories", suite, mode,
+          gst_buffer_n_memory (oa));
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (oa), 42 * GST_MSECOND);
+      fail_unless (gst_buffer_get_reference_timestamp_meta (oa, ref_caps));
+      fail_unless (gst_buffer_get_reference_timestamp_meta (ob, ref_caps));
+      fail_if (gst_buffer_get_video_meta (oa));
+      fail_if (gst_buffer_get_video_meta (ob));
+      {
+        /* the payload was encrypted where it was */
+        GstMemory *om = gst_buffer_peek_memory (oa, want_mem - 2);
+        GstMapInfo m;
+        gsize tag = sframe_suite_info (suite)->nt;
+        gst_memory_map (om, &m, GST_MAP_READ);
+        fail_unless (m.data >= pdata && m.data < pdata + plen + 100,
+            "suite %d mode %u: payload moved", suite, mode);
+        fail_unless_equals_int (
+            m.size, frames ? gst_buffer_get_size (in) : plen);
+        gst_memory_unmap (om, &m);
+        fail_unless_equals_int (
+            gst_memory_get_sizes (
+                gst_buffer_peek_memory (oa, want_mem - 1), NULL, NULL),
+            tag);
+      }
+      /* (mapping merges the memories: only now) */
+      fail_unless (buffers_equal (oa, ob), "suite %d mode %u: bytes differ",
+          suite, mode);
+      fail_unless (buffers_equal (in, keep), "input not writable but changed");
+      gst_buffer_unref (oa);
+      gst_buffer_unref (ob);
+      gst_buffer_unref (in);
+      gst_buffer_unref (keep);
+      gst_harness_teardown (a);
+      gst_harness_teardown (b);
+      rm_tree (dir2);
+      g_free (dir2);
+      g_free (d1);
+      gst_caps_unref (ref_caps);
+    }
+  }
+}
+
+GST_END_TEST;
+
 /* The suite named by the caps in force when a buffer arrives. */
 static GstPadProbeReturn
 record_suite (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -594,6 +750,7 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_key_change_playing);
   tcase_add_test (tc, test_caps_mark_all_suites);
   tcase_add_test (tc, test_caps_follow_suite_change);
+  tcase_add_test (tc, test_inplace_same_bytes);
   return s;
 }
 
