@@ -508,6 +508,41 @@ designated_leader (E2eeKx *kx)
   return designated_leader_without (kx, NULL);
 }
 
+/* Whether author may take over from leader by the successor rule, as far as
+ * we know: what we know of the author's own presence does not count (a
+ * roster it signed while it was there stays valid; if it is gone now, the
+ * rule applies again at once). */
+static gboolean
+may_succeed (E2eeKx *kx, const gchar *author, const gchar *leader)
+{
+  Peer *first = NULL;
+  GHashTableIter it;
+  gpointer v;
+
+  if (!kx->roster || g_strcmp0 (author, leader) == 0)
+    return FALSE;
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (kx->roster->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+    if (g_strcmp0 (e->participant_id, leader) == 0)
+      continue;
+    if (g_strcmp0 (e->participant_id, author) == 0)
+      return TRUE;
+    if (p && !p->gone)
+      return FALSE; /* someone present comes first */
+  }
+  /* nobody of the roster is left: the first announcer among those present
+   * (1.9) */
+  g_hash_table_iter_init (&it, kx->peers);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Peer *p = v;
+    if (p->announced && (!p->gone || g_strcmp0 (p->id, author) == 0) &&
+        g_strcmp0 (p->id, leader) != 0 && (!first || p->seq < first->seq))
+      first = p;
+  }
+  return first && g_strcmp0 (first->id, author) == 0;
+}
+
 /* ------------------------------------------------------------- leading */
 
 static void
@@ -774,6 +809,9 @@ on_announce (E2eeKx *kx, E2eeMsg *m, gint64 now_ms)
   p->seq = kx->next_seq++;
   if (p->gone)
     return;
+  /* with the leader and every member gone, the first present announcer
+   * leads: this may be it (or us) */
+  leader_check (kx, p->id, now_ms);
   if (kx->leading && !roster_entry (kx->roster, p->id))
     schedule_rekey (kx, kx->cfg.join_batch_ms, now_ms);
 }
@@ -886,8 +924,7 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
     }
     /* the leader, or its successor (the roster then drops the leader) */
     if (g_strcmp0 (m->sender_id, kx->leader_id) != 0 &&
-        (g_strcmp0 (m->sender_id,
-             designated_leader_without (kx, kx->leader_id)) != 0 ||
+        (!may_succeed (kx, m->sender_id, kx->leader_id) ||
             roster_entry (m, kx->leader_id))) {
       protocol_error (kx, m->sender_id,
           "roster from a participant that may "

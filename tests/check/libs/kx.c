@@ -1446,6 +1446,111 @@ GST_START_TEST (test_week)
 
 GST_END_TEST;
 
+/* The meeting-restart picture (issue 9, item 10): the server stalls; bob's
+ * connection p2 takes alice's p1 for gone and leads alone, and its roster
+ * reaches the board when the server wakes up. Both come back under new ids
+ * while the server still lists the dead ones; each is told only that its
+ * own earlier id is gone. They end up in one meeting of just the two new
+ * ids, keyed, and nobody's security code ever changes without its send
+ * epoch. Both orders of rejoining. */
+static void
+rejoin_after_stall (gboolean alice_first)
+{
+  Hub *h = hub_new ();
+  Part *p1, *p2, *nb, *na;
+  gchar *code[2] = { NULL, NULL };
+  guint64 ep[2] = { 0, 0 };
+
+  p1 = hub_join (h, "p1");
+  p2 = hub_join (h, "p2");
+  hub_run (h, 5000);
+  check_agreement (h);
+  p1->running = FALSE;
+  e2ee_kx_peer_gone (p2->kx, "p1", h->now);
+  hub_run (h, 6000);
+  fail_unless (e2ee_kx_is_leader (p2->kx));
+  p2->running = FALSE;
+  if (alice_first) {
+    na = hub_join (h, "p3");
+    e2ee_kx_peer_gone (na->kx, "p1", h->now);
+    nb = hub_join (h, "p4");
+    e2ee_kx_peer_gone (nb->kx, "p2", h->now);
+  } else {
+    nb = hub_join (h, "p3");
+    e2ee_kx_peer_gone (nb->kx, "p2", h->now);
+    na = hub_join (h, "p4");
+    e2ee_kx_peer_gone (na->kx, "p1", h->now);
+  }
+  while (h->now < 30000) {
+    hub_run (h, h->now + STEP_MS);
+    for (guint i = 0; i < 2; i++) {
+      Part *p = i ? na : nb;
+      gchar *c = e2ee_kx_get_security_code (p->kx);
+      guint64 e = e2ee_kx_get_send_epoch (p->kx);
+      if (g_strcmp0 (c, code[i]) != 0)
+        fail_unless (e != ep[i], "%s: code changed at epoch %" G_GUINT64_FORMAT,
+            p->id, e);
+      g_free (code[i]);
+      code[i] = c;
+      ep[i] = e;
+    }
+  }
+  check_agreement (h);
+  for (guint i = 0; i < 2; i++) {
+    GStrv r = e2ee_kx_get_roster ((i ? na : nb)->kx);
+    fail_unless_equals_int (g_strv_length (r), 2);
+    fail_unless (g_strv_contains ((const gchar *const *)r, "p3"));
+    fail_unless (g_strv_contains ((const gchar *const *)r, "p4"));
+    g_strfreev (r);
+    g_free (code[i]);
+  }
+  fail_unless_equals_int (na->missing + nb->missing, 0);
+  check_media (na, nb);
+  check_media (nb, na);
+  hub_free (h);
+}
+
+GST_START_TEST (test_rejoin_after_stall)
+{
+  rejoin_after_stall (FALSE);
+  rejoin_after_stall (TRUE);
+}
+
+GST_END_TEST;
+
+/* A participant that rejoins while the others stay: its earlier id leaves
+ * the roster at once (it is told that id is gone), and after everybody
+ * else left it leads over itself alone, not over its dead ids. */
+GST_START_TEST (test_own_earlier_id_leaves)
+{
+  Hub *h = meeting_of (3);
+  Part *bob = h->parts->pdata[1], *bob2;
+  GStrv r;
+
+  hub_run (h, 5000);
+  check_agreement (h);
+  bob->running = FALSE; /* his connection died; the server still lists it */
+  bob2 = hub_join (h, "bob2");
+  e2ee_kx_peer_gone (bob2->kx, "bob", h->now);
+  hub_run (h, 8000);
+  /* the leader still has bob (nobody told it otherwise) */
+  check_agreement (h);
+  e2ee_kx_leave (((Part *)h->parts->pdata[0])->kx, h->now);
+  ((Part *)h->parts->pdata[0])->running = FALSE;
+  e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
+  ((Part *)h->parts->pdata[2])->running = FALSE;
+  hub_run (h, 12000);
+  fail_unless (e2ee_kx_is_leader (bob2->kx));
+  r = e2ee_kx_get_roster (bob2->kx);
+  fail_unless_equals_int (g_strv_length (r), 1);
+  fail_unless_equals_string (r[0], "bob2");
+  g_strfreev (r);
+  fail_unless (e2ee_kx_get_send_epoch (bob2->kx) > 0);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 kx_suite (void)
 {
@@ -1480,6 +1585,8 @@ kx_suite (void)
   tcase_add_test (tc, test_blame);
   tcase_add_test (tc, test_superseding_board);
   tcase_add_test (tc, test_week);
+  tcase_add_test (tc, test_rejoin_after_stall);
+  tcase_add_test (tc, test_own_earlier_id_leaves);
   return s;
 }
 
