@@ -1176,7 +1176,8 @@ GST_START_TEST (test_heartbeat_conflict)
 GST_END_TEST;
 
 /* A replayed ACK of bob, older than his two newest nonces, is ignored: the
- * leader's next key box is bound to bob's newest nonce and opens. */
+ * leader's next key box is bound to bob's newest nonce and opens. A
+ * replayed ANNOUNCE of a participant that left changes nothing either. */
 GST_START_TEST (test_replayed_ack)
 {
   Hub *h = meeting_of (2);
@@ -1206,6 +1207,27 @@ GST_START_TEST (test_replayed_ack)
   fail_unless_equals_int (bob->missing, 0);
   check_media (bob, h->parts->pdata[4]);
   check_media (h->parts->pdata[4], bob);
+
+  /* dave leaves; his replayed ANNOUNCE does not bring him back */
+  {
+    Part *dave = h->parts->pdata[3];
+    GBytes *ann = NULL;
+    GStrv r;
+    e2ee_kx_leave (dave->kx, h->now);
+    dave->running = FALSE;
+    hub_run (h, 15000);
+    e = check_agreement (h);
+    for (guint i = 0; i < h->log->len; i++)
+      if (is_from (h->log->pdata[i], E2EE_MSG_ANNOUNCE, "dave"))
+        ann = h->log->pdata[i];
+    fail_unless (ann != NULL);
+    g_ptr_array_add (h->log, g_bytes_ref (ann));
+    hub_run (h, 18000);
+    fail_unless_equals_uint64 (check_agreement (h), e);
+    r = e2ee_kx_get_roster (bob->kx);
+    fail_if (g_strv_contains ((const gchar *const *)r, "dave"));
+    g_strfreev (r);
+  }
   hub_free (h);
 }
 
