@@ -103,6 +103,7 @@ struct _GstMeetingSession
   gboolean joined;
   gchar *self_id;
   gchar *instance;
+  GPtrArray *earlier_ids; /* our own ids in this instance before a rejoin */
   GHashTable *remote; /* ssrc -> GstMeetingRemoteStream* */
   GHashTable *names; /* participant id -> display name */
   GHashTable *absent; /* ids of board authors no longer here */
@@ -192,6 +193,7 @@ session_unref (GstMeetingSession *s)
   g_free (s->self_id);
   g_free (s->instance);
   g_free (s->media_failure);
+  g_clear_pointer (&s->earlier_ids, g_ptr_array_unref);
   g_free (s);
 }
 
@@ -903,7 +905,18 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
     session_disconnected (s, "malformed welcome");
     return;
   }
-  g_free (s->self_id);
+  /* our earlier connections to this instance are dead: keyexchange is told
+   * below, so that they leave its roster (ids are never reused within an
+   * instance; a new instance may reuse them) */
+  if (s->self_id && g_strcmp0 (s->instance, instance) == 0 &&
+      g_strcmp0 (s->self_id, id) != 0) {
+    if (s->earlier_ids->len >= 64)
+      g_ptr_array_remove_index (s->earlier_ids, 0);
+    g_ptr_array_add (s->earlier_ids, s->self_id);
+  } else {
+    g_ptr_array_set_size (s->earlier_ids, 0);
+    g_free (s->self_id);
+  }
   s->self_id = g_strdup (id);
   g_free (s->instance);
   s->instance = g_strdup (instance);
@@ -923,6 +936,9 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
     g_object_set (kxs->pdata[i], "meeting-id", s->room, "participant-id", id,
         "instance", instance, "display-name", s->participant, NULL);
     g_signal_emit_by_name (kxs->pdata[i], "channel-ready");
+    for (guint j = 0; j < s->earlier_ids->len; j++)
+      g_signal_emit_by_name (
+          kxs->pdata[i], "participant-gone", s->earlier_ids->pdata[j]);
   }
   g_ptr_array_unref (kxs);
 
@@ -1590,6 +1606,7 @@ gst_meeting_session_acquire (
         NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
     s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    s->earlier_ids = g_ptr_array_new_with_free_func (g_free);
     registry = g_list_prepend (registry, s);
   }
   s->users++;

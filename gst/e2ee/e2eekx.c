@@ -24,9 +24,21 @@ typedef struct
   guint n_nonces;
   guint64 acked_epoch;
   guint seq; /* channel order of its ANNOUNCE */
+  guint64 ack_counter; /* of its newest ACK: older ones are replays */
   gboolean announced;
   gboolean gone;
+  gboolean left; /* its LEAVE, or the channel said so: gone for good */
 } Peer;
+
+#define HB_RING 8
+
+/* A heartbeat of the current leader, kept to spot conflicting ones. */
+typedef struct
+{
+  guint64 counter, time;
+  guint8 hash[E2EE_HASH_LEN];
+  guint8 prev[E2EE_HASH_LEN];
+} HbSeen;
 
 typedef struct
 {
@@ -52,7 +64,9 @@ struct _E2eeKx
   gint64 now_ms; /* of the current call */
 
   GHashTable *peers; /* id -> Peer */
+  GHashTable *gone_ids; /* ids the channel said are gone (set) */
   guint next_seq;
+  guint64 my_ack_counter;
 
   /* the accepted roster */
   E2eeMsg *roster;
@@ -60,17 +74,23 @@ struct _E2eeKx
   gchar *leader_id;
   gint my_index; /* -1 when not in the roster */
   gint64 leader_since_ms;
+  guint64 member_from_epoch; /* epochs below it were made without us */
+  gint64 excluded_since_ms;
+  gboolean excluded_told;
+  gchar *code_leader; /* the leader that certified send_epoch */
 
   /* epochs held */
   GArray *epochs; /* Epoch, ascending */
   guint64 epoch, send_epoch;
   guint64 epoch_seen; /* highest epoch of a leader-signed KEYS */
+  guint64 hb_epoch_seen; /* highest epoch named by a valid heartbeat */
   guint64 missing_epoch;
 
   /* following a leader */
   gboolean have_hb;
   guint64 hb_counter, hb_time;
-  guint8 hb_hash[E2EE_HASH_LEN];
+  HbSeen hb_seen[HB_RING];
+  guint n_hb_seen;
   gint64 last_hb_ms;
 
   /* leading */
@@ -101,14 +121,34 @@ emit (E2eeKx *kx, GstStructure *s)
     gst_structure_free (s);
 }
 
+/* An error in a message whose signature verified under author's key: it
+ * names the author. */
 static void
 protocol_error (E2eeKx *kx, const gchar *author, const gchar *what)
 {
-  GST_INFO ("[%s] protocol error from %s: %s", kx->self_id,
-      GST_STR_NULL (author), what);
+  GST_INFO ("[%s] protocol error by %s: %s", kx->self_id, author, what);
   emit (kx,
       gst_structure_new ("keyexchange-error", "participant-id", G_TYPE_STRING,
-          author ? author : "", "reason", G_TYPE_STRING, what, NULL));
+          author, "sender-verified", G_TYPE_BOOLEAN, TRUE, "reason",
+          G_TYPE_STRING, what, NULL));
+}
+
+/* An error in a message whose author is not proven: the sender it claims
+ * (NULL when not even that could be read) is only a claim, and nobody is
+ * blamed. */
+static void
+unverified_error (E2eeKx *kx, const gchar *claimed, const gchar *what)
+{
+  GstStructure *s;
+
+  GST_INFO ("[%s] protocol error, sender claim %s unverified: %s", kx->self_id,
+      GST_STR_NULL (claimed), what);
+  s = gst_structure_new ("keyexchange-error", "sender-verified", G_TYPE_BOOLEAN,
+      FALSE, "reason", G_TYPE_STRING, what, NULL);
+  if (claimed)
+    gst_structure_set (
+        s, "claimed-participant-id", G_TYPE_STRING, claimed, NULL);
+  emit (kx, s);
 }
 
 E2eeKx *
@@ -155,6 +195,7 @@ e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
   kx->dh = e2ee_dh_key_new ();
   kx->peers = g_hash_table_new_full (
       g_str_hash, g_str_equal, NULL, (GDestroyNotify)peer_free);
+  kx->gone_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   kx->epochs = g_array_new (FALSE, TRUE, sizeof (Epoch));
   kx->my_index = -1;
   return kx;
@@ -169,6 +210,7 @@ e2ee_kx_free (E2eeKx *kx)
     g_array_unref (g_array_index (kx->epochs, Epoch, i).kids);
   g_array_unref (kx->epochs);
   g_hash_table_unref (kx->peers);
+  g_hash_table_unref (kx->gone_ids);
   e2ee_msg_free (kx->roster);
   e2ee_dh_key_free (kx->dh);
   gst_object_unref (kx->keyring);
@@ -177,6 +219,7 @@ e2ee_kx_free (E2eeKx *kx)
   g_free (kx->self_id);
   g_free (kx->self_name);
   g_free (kx->leader_id);
+  g_free (kx->code_leader);
   g_free (kx);
 }
 
@@ -220,6 +263,7 @@ send_ack (E2eeKx *kx)
   fresh_nonce (kx);
   memcpy (m->nonce, kx->my_nonce[0], E2EE_NONCE_LEN);
   m->acked_epoch = kx->epoch;
+  m->counter = ++kx->my_ack_counter;
   kx->last_ack_ms = kx->now_ms;
   send_msg (kx, m);
   e2ee_msg_free (m);
@@ -264,8 +308,12 @@ install_epoch (E2eeKx *kx, guint64 e, const guint8 mk[E2EE_KEY_LEN])
     kx->epoch = e;
 }
 
+static void announce_leader (E2eeKx *kx);
+
 /* Sends with epoch e from now on; older epochs decrypt for the grace
- * period, then the keyring wipes them. */
+ * period, then the keyring wipes them. The security code shown is the one
+ * of the leader that certified the epoch: it changes only together with
+ * the epoch (a leader that never keyed us in shows no code). */
 static void
 switch_send (E2eeKx *kx, guint64 e, gint64 now_ms)
 {
@@ -292,6 +340,11 @@ switch_send (E2eeKx *kx, guint64 e, gint64 now_ms)
     } else {
       i++;
     }
+  }
+  if (g_strcmp0 (kx->code_leader, kx->leader_id) != 0) {
+    g_free (kx->code_leader);
+    kx->code_leader = g_strdup (kx->leader_id);
+    announce_leader (kx);
   }
   emit (kx,
       gst_structure_new ("keyexchange-epoch", "epoch", G_TYPE_UINT64, e,
@@ -321,6 +374,7 @@ peer_for_entry (E2eeKx *kx, const E2eeRosterEntry *e)
     memcpy (p->dh, e->dh_key, E2EE_KEY_LEN);
     p->name = g_strdup (e->display_name);
     p->seq = G_MAXUINT;
+    p->left = p->gone = g_hash_table_contains (kx->gone_ids, p->id);
     g_hash_table_insert (kx->peers, p->id, p);
   }
   return p;
@@ -342,7 +396,7 @@ roster_entry (E2eeMsg *roster, const gchar *id)
 static void
 announce_leader (E2eeKx *kx)
 {
-  Peer *l = g_hash_table_lookup (kx->peers, kx->leader_id);
+  Peer *l = g_hash_table_lookup (kx->peers, kx->code_leader);
   gchar *code;
 
   if (!l)
@@ -350,7 +404,7 @@ announce_leader (E2eeKx *kx)
   code = e2ee_security_code (kx->meeting_id, kx->instance, l->ik);
   emit (kx,
       gst_structure_new ("keyexchange-leader", "leader", G_TYPE_STRING,
-          kx->leader_id, "security-code", G_TYPE_STRING, code, NULL));
+          kx->code_leader, "security-code", G_TYPE_STRING, code, NULL));
   g_free (code);
 }
 
@@ -392,10 +446,19 @@ accept_roster (
   kx->roster = roster;
   e2ee_msg_hash (data, len, kx->roster_hash);
   me = roster_entry (roster, kx->self_id);
-  if (old && roster_entry (old, kx->self_id) && !me)
+  if (old && roster_entry (old, kx->self_id) && !me) {
     emit (kx,
         gst_structure_new ("keyexchange-removed", "leader", G_TYPE_STRING,
             first->participant_id, NULL));
+    kx->excluded_told = TRUE; /* told, as removed */
+    kx->excluded_since_ms = now_ms;
+  }
+  if (me && kx->my_index < 0) {
+    /* every epoch distributed so far was made without us: a heartbeat
+     * naming one of them is no missing key of ours */
+    kx->member_from_epoch = MAX (kx->epoch_seen, kx->hb_epoch_seen) + 1;
+    kx->excluded_told = FALSE;
+  }
   kx->my_index = me ? me->index : -1;
   e2ee_msg_free (old);
   if (new_leader) {
@@ -403,8 +466,8 @@ accept_roster (
     kx->leader_id = g_strdup (first->participant_id);
     kx->leader_since_ms = now_ms;
     kx->have_hb = FALSE;
+    kx->n_hb_seen = 0;
     kx->last_hb_ms = now_ms;
-    announce_leader (kx);
   }
 }
 
@@ -443,6 +506,41 @@ static const gchar *
 designated_leader (E2eeKx *kx)
 {
   return designated_leader_without (kx, NULL);
+}
+
+/* Whether author may take over from leader by the successor rule, as far as
+ * we know: what we know of the author's own presence does not count (a
+ * roster it signed while it was there stays valid; if it is gone now, the
+ * rule applies again at once). */
+static gboolean
+may_succeed (E2eeKx *kx, const gchar *author, const gchar *leader)
+{
+  Peer *first = NULL;
+  GHashTableIter it;
+  gpointer v;
+
+  if (!kx->roster || g_strcmp0 (author, leader) == 0)
+    return FALSE;
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    E2eeRosterEntry *e = g_ptr_array_index (kx->roster->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+    if (g_strcmp0 (e->participant_id, leader) == 0)
+      continue;
+    if (g_strcmp0 (e->participant_id, author) == 0)
+      return TRUE;
+    if (p && !p->gone)
+      return FALSE; /* someone present comes first */
+  }
+  /* nobody of the roster is left: the first announcer among those present
+   * (1.9) */
+  g_hash_table_iter_init (&it, kx->peers);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Peer *p = v;
+    if (p->announced && (!p->gone || g_strcmp0 (p->id, author) == 0) &&
+        g_strcmp0 (p->id, leader) != 0 && (!first || p->seq < first->seq))
+      first = p;
+  }
+  return first && g_strcmp0 (first->id, author) == 0;
 }
 
 /* ------------------------------------------------------------- leading */
@@ -643,12 +741,19 @@ leader_check (E2eeKx *kx, const gchar *gone_id, gint64 now_ms)
     become_leader (kx, now_ms);
 }
 
+/* for_good: its LEAVE, or the channel said so (server ids are never
+ * reused in an instance), as opposed to a missed heartbeat: a later roster
+ * that still lists it does not bring it back. */
 static void
-mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
+mark_gone (E2eeKx *kx, const gchar *id, gboolean for_good, gint64 now_ms)
 {
   Peer *p = g_hash_table_lookup (kx->peers, id);
 
-  if (!p || p->gone || g_strcmp0 (id, kx->self_id) == 0)
+  if (g_strcmp0 (id, kx->self_id) == 0)
+    return;
+  if (p && for_good)
+    p->left = TRUE;
+  if (!p || p->gone)
     return;
   p->gone = TRUE;
   if (kx->leading) {
@@ -663,6 +768,8 @@ mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
   leader_check (kx, id, now_ms);
 }
 
+/* Only the first valid ANNOUNCE of a participant id counts (1.5): a replay
+ * changes nothing, and never brings back a participant that is gone. */
 static void
 on_announce (E2eeKx *kx, E2eeMsg *m, gint64 now_ms)
 {
@@ -686,23 +793,38 @@ on_announce (E2eeKx *kx, E2eeMsg *m, gint64 now_ms)
     p = g_new0 (Peer, 1);
     p->id = g_strdup (m->sender_id);
     memcpy (p->ik, m->identity_key, E2EE_KEY_LEN);
+    p->left = p->gone = g_hash_table_contains (kx->gone_ids, p->id);
     g_hash_table_insert (kx->peers, p->id, p);
   }
   memcpy (p->dh, m->dh_key, E2EE_KEY_LEN);
   g_free (p->name);
   p->name = g_strdup (m->display_name);
-  memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
-  p->n_nonces = 1;
+  if (p->n_nonces == 0) {
+    /* a roster may have told us of it first, and an ACK with a newer
+     * nonce may have come before this ANNOUNCE */
+    memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
+    p->n_nonces = 1;
+  }
   p->announced = TRUE;
-  p->gone = FALSE;
   p->seq = kx->next_seq++;
+  if (p->gone)
+    return;
+  /* with the leader and every member gone, the first present announcer
+   * leads: this may be it (or us) */
+  leader_check (kx, p->id, now_ms);
   if (kx->leading && !roster_entry (kx->roster, p->id))
     schedule_rekey (kx, kx->cfg.join_batch_ms, now_ms);
 }
 
+/* ACKs of an author are ordered by their signed counter: an old or
+ * replayed one would rewind the liveness nonce and lock the author out of
+ * the next key box (1.8), so it is ignored. */
 static void
 on_ack (E2eeKx *kx, E2eeMsg *m, Peer *p, gint64 now_ms)
 {
+  if (m->counter <= p->ack_counter)
+    return;
+  p->ack_counter = m->counter;
   memcpy (p->nonce[1], p->nonce[0], E2EE_NONCE_LEN);
   memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
   p->n_nonces = MIN (p->n_nonces + 1, 2u);
@@ -769,6 +891,7 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
 {
   const E2eeRosterEntry *first;
   guint8 h[E2EE_HASH_LEN];
+  Peer *lp;
 
   if (!m->entries || m->entries->len == 0) {
     protocol_error (kx, m->sender_id, "empty roster");
@@ -801,15 +924,18 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
     }
     /* the leader, or its successor (the roster then drops the leader) */
     if (g_strcmp0 (m->sender_id, kx->leader_id) != 0 &&
-        (g_strcmp0 (m->sender_id,
-             designated_leader_without (kx, kx->leader_id)) != 0 ||
+        (!may_succeed (kx, m->sender_id, kx->leader_id) ||
             roster_entry (m, kx->leader_id))) {
       protocol_error (kx, m->sender_id,
           "roster from a participant that may "
           "not lead");
       return FALSE;
     }
-    if (m->version != kx->roster->version + 1 ||
+    /* The next version must chain to ours: a different predecessor is a
+     * second signed version of ours (a fork). A later version skips some
+     * (the board keeps only each author's newest roster, or the channel
+     * lost one): nothing signed conflicts, so it is taken as it stands. */
+    if (m->version == kx->roster->version + 1 &&
         sodium_memcmp (m->prev_hash, kx->roster_hash, E2EE_HASH_LEN) != 0) {
       emit (kx,
           gst_structure_new ("keyexchange-fork", "participant-id",
@@ -817,6 +943,10 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
               NULL));
       return FALSE;
     }
+    if (m->version != kx->roster->version + 1)
+      GST_INFO ("[%s] roster %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT
+                ": versions skipped",
+          kx->self_id, m->version, kx->roster->version);
     if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
       /* a successor: the old leader must be gone from it */
       Peer *old = g_hash_table_lookup (kx->peers, kx->leader_id);
@@ -827,51 +957,103 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
   for (guint i = 0; i < m->entries->len; i++) {
     E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
     Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
-    if (p)
+    if (p && !p->left)
       p->gone = FALSE;
   }
   accept_roster (kx, m, data, len, now_ms);
+  /* a leader we know to be gone (its LEAVE, or the channel said so, before
+   * its roster reached us): its successor takes over */
+  lp = g_hash_table_lookup (kx->peers, kx->leader_id);
+  if (lp && lp->gone && !kx->leading)
+    leader_check (kx, kx->leader_id, now_ms);
   return TRUE;
+}
+
+/* Heartbeats of the current leader that contradict each other: two
+ * different ones with one counter, or one whose predecessor is not the
+ * heartbeat we hold with the counter before. A gap (dropped) or a late one
+ * (reordered) contradicts nothing. */
+static gboolean
+heartbeat_conflicts (
+    E2eeKx *kx, const E2eeMsg *m, const guint8 h[E2EE_HASH_LEN])
+{
+  for (guint i = 0; i < MIN (kx->n_hb_seen, (guint)HB_RING); i++) {
+    const HbSeen *s = &kx->hb_seen[i];
+    if (s->counter == m->counter &&
+        sodium_memcmp (s->hash, h, E2EE_HASH_LEN) != 0)
+      return TRUE;
+    if (s->counter == m->counter + 1 &&
+        sodium_memcmp (s->prev, h, E2EE_HASH_LEN) != 0)
+      return TRUE;
+    if (m->counter == s->counter + 1 &&
+        sodium_memcmp (m->prev_hash, s->hash, E2EE_HASH_LEN) != 0)
+      return TRUE;
+    if ((s->counter < m->counter && m->leader_time_ms < s->time) ||
+        (s->counter > m->counter && m->leader_time_ms > s->time))
+      return TRUE; /* its monotonic clock went back */
+  }
+  return FALSE;
 }
 
 static void
 on_heartbeat (
     E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
 {
+  guint8 h[E2EE_HASH_LEN];
+  HbSeen *s;
+
   if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
     protocol_error (kx, m->sender_id,
         "heartbeat from a participant that "
         "does not lead");
     return;
   }
-  if (kx->have_hb &&
-      (m->counter <= kx->hb_counter || m->leader_time_ms < kx->hb_time ||
-          sodium_memcmp (m->prev_hash, kx->hb_hash, E2EE_HASH_LEN) != 0)) {
-    if (m->counter <= kx->hb_counter)
-      return; /* old or replayed */
+  e2ee_msg_hash (data, len, h);
+  if (kx->have_hb && heartbeat_conflicts (kx, m, h)) {
     emit (kx,
         gst_structure_new ("keyexchange-fork", "participant-id", G_TYPE_STRING,
             m->sender_id, "heartbeat", G_TYPE_UINT64, m->counter, NULL));
     return;
   }
-  if (!kx->roster || m->roster_version != kx->roster->version ||
+  if (kx->have_hb && m->counter <= kx->hb_counter)
+    return; /* old, late or replayed: consistent, but nothing new */
+  if (kx->roster && m->roster_version == kx->roster->version &&
       sodium_memcmp (m->roster_hash, kx->roster_hash, E2EE_HASH_LEN) != 0) {
+    /* the leader signed another roster of this version */
     emit (kx,
         gst_structure_new ("keyexchange-fork", "participant-id", G_TYPE_STRING,
             m->sender_id, "roster-version", G_TYPE_UINT64, m->roster_version,
             NULL));
     return;
   }
+  /* a signed sign of life of the leader, newer than any before: the chain
+   * goes on from it even across a gap */
+  if (kx->have_hb && m->counter != kx->hb_counter + 1)
+    GST_INFO ("[%s] heartbeats %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+              " of %s missed",
+        kx->self_id, kx->hb_counter + 1, m->counter - 1, m->sender_id);
   kx->have_hb = TRUE;
   kx->hb_counter = m->counter;
   kx->hb_time = m->leader_time_ms;
-  e2ee_msg_hash (data, len, kx->hb_hash);
+  s = &kx->hb_seen[kx->n_hb_seen++ % HB_RING];
+  if (kx->n_hb_seen >= 2 * HB_RING)
+    kx->n_hb_seen -= HB_RING; /* stays >= HB_RING: the ring is full */
+  s->counter = m->counter;
+  s->time = m->leader_time_ms;
+  memcpy (s->hash, h, E2EE_HASH_LEN);
+  memcpy (s->prev, m->prev_hash, E2EE_HASH_LEN);
   kx->last_hb_ms = now_ms;
+  if (m->epoch > kx->hb_epoch_seen)
+    kx->hb_epoch_seen = m->epoch;
+  if (!kx->roster || m->roster_version != kx->roster->version)
+    return; /* about a roster we do not hold (yet): liveness only */
   if (m->send_epoch > kx->send_epoch) {
     if (find_epoch (kx, m->send_epoch))
       switch_send (kx, m->send_epoch, now_ms);
-    else if (kx->my_index >= 0 && m->send_epoch > kx->missing_epoch) {
-      /* the key in use never reached us: withheld, dropped or tampered */
+    else if (kx->my_index >= 0 && m->send_epoch >= kx->member_from_epoch &&
+        m->send_epoch > kx->missing_epoch) {
+      /* a key of an epoch made for us never reached us: withheld, dropped
+       * or tampered with */
       kx->missing_epoch = m->send_epoch;
       emit (kx,
           gst_structure_new ("keyexchange-missing-key", "epoch", G_TYPE_UINT64,
@@ -912,13 +1094,13 @@ e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
   kx->now_ms = now_ms;
   m = e2ee_msg_decode (data, len, &err);
   if (!m) {
-    protocol_error (kx, NULL, err->message);
+    unverified_error (kx, NULL, err->message);
     g_error_free (err);
     return;
   }
   if (g_strcmp0 (m->meeting_id, kx->meeting_id) != 0 ||
       !g_bytes_equal (m->instance, kx->instance)) {
-    protocol_error (kx, m->sender_id,
+    unverified_error (kx, m->sender_id,
         "message of another meeting or "
         "instance");
     e2ee_msg_free (m);
@@ -926,7 +1108,8 @@ e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
   }
   ik = author_key (kx, m, &p);
   if (!ik || !e2ee_msg_verify (m, data, len, ik)) {
-    protocol_error (kx, m->sender_id,
+    /* nothing proves who made it: the sender field is only a claim */
+    unverified_error (kx, m->sender_id,
         ik ? "bad signature" : "message from an unknown participant");
     e2ee_msg_free (m);
     return;
@@ -955,7 +1138,7 @@ e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
       on_heartbeat (kx, m, data, len, now_ms);
       break;
     case E2EE_MSG_LEAVE:
-      mark_gone (kx, m->sender_id, now_ms);
+      mark_gone (kx, m->sender_id, TRUE, now_ms);
       break;
   }
   e2ee_msg_free (m);
@@ -989,8 +1172,14 @@ e2ee_kx_start (E2eeKx *kx, gint64 now_ms)
 void
 e2ee_kx_peer_gone (E2eeKx *kx, const gchar *participant_id, gint64 now_ms)
 {
-  if (!kx->left)
-    mark_gone (kx, participant_id, now_ms);
+  if (kx->left || !participant_id ||
+      g_strcmp0 (participant_id, kx->self_id) == 0)
+    return;
+  /* kept for a participant we do not know yet (its messages may come
+   * later in the board's history, or never) */
+  if (g_hash_table_size (kx->gone_ids) < 4 * E2EE_MAX_ENTRIES)
+    g_hash_table_add (kx->gone_ids, g_strdup (participant_id));
+  mark_gone (kx, participant_id, TRUE, now_ms);
 }
 
 gint64
@@ -1045,9 +1234,23 @@ e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
     if (kx->periodic_ms)
       next = MIN (next, kx->periodic_ms);
   } else if (kx->roster && kx->leader_id) {
+    /* left out: a live leader has not taken us in for a heartbeat timeout
+     * (it never saw our ANNOUNCE, or will not have us) */
+    if (kx->my_index < 0 && !kx->excluded_told && kx->have_hb) {
+      gint64 since = MAX (kx->start_ms, kx->excluded_since_ms);
+      if (now_ms - since >= (gint64)kx->cfg.heartbeat_timeout_ms) {
+        kx->excluded_told = TRUE;
+        emit (kx,
+            gst_structure_new ("keyexchange-excluded", "leader", G_TYPE_STRING,
+                kx->leader_id, "roster-version", G_TYPE_UINT64,
+                kx->roster->version, NULL));
+      } else {
+        next = MIN (next, since + kx->cfg.heartbeat_timeout_ms);
+      }
+    }
     if (now_ms - kx->last_hb_ms >= (gint64)kx->cfg.heartbeat_timeout_ms) {
       GST_INFO ("[%s] no heartbeat from %s", kx->self_id, kx->leader_id);
-      mark_gone (kx, kx->leader_id, now_ms);
+      mark_gone (kx, kx->leader_id, FALSE, now_ms);
     }
     next = MIN (next, kx->last_hb_ms + kx->cfg.heartbeat_timeout_ms);
   }
@@ -1111,7 +1314,7 @@ gchar *
 e2ee_kx_get_security_code (E2eeKx *kx)
 {
   Peer *l =
-      kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id) : NULL;
+      kx->code_leader ? g_hash_table_lookup (kx->peers, kx->code_leader) : NULL;
   return l ? e2ee_security_code (kx->meeting_id, kx->instance, l->ik) : NULL;
 }
 

@@ -56,7 +56,9 @@ void e2ee_kx_free (E2eeKx *kx);
 
 void e2ee_kx_start (E2eeKx *kx, gint64 now_ms);
 void e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms);
-/* A hint from the channel (untrusted) that a participant is gone. */
+/* A hint from the channel (untrusted) that a participant is gone for good
+ * (its connection closed; also one's own earlier connections). Kept even
+ * for a participant not known yet; a later roster does not bring it back. */
 void e2ee_kx_peer_gone (E2eeKx *kx, const gchar *participant_id, gint64 now_ms);
 /* Runs the timers; returns when to call again (ms, absolute). */
 gint64 e2ee_kx_tick (E2eeKx *kx, gint64 now_ms);
@@ -69,7 +71,8 @@ const gchar *e2ee_kx_get_leader (E2eeKx *kx);
 guint64 e2ee_kx_get_epoch (E2eeKx *kx);
 guint64 e2ee_kx_get_send_epoch (E2eeKx *kx);
 gint e2ee_kx_get_index (E2eeKx *kx);
-/* NULL until a leader is known */
+/* The code of the leader that certified the epoch we send with: NULL
+ * until one did; it changes only together with the send epoch. */
 gchar *e2ee_kx_get_security_code (E2eeKx *kx);
 /* participant ids of the accepted roster, in index order */
 GStrv e2ee_kx_get_roster (E2eeKx *kx);

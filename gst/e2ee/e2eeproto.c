@@ -341,6 +341,7 @@ encode_unsigned (const E2eeMsg *m, GError **error)
     case E2EE_MSG_ACK:
       put_bytes (b, m->nonce, E2EE_NONCE_LEN);
       put_u64 (b, m->acked_epoch);
+      put_u64 (b, m->counter);
       break;
     case E2EE_MSG_KEYS:
       n = m->boxes ? m->boxes->len : 0;
@@ -505,6 +506,7 @@ e2ee_msg_decode (const guint8 *data, gsize len, GError **error)
     case E2EE_MSG_ACK:
       get_bytes (&r, m->nonce, E2EE_NONCE_LEN, "nonce");
       m->acked_epoch = get_u64 (&r, "acked epoch");
+      m->counter = get_u64 (&r, "ack counter");
       break;
     case E2EE_MSG_KEYS:
       m->epoch = get_u64 (&r, "epoch");

@@ -98,6 +98,8 @@ typedef struct
   guint8 nonce[E2EE_NONCE_LEN];
   /* ACK */
   guint64 acked_epoch;
+  /* ACK (+1 per ACK of its author, from 1) and HEARTBEAT (+1 per
+   * heartbeat of its leader) */
   /* KEYS and HEARTBEAT */
   guint64 epoch;
   guint64 roster_version;
@@ -108,8 +110,8 @@ typedef struct
   guint8 prev_hash[E2EE_HASH_LEN]; /* also HEARTBEAT */
   guint8 flags;
   GPtrArray *entries; /* E2eeRosterEntry*, sorted by index */
-  /* HEARTBEAT */
   guint64 counter;
+  /* HEARTBEAT */
   guint8 roster_hash[E2EE_HASH_LEN];
   guint64 send_epoch;
   guint64 leader_time_ms;

@@ -27,10 +27,13 @@
  * display-name, fingerprint, verification: new / known / verified /
  * identity-changed), `keyexchange-left` (participant-id, fingerprint,
  * verification), `keyexchange-leader` (leader, security-code),
- * `keyexchange-epoch` (epoch, leader), `keyexchange-error` (participant-id,
- * reason), `keyexchange-missing-key` (epoch, leader), `keyexchange-fork`,
- * `keyexchange-identity-changed`, `keyexchange-identity-conflict`,
- * `keyexchange-removed`.  docs/keyexchange.md describes each.
+ * `keyexchange-epoch` (epoch, leader), `keyexchange-error`
+ * (sender-verified, reason, and participant-id when verified or
+ * claimed-participant-id when not), `keyexchange-missing-key` (epoch,
+ * leader), `keyexchange-fork`, `keyexchange-identity-changed`,
+ * `keyexchange-identity-conflict`, `keyexchange-removed`,
+ * `keyexchange-excluded` (leader, roster-version).  docs/keyexchange.md
+ * describes each.
  *
  * ## Example pipelines
  * |[
@@ -890,7 +893,9 @@ gst_key_exchange_class_init (GstKeyExchangeClass *klass)
    * @keyexchange: the element
    * @participant_id: who the channel says is gone
    *
-   * Action signal: a hint from the (untrusted) channel.
+   * Action signal: a hint from the (untrusted) channel that this
+   * participant's connection is gone for good (also one's own earlier
+   * connections after a reconnect into the same instance).
    */
   signals[SIGNAL_PARTICIPANT_GONE] =
       g_signal_new_class_handler ("participant-gone", G_TYPE_FROM_CLASS (klass),

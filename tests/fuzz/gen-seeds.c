@@ -559,6 +559,7 @@ proto_seeds (void)
   fill (n24, 24, 203);
   p_raw (a, n24, 24);
   p_u64 (a, 7);
+  p_u64 (a, 3); /* counter */
   proto_save ("ack", a, 2);
 
   /* KEYS: a box that opens with the fuzz keys, two that do not */

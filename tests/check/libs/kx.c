@@ -32,6 +32,12 @@ typedef struct
   guint forks;
   guint missing;
   guint conflicts;
+  guint excluded;
+  guint removed;
+  guint blamed; /* errors naming a verified author */
+  guint unverified; /* errors on a sender claim nobody proved */
+  gchar *last_claim; /* claimed-participant-id of the last of those */
+  gchar *last_blamed;
 } Part;
 
 /* The untrusted server: sees each delivery and may return it changed, or
@@ -44,15 +50,64 @@ struct _Hub
   GPtrArray *parts;
   GBytes *instance;
   gint64 now;
+  gint64 step_ms;
+  E2eeKxConfig cfg; /* timings of those who join */
   HubFilter filter;
   gpointer filter_data;
+  /* the server's board rule (docs/protocol.md 2.2, slots): per author,
+   * only the newest message of each type stays on the board */
+  gboolean supersede;
+  guint superseded;
 };
+
+static void
+hub_supersede (Hub *h, GBytes *msg)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (msg, &n);
+  E2eeMsg *m = e2ee_msg_decode (d, n, NULL), *o;
+
+  if (!m)
+    return;
+  for (guint i = 0; i < h->log->len; i++) {
+    GBytes *b = h->log->pdata[i];
+    d = g_bytes_get_data (b, &n);
+    if (n < 2 || d[1] != m->type)
+      continue;
+    o = e2ee_msg_decode (d, n, NULL);
+    if (o && g_strcmp0 (o->sender_id, m->sender_id) == 0) {
+      /* gone from the board: who has not read it yet never will */
+      g_ptr_array_remove_index (h->log, i);
+      for (guint k = 0; k < h->parts->len; k++) {
+        Part *p = h->parts->pdata[k];
+        if (p->cursor > i)
+          p->cursor--;
+      }
+      h->superseded++;
+      e2ee_msg_free (o);
+      break;
+    }
+    e2ee_msg_free (o);
+  }
+  e2ee_msg_free (m);
+}
 
 static void
 on_send (E2eeKx *kx, GBytes *msg, gpointer user_data)
 {
   Part *p = user_data;
+  if (p->hub->supersede)
+    hub_supersede (p->hub, msg);
   g_ptr_array_add (p->hub->log, g_bytes_ref (msg));
+}
+
+static gsize
+hub_bytes (Hub *h)
+{
+  gsize sum = 0;
+  for (guint i = 0; i < h->log->len; i++)
+    sum += g_bytes_get_size (h->log->pdata[i]);
+  return sum;
 }
 
 static void
@@ -61,9 +116,28 @@ on_event (E2eeKx *kx, GstStructure *ev, gpointer user_data)
   Part *p = user_data;
 
   if (gst_structure_has_name (ev, "keyexchange-error")) {
+    gboolean verified = FALSE;
     GST_INFO ("%s: %" GST_PTR_FORMAT, p->id, ev);
     p->errors++;
+    fail_unless (gst_structure_get_boolean (ev, "sender-verified", &verified));
+    if (verified) {
+      p->blamed++;
+      g_free (p->last_blamed);
+      p->last_blamed =
+          g_strdup (gst_structure_get_string (ev, "participant-id"));
+      fail_unless (p->last_blamed != NULL);
+    } else {
+      p->unverified++;
+      fail_if (gst_structure_has_field (ev, "participant-id"));
+      g_free (p->last_claim);
+      p->last_claim =
+          g_strdup (gst_structure_get_string (ev, "claimed-participant-id"));
+    }
   }
+  if (gst_structure_has_name (ev, "keyexchange-excluded"))
+    p->excluded++;
+  if (gst_structure_has_name (ev, "keyexchange-removed"))
+    p->removed++;
   if (gst_structure_has_name (ev, "keyexchange-fork"))
     p->forks++;
   if (gst_structure_has_name (ev, "keyexchange-missing-key"))
@@ -84,6 +158,9 @@ hub_new (void)
   h->log = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   h->parts = g_ptr_array_new ();
   h->instance = g_bytes_new (inst, sizeof (inst));
+  h->step_ms = STEP_MS;
+  h->cfg.heartbeat_ms = 500;
+  h->cfg.grace_ms = 1000;
   return h;
 }
 
@@ -91,7 +168,7 @@ static Part *
 hub_join (Hub *h, const gchar *id)
 {
   Part *p = g_new0 (Part, 1);
-  E2eeKxConfig cfg = { 0 };
+  E2eeKxConfig cfg = h->cfg;
   E2eeKxCallbacks cb = { on_send, on_event };
 
   p->hub = h;
@@ -102,8 +179,6 @@ hub_join (Hub *h, const gchar *id)
   cfg.instance = h->instance;
   cfg.participant_id = id;
   cfg.display_name = id;
-  cfg.heartbeat_ms = 500;
-  cfg.grace_ms = 1000;
   p->kx = e2ee_kx_new (&cfg, p->identity, p->keyring, &cb, p);
   p->running = TRUE;
   g_ptr_array_add (h->parts, p);
@@ -118,6 +193,8 @@ part_free (Part *p)
   gst_object_unref (p->keyring);
   e2ee_identity_free (p->identity);
   g_free (p->id);
+  g_free (p->last_claim);
+  g_free (p->last_blamed);
   g_free (p);
 }
 
@@ -170,7 +247,7 @@ hub_run (Hub *h, gint64 until_ms)
         e2ee_kx_tick (p->kx, h->now);
     }
     hub_pump (h);
-    h->now += STEP_MS;
+    h->now += h->step_ms;
   }
 }
 
@@ -905,6 +982,597 @@ GST_START_TEST (test_attack_delay)
 
 GST_END_TEST;
 
+/* ------------------------------------------ what an ordered channel suffers */
+
+static gchar *
+msg_sender (GBytes *b)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (b, &n);
+  E2eeMsg *m = e2ee_msg_decode (d, n, NULL);
+  gchar *s = m ? g_strdup (m->sender_id) : NULL;
+
+  e2ee_msg_free (m);
+  return s;
+}
+
+static gboolean
+is_from (GBytes *b, E2eeMsgType type, const gchar *sender)
+{
+  gchar *s;
+  gboolean yes;
+
+  if (msg_type (b) != type)
+    return FALSE;
+  s = msg_sender (b);
+  yes = g_strcmp0 (s, sender) == 0;
+  g_free (s);
+  return yes;
+}
+
+static void
+reset_counts (Hub *h)
+{
+  for (guint i = 0; i < h->parts->len; i++) {
+    Part *p = h->parts->pdata[i];
+    p->errors = p->forks = p->missing = p->blamed = p->unverified = 0;
+  }
+}
+
+typedef struct
+{
+  const gchar *to; /* whose deliveries are changed */
+  guint every; /* drop one heartbeat in every (0: none) */
+  guint seen;
+  guint dropped;
+  GBytes *held; /* a heartbeat held back (reordering) */
+  guint swaps;
+} HbFault;
+
+/* Drops one of every `every` heartbeats for `to`. */
+static GBytes *
+drop_heartbeats (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  HbFault *f = data;
+
+  if (msg_type (msg) != E2EE_MSG_HEARTBEAT || g_strcmp0 (to->id, f->to) != 0)
+    return g_bytes_ref (msg);
+  if (f->every && ++f->seen % f->every == 0) {
+    f->dropped++;
+    return NULL;
+  }
+  return g_bytes_ref (msg);
+}
+
+/* Swaps pairs of heartbeats for `to`: the first of a pair is held back and
+ * delivered after the second. */
+static GBytes *
+swap_heartbeats (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  HbFault *f = data;
+
+  if (msg_type (msg) != E2EE_MSG_HEARTBEAT || g_strcmp0 (to->id, f->to) != 0)
+    return g_bytes_ref (msg);
+  if (!f->held) {
+    f->held = g_bytes_ref (msg);
+    return NULL;
+  }
+  /* deliver the newer one now, the held one right after it (by putting it
+   * back in the log just past the reader's cursor) */
+  g_ptr_array_insert (h->log, to->cursor, f->held);
+  for (guint i = 0; i < h->parts->len; i++) {
+    Part *p = h->parts->pdata[i];
+    if (p != to && p->cursor >= to->cursor)
+      p->cursor++; /* the others do not see it twice */
+  }
+  f->held = NULL;
+  f->swaps++;
+  return g_bytes_ref (msg);
+}
+
+/* Heartbeats dropped for bob (one in three, for 30 s: three times the
+ * heartbeat timeout) are no fork and change no leader: the chain goes on
+ * from the next signed heartbeat. */
+GST_START_TEST (test_heartbeat_dropped)
+{
+  Hub *h = meeting_of (3);
+  Part *a = h->parts->pdata[0], *bob = h->parts->pdata[1];
+  HbFault f = { "bob", 3 };
+  gchar *code;
+  guint64 e;
+
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  code = e2ee_kx_get_security_code (bob->kx);
+  h->filter = drop_heartbeats;
+  h->filter_data = &f;
+  hub_run (h, 35000);
+  fail_unless (f.dropped >= 15, "%u heartbeats dropped", f.dropped);
+  fail_unless_equals_int (bob->forks, 0);
+  fail_unless_equals_int (bob->errors, 0);
+  fail_unless_equals_int (a->removed, 0);
+  fail_unless (e2ee_kx_is_leader (a->kx));
+  fail_unless_equals_string (e2ee_kx_get_leader (bob->kx), "alice");
+  fail_unless_equals_uint64 (check_agreement (h), e);
+  {
+    gchar *c = e2ee_kx_get_security_code (bob->kx);
+    fail_unless_equals_string (c, code);
+    g_free (c);
+  }
+  /* and a rekey still reaches him */
+  hub_join (h, "dave");
+  hub_run (h, 40000);
+  fail_unless (check_agreement (h) > e);
+  check_media (a, bob);
+  g_free (code);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* Heartbeats reordered for bob (every pair swapped for 30 s) are no fork
+ * and change no leader. */
+GST_START_TEST (test_heartbeat_reordered)
+{
+  Hub *h = meeting_of (3);
+  Part *a = h->parts->pdata[0], *bob = h->parts->pdata[1];
+  HbFault f = { "bob", 0 };
+  guint64 e;
+
+  hub_run (h, 5000);
+  e = check_agreement (h);
+  h->filter = swap_heartbeats;
+  h->filter_data = &f;
+  hub_run (h, 35000);
+  h->filter = NULL;
+  if (f.held)
+    g_bytes_unref (f.held);
+  fail_unless (f.swaps >= 20, "%u swaps", f.swaps);
+  fail_unless_equals_int (bob->forks, 0);
+  fail_unless_equals_int (bob->errors, 0);
+  fail_unless_equals_int (a->removed, 0);
+  fail_unless_equals_string (e2ee_kx_get_leader (bob->kx), "alice");
+  hub_run (h, 37000);
+  fail_unless_equals_uint64 (check_agreement (h), e);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* The leader's key signs two different heartbeats with the same counter
+ * (what a leader forking the meeting would do): a fork, for everybody. */
+GST_START_TEST (test_heartbeat_conflict)
+{
+  Hub *h = meeting_of (3);
+  Part *a = h->parts->pdata[0];
+  GBytes *last = NULL, *b;
+  E2eeMsg *m;
+  gsize n;
+  const guint8 *d;
+
+  hub_run (h, 5000);
+  check_agreement (h);
+  for (guint i = 0; i < h->log->len; i++)
+    if (msg_type (h->log->pdata[i]) == E2EE_MSG_HEARTBEAT)
+      last = h->log->pdata[i];
+  fail_unless (last != NULL);
+  d = g_bytes_get_data (last, &n);
+  m = e2ee_msg_decode (d, n, NULL);
+  fail_unless (m != NULL);
+  m->leader_time_ms += 1; /* same counter, other content */
+  b = e2ee_msg_encode (m, a->identity, NULL);
+  fail_unless (b != NULL);
+  g_ptr_array_add (h->log, b);
+  e2ee_msg_free (m);
+  hub_pump (h);
+  for (guint i = 1; i < 3; i++) {
+    Part *p = h->parts->pdata[i];
+    fail_unless_equals_int (p->forks, 1);
+    fail_unless_equals_int (p->errors, 0);
+  }
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* A replayed ACK of bob, older than his two newest nonces, is ignored: the
+ * leader's next key box is bound to bob's newest nonce and opens. A
+ * replayed ANNOUNCE of a participant that left changes nothing either. */
+GST_START_TEST (test_replayed_ack)
+{
+  Hub *h = meeting_of (2);
+  Part *bob = h->parts->pdata[1];
+  GBytes *oldest = NULL;
+  guint acks = 0;
+  guint64 e;
+
+  hub_run (h, 3000);
+  hub_join (h, "carol");
+  hub_run (h, 6000);
+  hub_join (h, "dave");
+  hub_run (h, 9000);
+  e = check_agreement (h);
+  for (guint i = 0; i < h->log->len; i++)
+    if (is_from (h->log->pdata[i], E2EE_MSG_ACK, "bob")) {
+      if (!oldest)
+        oldest = h->log->pdata[i];
+      acks++;
+    }
+  fail_unless (acks >= 3, "bob sent %u ACKs", acks);
+  g_ptr_array_add (h->log, g_bytes_ref (oldest));
+  hub_pump (h);
+  hub_join (h, "erin");
+  hub_run (h, 12000);
+  fail_unless (check_agreement (h) > e); /* no errors, bob included */
+  fail_unless_equals_int (bob->missing, 0);
+  check_media (bob, h->parts->pdata[4]);
+  check_media (h->parts->pdata[4], bob);
+
+  /* dave leaves; his replayed ANNOUNCE does not bring him back */
+  {
+    Part *dave = h->parts->pdata[3];
+    GBytes *ann = NULL;
+    GStrv r;
+    e2ee_kx_leave (dave->kx, h->now);
+    dave->running = FALSE;
+    hub_run (h, 15000);
+    e = check_agreement (h);
+    for (guint i = 0; i < h->log->len; i++)
+      if (is_from (h->log->pdata[i], E2EE_MSG_ANNOUNCE, "dave"))
+        ann = h->log->pdata[i];
+    fail_unless (ann != NULL);
+    g_ptr_array_add (h->log, g_bytes_ref (ann));
+    hub_run (h, 18000);
+    fail_unless_equals_uint64 (check_agreement (h), e);
+    r = e2ee_kx_get_roster (bob->kx);
+    fail_if (g_strv_contains ((const gchar *const *)r, "dave"));
+    g_strfreev (r);
+  }
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+static GBytes *
+hide_bob_from_alice (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  if (g_strcmp0 (to->id, "alice") == 0 &&
+      is_from (msg, E2EE_MSG_ANNOUNCE, "bob"))
+    return NULL;
+  return g_bytes_ref (msg);
+}
+
+/* The leader never sees bob's ANNOUNCE: bob is told he is left out, within
+ * a heartbeat timeout or two (5 s here), and nobody else is. */
+GST_START_TEST (test_excluded)
+{
+  Hub *h = meeting_of (3);
+  Part *bob = h->parts->pdata[1];
+  GStrv roster;
+
+  h->filter = hide_bob_from_alice;
+  hub_run (h, 4000);
+  fail_unless_equals_int (bob->excluded, 0);
+  hub_run (h, 10000);
+  fail_unless_equals_int (bob->excluded, 1);
+  fail_unless_equals_int (((Part *)h->parts->pdata[0])->excluded +
+          ((Part *)h->parts->pdata[2])->excluded,
+      0);
+  roster = e2ee_kx_get_roster (bob->kx);
+  fail_if (g_strv_contains ((const gchar *const *)roster, "bob"));
+  g_strfreev (roster);
+  /* the others go on; bob holds no key and shows no code */
+  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[2])->kx) > 0);
+  fail_unless_equals_uint64 (e2ee_kx_get_epoch (bob->kx), 0);
+  fail_unless (e2ee_kx_get_security_code (bob->kx) == NULL);
+  hub_run (h, 20000);
+  fail_unless_equals_int (bob->excluded, 1); /* told once */
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+static GBytes *
+drop_keys_for_dave (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  if (msg_type (msg) == E2EE_MSG_KEYS && g_strcmp0 (to->id, "dave") == 0)
+    return NULL;
+  return g_bytes_ref (msg);
+}
+
+/* A late joiner sees heartbeats of epochs made before it joined: no
+ * missing-key for those. When its own box is withheld it is told. */
+GST_START_TEST (test_missing_key_only_when_missing)
+{
+  Hub *h = meeting_of (3);
+  Part *dave;
+
+  hub_run (h, 5000);
+  check_agreement (h);
+  dave = hub_join (h, "dave");
+  hub_run (h, 10000);
+  check_agreement (h);
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, missing)), 0);
+  /* and once more with the leader's periodic rekey cycle on a busy board */
+  hub_join (h, "erin");
+  hub_run (h, 15000);
+  check_agreement (h);
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, missing)), 0);
+  (void)dave;
+  hub_free (h);
+
+  /* withheld */
+  h = meeting_of (3);
+  hub_run (h, 5000);
+  h->filter = drop_keys_for_dave;
+  dave = hub_join (h, "dave");
+  hub_run (h, 10000);
+  fail_unless_equals_uint64 (e2ee_kx_get_epoch (dave->kx), 0);
+  fail_unless_equals_int (dave->missing, 1);
+  fail_unless (e2ee_kx_get_index (dave->kx) >= 0);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* A forged copy of bob's message (signed by someone else, or with its
+ * signature broken) is reported, but not as bob's doing: the sender claim
+ * is unverified. A bad message bob really signed names bob. */
+GST_START_TEST (test_blame)
+{
+  Hub *h = meeting_of (3);
+  E2eeIdentity *mallory = e2ee_identity_new ();
+  GBytes *ack = NULL, *forged;
+  E2eeMsg *m;
+  gsize n;
+  const guint8 *d;
+  guint8 *x;
+
+  hub_run (h, 5000);
+  check_agreement (h);
+  for (guint i = 0; i < h->log->len; i++)
+    if (is_from (h->log->pdata[i], E2EE_MSG_ACK, "bob"))
+      ack = h->log->pdata[i];
+  fail_unless (ack != NULL);
+  d = g_bytes_get_data (ack, &n);
+  /* re-signed by mallory */
+  m = e2ee_msg_decode (d, n, NULL);
+  m->counter += 100;
+  forged = e2ee_msg_encode (m, mallory, NULL);
+  e2ee_msg_free (m);
+  g_ptr_array_add (h->log, forged);
+  /* a flipped signature */
+  x = g_memdup2 (d, n);
+  x[n - 1] ^= 1;
+  g_ptr_array_add (h->log, g_bytes_new_take (x, n));
+  hub_pump (h);
+  for (guint i = 0; i < 3; i++) {
+    Part *p = h->parts->pdata[i];
+    fail_unless_equals_int (p->unverified, 2);
+    fail_unless_equals_int (p->blamed, 0);
+    fail_unless_equals_string (p->last_claim, "bob");
+  }
+  reset_counts (h);
+
+  /* bob (really) signs a KEYS while he does not lead */
+  m = e2ee_msg_new (E2EE_MSG_KEYS, "room", h->instance, "bob");
+  m->epoch = 50;
+  g_ptr_array_add (h->log,
+      e2ee_msg_encode (m, ((Part *)h->parts->pdata[1])->identity, NULL));
+  e2ee_msg_free (m);
+  hub_pump (h);
+  for (guint i = 0; i < 3; i += 2) {
+    Part *p = h->parts->pdata[i];
+    fail_unless_equals_int (p->blamed, 1);
+    fail_unless_equals_string (p->last_blamed, "bob");
+  }
+  e2ee_identity_free (mallory);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* The board keeps only each author's newest message of each type (the
+ * server's slots): a late joiner is keyed in from that, also after the
+ * leader handed over, and the others carry on. */
+GST_START_TEST (test_superseding_board)
+{
+  Hub *h = hub_new ();
+  Part *a, *d, *e;
+  guint64 e1;
+
+  h->supersede = TRUE;
+  a = hub_join (h, "alice");
+  hub_join (h, "bob");
+  hub_join (h, "carol");
+  hub_run (h, 5000);
+  /* some history: rekeys, liveness ACKs */
+  for (gint64 t = 5000; t < 20000; t += 2500) {
+    e2ee_kx_peer_gone (a->kx, "nobody", h->now);
+    hub_run (h, t);
+  }
+  e1 = check_agreement (h);
+  d = hub_join (h, "dave");
+  hub_run (h, 25000);
+  fail_unless (check_agreement (h) > e1);
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, missing)), 0);
+  check_media (d, a);
+  check_media (a, d);
+
+  /* alice leaves: bob leads; then erin joins late */
+  e2ee_kx_leave (a->kx, h->now);
+  a->running = FALSE;
+  hub_run (h, 30000);
+  e1 = check_agreement (h);
+  fail_unless_equals_string (e2ee_kx_get_leader (d->kx), "bob");
+  e = hub_join (h, "erin");
+  hub_run (h, 35000);
+  fail_unless (check_agreement (h) > e1);
+  fail_unless_equals_string (e2ee_kx_get_leader (e->kx), "bob");
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, missing)), 0);
+  check_media (e, d);
+  check_media (d, e);
+  fail_unless (h->superseded > 0);
+  /* at most one message per author and type */
+  fail_unless (
+      h->log->len <= 6 * h->parts->len, "%u on the board", h->log->len);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* A week of heartbeats and periodic rekeys (simulated: heartbeat every
+ * 120 s, rekey every hour, a fresh nonce every 30 min, 10 s steps) through
+ * the superseding board: the board stays under a fixed bound, and
+ * everybody stays keyed in; a joiner at the end is keyed in too. */
+GST_START_TEST (test_week)
+{
+  Hub *h = hub_new ();
+  const gint64 hour = 3600 * 1000, week = 7 * 24 * hour;
+  guint max_len = 0;
+  gsize max_bytes = 0;
+  guint64 e;
+
+  h->supersede = TRUE;
+  h->step_ms = 10000;
+  h->cfg.heartbeat_ms = 120000;
+  h->cfg.rekey_interval_ms = (guint)hour;
+  h->cfg.liveness_ms = 30 * 60 * 1000;
+  h->cfg.grace_ms = 5000;
+  hub_join (h, "alice");
+  hub_join (h, "bob");
+  hub_join (h, "carol");
+  for (gint64 t = hour; t <= week; t += hour) {
+    hub_run (h, t);
+    max_len = MAX (max_len, h->log->len);
+    max_bytes = MAX (max_bytes, hub_bytes (h));
+    /* 3 authors, at most one message of each of 6 types */
+    fail_unless (h->log->len <= 18, "%u messages on the board", h->log->len);
+    fail_unless (
+        hub_bytes (h) <= 18 * 1024, "%zu bytes on the board", hub_bytes (h));
+    if (t % (24 * hour) == 0)
+      check_agreement (h);
+  }
+  e = check_agreement (h);
+  fail_unless (e >= 7 * 24, "epoch %" G_GUINT64_FORMAT " after a week", e);
+  hub_join (h, "dave");
+  hub_run (h, week + 10 * 60 * 1000);
+  fail_unless (check_agreement (h) > e);
+  check_media (h->parts->pdata[3], h->parts->pdata[0]);
+  GST_INFO ("a week: epoch %" G_GUINT64_FORMAT ", board at most %u messages, "
+            "%zu bytes; %u superseded",
+      e, max_len, max_bytes, h->superseded);
+  fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, missing)), 0);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
+/* The meeting-restart picture (issue 9, item 10): the server stalls; bob's
+ * connection p2 takes alice's p1 for gone and leads alone, and its roster
+ * reaches the board when the server wakes up. Both come back under new ids
+ * while the server still lists the dead ones; each is told only that its
+ * own earlier id is gone. They end up in one meeting of just the two new
+ * ids, keyed, and nobody's security code ever changes without its send
+ * epoch. Both orders of rejoining. */
+static void
+rejoin_after_stall (gboolean alice_first)
+{
+  Hub *h = hub_new ();
+  Part *p1, *p2, *nb, *na;
+  gchar *code[2] = { NULL, NULL };
+  guint64 ep[2] = { 0, 0 };
+
+  p1 = hub_join (h, "p1");
+  p2 = hub_join (h, "p2");
+  hub_run (h, 5000);
+  check_agreement (h);
+  p1->running = FALSE;
+  e2ee_kx_peer_gone (p2->kx, "p1", h->now);
+  hub_run (h, 6000);
+  fail_unless (e2ee_kx_is_leader (p2->kx));
+  p2->running = FALSE;
+  if (alice_first) {
+    na = hub_join (h, "p3");
+    e2ee_kx_peer_gone (na->kx, "p1", h->now);
+    nb = hub_join (h, "p4");
+    e2ee_kx_peer_gone (nb->kx, "p2", h->now);
+  } else {
+    nb = hub_join (h, "p3");
+    e2ee_kx_peer_gone (nb->kx, "p2", h->now);
+    na = hub_join (h, "p4");
+    e2ee_kx_peer_gone (na->kx, "p1", h->now);
+  }
+  while (h->now < 30000) {
+    hub_run (h, h->now + STEP_MS);
+    for (guint i = 0; i < 2; i++) {
+      Part *p = i ? na : nb;
+      gchar *c = e2ee_kx_get_security_code (p->kx);
+      guint64 e = e2ee_kx_get_send_epoch (p->kx);
+      if (g_strcmp0 (c, code[i]) != 0)
+        fail_unless (e != ep[i], "%s: code changed at epoch %" G_GUINT64_FORMAT,
+            p->id, e);
+      g_free (code[i]);
+      code[i] = c;
+      ep[i] = e;
+    }
+  }
+  check_agreement (h);
+  for (guint i = 0; i < 2; i++) {
+    GStrv r = e2ee_kx_get_roster ((i ? na : nb)->kx);
+    fail_unless_equals_int (g_strv_length (r), 2);
+    fail_unless (g_strv_contains ((const gchar *const *)r, "p3"));
+    fail_unless (g_strv_contains ((const gchar *const *)r, "p4"));
+    g_strfreev (r);
+    g_free (code[i]);
+  }
+  fail_unless_equals_int (na->missing + nb->missing, 0);
+  check_media (na, nb);
+  check_media (nb, na);
+  hub_free (h);
+}
+
+GST_START_TEST (test_rejoin_after_stall)
+{
+  rejoin_after_stall (FALSE);
+  rejoin_after_stall (TRUE);
+}
+
+GST_END_TEST;
+
+/* A participant that rejoins while the others stay: its earlier id leaves
+ * the roster at once (it is told that id is gone), and after everybody
+ * else left it leads over itself alone, not over its dead ids. */
+GST_START_TEST (test_own_earlier_id_leaves)
+{
+  Hub *h = meeting_of (3);
+  Part *bob = h->parts->pdata[1], *bob2;
+  GStrv r;
+
+  hub_run (h, 5000);
+  check_agreement (h);
+  bob->running = FALSE; /* his connection died; the server still lists it */
+  bob2 = hub_join (h, "bob2");
+  e2ee_kx_peer_gone (bob2->kx, "bob", h->now);
+  hub_run (h, 8000);
+  /* the leader still has bob (nobody told it otherwise) */
+  check_agreement (h);
+  e2ee_kx_leave (((Part *)h->parts->pdata[0])->kx, h->now);
+  ((Part *)h->parts->pdata[0])->running = FALSE;
+  e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
+  ((Part *)h->parts->pdata[2])->running = FALSE;
+  hub_run (h, 12000);
+  fail_unless (e2ee_kx_is_leader (bob2->kx));
+  r = e2ee_kx_get_roster (bob2->kx);
+  fail_unless_equals_int (g_strv_length (r), 1);
+  fail_unless_equals_string (r[0], "bob2");
+  g_strfreev (r);
+  fail_unless (e2ee_kx_get_send_epoch (bob2->kx) > 0);
+  hub_free (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 kx_suite (void)
 {
@@ -930,6 +1598,17 @@ kx_suite (void)
   tcase_add_test (tc, test_attack_delay);
   tcase_add_test (tc, test_malformed_every_type);
   tcase_add_test (tc, test_liveness);
+  tcase_add_test (tc, test_heartbeat_dropped);
+  tcase_add_test (tc, test_heartbeat_reordered);
+  tcase_add_test (tc, test_heartbeat_conflict);
+  tcase_add_test (tc, test_replayed_ack);
+  tcase_add_test (tc, test_excluded);
+  tcase_add_test (tc, test_missing_key_only_when_missing);
+  tcase_add_test (tc, test_blame);
+  tcase_add_test (tc, test_superseding_board);
+  tcase_add_test (tc, test_week);
+  tcase_add_test (tc, test_rejoin_after_stall);
+  tcase_add_test (tc, test_own_earlier_id_leaves);
   return s;
 }
 

@@ -150,6 +150,7 @@ hand_body (const E2eeMsg *m, guint8 version, guint8 type_byte)
     case E2EE_MSG_ACK:
       put_raw (a, m->nonce, 24);
       put_u64 (a, m->acked_epoch);
+      put_u64 (a, m->counter);
       break;
     case E2EE_MSG_KEYS:
       put_u64 (a, m->epoch);
@@ -269,6 +270,7 @@ make_msg (E2eeMsgType type)
     case E2EE_MSG_ACK:
       fill (m->nonce, 24, 5);
       m->acked_epoch = G_GUINT64_CONSTANT (0xfedcba9876543210);
+      m->counter = G_GUINT64_CONSTANT (0x0123456789abcdef);
       break;
     case E2EE_MSG_KEYS:
       m->epoch = G_GUINT64_CONSTANT (0x0000123456789abc);
