@@ -110,7 +110,7 @@ struct _GstE2eeEnc
   GstPad *srcpad;
 
   /* properties, under the object lock */
-  SFrameSuite suite;
+  GstE2eeSFrameSuite suite;
   guint8 *key; /* sodium_malloc, NULL without a key */
   gsize key_len;
   gchar *key_error;
@@ -123,11 +123,12 @@ struct _GstE2eeEnc
   /* streaming thread */
   gint cur_cookie;
   gboolean static_mode;
-  SFrameSuite cur_suite;
+  GstE2eeSFrameSuite cur_suite;
   guint cur_auth_fields;
   gboolean rtp_mode;
-  SFrameSuite caps_suite; /* the suite the output caps name, 0 before caps */
-  SFrameCipher *cipher;
+  GstE2eeSFrameSuite
+      caps_suite; /* the suite the output caps name, 0 before caps */
+  GstE2eeSFrameCipher *cipher;
   GstE2eeKey *send_key; /* keyring mode */
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
@@ -309,7 +310,7 @@ gst_e2ee_enc_init (GstE2eeEnc *self)
 static void
 reset_crypto (GstE2eeEnc *self)
 {
-  g_clear_pointer (&self->cipher, sframe_cipher_free);
+  g_clear_pointer (&self->cipher, gst_e2ee_sframe_cipher_free);
   g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
   gst_clear_object (&self->cur_keyring);
   if (self->store_open)
@@ -476,7 +477,7 @@ gst_e2ee_enc_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!sframe_init ()) {
+      if (!gst_e2ee_sframe_init ()) {
         GST_ELEMENT_ERROR (self, LIBRARY, INIT,
             ("libsodium or OpenSSL failed to initialise"), (NULL));
         return GST_STATE_CHANGE_FAILURE;
@@ -547,7 +548,7 @@ gst_e2ee_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
  * `sframe-suite`; anything else becomes application/x-sframe carrying the
  * input caps and the suite. */
 static GstCaps *
-marked_caps (GstCaps *in, gboolean rtp, SFrameSuite suite)
+marked_caps (GstCaps *in, gboolean rtp, GstE2eeSFrameSuite suite)
 {
   const gchar *nick = e2ee_suite_nick (suite);
   GstCaps *out;
@@ -627,8 +628,8 @@ ensure_cipher (GstE2eeEnc *self)
       gboolean ok = e2ee_counter_store_open (
           &self->store, dir, self->suite, kid, self->key, self->key_len, &err);
       if (ok)
-        self->cipher = sframe_cipher_new (
-            self->suite, SFRAME_BACKEND_AUTO, kid, self->key, self->key_len);
+        self->cipher = gst_e2ee_sframe_cipher_new (self->suite,
+            GST_E2EE_SFRAME_BACKEND_AUTO, kid, self->key, self->key_len);
       GST_OBJECT_UNLOCK (self);
       g_free (dir);
       if (!ok) {
@@ -648,7 +649,8 @@ ensure_cipher (GstE2eeEnc *self)
           "pre-shared key, KID %" G_GUINT64_FORMAT
           ", counters from %" G_GUINT64_FORMAT ", backend %s",
           kid, self->store.next,
-          sframe_backend_name (sframe_cipher_get_backend (self->cipher)));
+          gst_e2ee_sframe_backend_name (
+              gst_e2ee_sframe_cipher_get_backend (self->cipher)));
       return TRUE;
     }
     GST_OBJECT_UNLOCK (self);
@@ -671,13 +673,13 @@ ensure_cipher (GstE2eeEnc *self)
         gst_e2ee_key_unref (key);
       return TRUE;
     }
-    g_clear_pointer (&self->cipher, sframe_cipher_free);
+    g_clear_pointer (&self->cipher, gst_e2ee_sframe_cipher_free);
     g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
     if (key) {
       gsize len;
       const guint8 *base = gst_e2ee_key_get_base_key (key, &len);
-      self->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO,
-          gst_e2ee_key_get_kid (key), base, len);
+      self->cipher = gst_e2ee_sframe_cipher_new (self->cur_suite,
+          GST_E2EE_SFRAME_BACKEND_AUTO, gst_e2ee_key_get_kid (key), base, len);
       if (!self->cipher) {
         gst_e2ee_key_unref (key);
         GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -791,13 +793,14 @@ static gboolean
 encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
     const guint8 *meta, gsize mlen, guint64 ctr)
 {
-  gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
-  gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
+  gsize hlen = gst_e2ee_sframe_header_len (
+      gst_e2ee_sframe_cipher_get_kid (self->cipher), ctr);
+  gsize nt = gst_e2ee_sframe_cipher_overhead (self->cipher, ctr) - hlen;
   GstMemory *hmem, *tmem;
   GstMapInfo pm, hm, tm;
   guint idx, n;
   gsize skip, hl = 0;
-  SFrameResult r = SFRAME_ERR_CRYPTO;
+  GstE2eeSFrameResult r = GST_E2EE_SFRAME_ERR_CRYPTO;
 
   if (!gst_buffer_find_memory (in, off, len, &idx, &n, &skip) ||
       !gst_buffer_map_range (in, idx, n, &pm, GST_MAP_READWRITE))
@@ -807,9 +810,9 @@ encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
   tmem = gst_allocator_alloc (NULL, nt, NULL);
   if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
     if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
-      guint8 tag[SFRAME_TAG_MAX];
+      guint8 tag[GST_E2EE_SFRAME_TAG_MAX];
       memcpy (hm.data, pm.data, skip);
-      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+      r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
           hm.data + skip, &hl, pm.data + skip, len, tag);
       memcpy (tm.data, tag, nt);
       gst_memory_unmap (tmem, &tm);
@@ -817,11 +820,11 @@ encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
     gst_memory_unmap (hmem, &hm);
   }
   gst_buffer_unmap (in, &pm);
-  if (r != SFRAME_OK || hl != hlen) {
+  if (r != GST_E2EE_SFRAME_OK || hl != hlen) {
     gst_memory_unref (hmem);
     gst_memory_unref (tmem);
     GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (r));
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (r));
     return FALSE;
   }
   /* the payload's memory now starts at the payload */
@@ -855,12 +858,12 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
       return NULL;
     return gst_buffer_ref (in);
   }
-  cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
+  cap = hdr_len + plen + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
   out = output_buffer (self, cap);
   gst_buffer_map (out, &map, GST_MAP_WRITE);
   gst_buffer_extract (in, 0, map.data, hdr_len);
   map.data[0] &= ~0x20; /* padding is not carried over */
-  n = sframe_cipher_encrypt (self->cipher, ctr, meta, mlen,
+  n = gst_e2ee_sframe_cipher_encrypt (self->cipher, ctr, meta, mlen,
       gst_rtp_buffer_get_payload (&rtp), plen, map.data + hdr_len,
       cap - hdr_len);
   gst_buffer_unmap (out, &map);
@@ -868,7 +871,7 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   if (n < 0) {
     gst_buffer_unref (out);
     GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (n));
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (n));
     return NULL;
   }
   gst_buffer_set_size (out, hdr_len + n);
@@ -890,17 +893,17 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ))
     return NULL;
-  cap = imap.size + sframe_cipher_overhead (self->cipher, ctr);
+  cap = imap.size + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
   out = gst_buffer_new_allocate (NULL, cap, NULL);
   gst_buffer_map (out, &omap, GST_MAP_WRITE);
-  n = sframe_cipher_encrypt (
+  n = gst_e2ee_sframe_cipher_encrypt (
       self->cipher, ctr, NULL, 0, imap.data, imap.size, omap.data, cap);
   gst_buffer_unmap (out, &omap);
   gst_buffer_unmap (in, &imap);
   if (n < 0) {
     gst_buffer_unref (out);
     GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (n));
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (n));
     return NULL;
   }
   gst_buffer_set_size (out, n);
@@ -949,7 +952,7 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
   }
   if (*out != in)
     e2ee_copy_metadata (*out, in);
-  kid = sframe_cipher_get_kid (self->cipher);
+  kid = gst_e2ee_sframe_cipher_get_kid (self->cipher);
   account (self, kid, ctr, in_size, gst_buffer_get_size (*out));
   return GST_FLOW_OK;
 }

@@ -92,9 +92,9 @@ guint gst_e2ee_keyring_get_n_keys (GstE2eeKeyring *keyring);
 guint gst_e2ee_keyring_get_generation (GstE2eeKeyring *keyring);
 
 /* GstContext plumbing (the GL display model). */
-GstContext *gst_context_new_e2ee_keyring (
+GstContext *gst_e2ee_context_new_keyring (
     GstE2eeKeyring *keyring, gboolean persistent);
-gboolean gst_context_get_e2ee_keyring (
+gboolean gst_e2ee_context_get_keyring (
     GstContext *context, GstE2eeKeyring **keyring);
 /* Query peers, then post NEED_CONTEXT; TRUE if *keyring is set after. */
 gboolean gst_e2ee_keyring_ensure (

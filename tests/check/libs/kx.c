@@ -23,9 +23,9 @@ typedef struct
 {
   Hub *hub;
   gchar *id;
-  E2eeIdentity *identity;
+  GstE2eeIdentity *identity;
   GstE2eeKeyring *keyring;
-  E2eeKx *kx;
+  GstE2eeKx *kx;
   guint cursor; /* next log entry to deliver */
   gboolean running; /* crashed participants stop */
   guint errors;
@@ -51,7 +51,7 @@ struct _Hub
   GBytes *instance;
   gint64 now;
   gint64 step_ms;
-  E2eeKxConfig cfg; /* timings of those who join */
+  GstE2eeKxConfig cfg; /* timings of those who join */
   HubFilter filter;
   gpointer filter_data;
   /* the server's board rule (docs/protocol.md 2.2, slots): per author,
@@ -65,7 +65,7 @@ hub_supersede (Hub *h, GBytes *msg)
 {
   gsize n;
   const guint8 *d = g_bytes_get_data (msg, &n);
-  E2eeMsg *m = e2ee_msg_decode (d, n, NULL), *o;
+  GstE2eeMsg *m = gst_e2ee_msg_decode (d, n, NULL), *o;
 
   if (!m)
     return;
@@ -74,7 +74,7 @@ hub_supersede (Hub *h, GBytes *msg)
     d = g_bytes_get_data (b, &n);
     if (n < 2 || d[1] != m->type)
       continue;
-    o = e2ee_msg_decode (d, n, NULL);
+    o = gst_e2ee_msg_decode (d, n, NULL);
     if (o && g_strcmp0 (o->sender_id, m->sender_id) == 0) {
       /* gone from the board: who has not read it yet never will */
       g_ptr_array_remove_index (h->log, i);
@@ -84,16 +84,16 @@ hub_supersede (Hub *h, GBytes *msg)
           p->cursor--;
       }
       h->superseded++;
-      e2ee_msg_free (o);
+      gst_e2ee_msg_free (o);
       break;
     }
-    e2ee_msg_free (o);
+    gst_e2ee_msg_free (o);
   }
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 static void
-on_send (E2eeKx *kx, GBytes *msg, gpointer user_data)
+on_send (GstE2eeKx *kx, GBytes *msg, gpointer user_data)
 {
   Part *p = user_data;
   if (p->hub->supersede)
@@ -111,7 +111,7 @@ hub_bytes (Hub *h)
 }
 
 static void
-on_event (E2eeKx *kx, GstStructure *ev, gpointer user_data)
+on_event (GstE2eeKx *kx, GstStructure *ev, gpointer user_data)
 {
   Part *p = user_data;
 
@@ -168,30 +168,30 @@ static Part *
 hub_join (Hub *h, const gchar *id)
 {
   Part *p = g_new0 (Part, 1);
-  E2eeKxConfig cfg = h->cfg;
-  E2eeKxCallbacks cb = { on_send, on_event };
+  GstE2eeKxConfig cfg = h->cfg;
+  GstE2eeKxCallbacks cb = { on_send, on_event };
 
   p->hub = h;
   p->id = g_strdup (id);
-  p->identity = e2ee_identity_new ();
+  p->identity = gst_e2ee_identity_new ();
   p->keyring = gst_e2ee_keyring_new ("room");
   cfg.meeting_id = "room";
   cfg.instance = h->instance;
   cfg.participant_id = id;
   cfg.display_name = id;
-  p->kx = e2ee_kx_new (&cfg, p->identity, p->keyring, &cb, p);
+  p->kx = gst_e2ee_kx_new (&cfg, p->identity, p->keyring, &cb, p);
   p->running = TRUE;
   g_ptr_array_add (h->parts, p);
-  e2ee_kx_start (p->kx, h->now);
+  gst_e2ee_kx_start (p->kx, h->now);
   return p;
 }
 
 static void
 part_free (Part *p)
 {
-  e2ee_kx_free (p->kx);
+  gst_e2ee_kx_free (p->kx);
   gst_object_unref (p->keyring);
-  e2ee_identity_free (p->identity);
+  gst_e2ee_identity_free (p->identity);
   g_free (p->id);
   g_free (p->last_claim);
   g_free (p->last_blamed);
@@ -229,7 +229,7 @@ hub_pump (Hub *h)
         if (!b)
           continue;
         d = g_bytes_get_data (b, &n);
-        e2ee_kx_receive (p->kx, d, n, h->now);
+        gst_e2ee_kx_receive (p->kx, d, n, h->now);
         g_bytes_unref (b);
       }
     }
@@ -244,7 +244,7 @@ hub_run (Hub *h, gint64 until_ms)
     for (guint i = 0; i < h->parts->len; i++) {
       Part *p = g_ptr_array_index (h->parts, i);
       if (p->running)
-        e2ee_kx_tick (p->kx, h->now);
+        gst_e2ee_kx_tick (p->kx, h->now);
     }
     hub_pump (h);
     h->now += h->step_ms;
@@ -280,19 +280,19 @@ check_agreement (Hub *h)
   for (guint i = 0; i < h->parts->len; i++) {
     Part *p = g_ptr_array_index (h->parts, i);
     gchar *c;
-    if (!p->running || !e2ee_kx_get_leader (p->kx))
+    if (!p->running || !gst_e2ee_kx_get_leader (p->kx))
       continue;
-    c = e2ee_kx_get_security_code (p->kx);
+    c = gst_e2ee_kx_get_security_code (p->kx);
     if (!ref) {
       ref = p;
-      epoch = e2ee_kx_get_send_epoch (p->kx);
+      epoch = gst_e2ee_kx_get_send_epoch (p->kx);
       code = c;
       fail_unless (epoch > 0, "%s sends with no epoch", p->id);
       continue;
     }
     fail_unless_equals_string (
-        e2ee_kx_get_leader (p->kx), e2ee_kx_get_leader (ref->kx));
-    fail_unless_equals_uint64 (e2ee_kx_get_send_epoch (p->kx), epoch);
+        gst_e2ee_kx_get_leader (p->kx), gst_e2ee_kx_get_leader (ref->kx));
+    fail_unless_equals_uint64 (gst_e2ee_kx_get_send_epoch (p->kx), epoch);
     fail_unless_equals_string (c, code);
     g_free (c);
   }
@@ -304,7 +304,7 @@ check_agreement (Hub *h)
     GBytes *send;
     if (!a->running)
       continue;
-    kid = e2ee_media_kid (epoch, (guint16)e2ee_kx_get_index (a->kx));
+    kid = gst_e2ee_media_kid (epoch, (guint16)gst_e2ee_kx_get_index (a->kx));
     send = key_bytes (a->keyring, kid, GST_E2EE_KEY_SEND);
     fail_unless (send != NULL,
         "%s has no send key for epoch %" G_GUINT64_FORMAT, a->id, epoch);
@@ -331,8 +331,8 @@ check_media (Part *a, Part *b)
 {
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
   GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
-  GstContext *ca = gst_context_new_e2ee_keyring (a->keyring, TRUE);
-  GstContext *cb = gst_context_new_e2ee_keyring (b->keyring, TRUE);
+  GstContext *ca = gst_e2ee_context_new_keyring (a->keyring, TRUE);
+  GstContext *cb = gst_e2ee_context_new_keyring (b->keyring, TRUE);
   GstHarness *he, *hd;
   GstBuffer *in, *ct, *out;
 
@@ -379,7 +379,7 @@ run_meeting (guint n)
       if (i != j)
         check_media (h->parts->pdata[i], h->parts->pdata[j]);
   check_media (h->parts->pdata[n - 1], h->parts->pdata[0]);
-  roster = e2ee_kx_get_roster (((Part *)h->parts->pdata[n - 1])->kx);
+  roster = gst_e2ee_kx_get_roster (((Part *)h->parts->pdata[n - 1])->kx);
   fail_unless_equals_int (g_strv_length (roster), n);
   g_strfreev (roster);
   hub_free (h);
@@ -430,20 +430,20 @@ GST_START_TEST (test_join_leave_forward_secrecy)
 
   /* carol leaves properly, dave is dropped by the server (he keeps going
    * but the others are told he is gone) */
-  e2ee_kx_leave (c->kx, h->now);
+  gst_e2ee_kx_leave (c->kx, h->now);
   c->running = FALSE;
-  e2ee_kx_peer_gone (a->kx, "dave", h->now);
-  e2ee_kx_peer_gone (b->kx, "dave", h->now);
+  gst_e2ee_kx_peer_gone (a->kx, "dave", h->now);
+  gst_e2ee_kx_peer_gone (b->kx, "dave", h->now);
   d->running = FALSE;
   hub_run (h, 10000);
   e2 = check_agreement (h);
   fail_unless (e2 > e1);
   fail_unless_equals_int (gst_e2ee_keyring_get_n_keys (c->keyring), 0);
   for (guint16 i = 0; i < 8; i++) {
-    fail_unless (gst_e2ee_keyring_lookup (d->keyring, e2ee_media_kid (e2, i),
-                     GST_E2EE_KEY_RECEIVE) == NULL);
-    fail_unless (gst_e2ee_keyring_lookup (d->keyring, e2ee_media_kid (e2, i),
-                     GST_E2EE_KEY_SEND) == NULL);
+    fail_unless (gst_e2ee_keyring_lookup (d->keyring,
+                     gst_e2ee_media_kid (e2, i), GST_E2EE_KEY_RECEIVE) == NULL);
+    fail_unless (gst_e2ee_keyring_lookup (d->keyring,
+                     gst_e2ee_media_kid (e2, i), GST_E2EE_KEY_SEND) == NULL);
   }
 
   /* a late joiner, given the whole board, gets only the new epoch */
@@ -453,8 +453,9 @@ GST_START_TEST (test_join_leave_forward_secrecy)
   fail_unless (e3 > e2);
   for (guint64 ep = 1; ep < e3; ep++)
     for (guint16 i = 0; i < 8; i++)
-      fail_unless (gst_e2ee_keyring_lookup (e->keyring, e2ee_media_kid (ep, i),
-                       GST_E2EE_KEY_RECEIVE) == NULL,
+      fail_unless (
+          gst_e2ee_keyring_lookup (e->keyring, gst_e2ee_media_kid (ep, i),
+              GST_E2EE_KEY_RECEIVE) == NULL,
           "late joiner holds epoch %" G_GUINT64_FORMAT, ep);
   GST_INFO ("join/leave epochs %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
             " %" G_GUINT64_FORMAT ", board %u messages",
@@ -480,17 +481,17 @@ GST_START_TEST (test_leader_handover)
   hub_join (h, "dave");
   hub_run (h, 5000);
   e1 = check_agreement (h);
-  fail_unless (e2ee_kx_is_leader (a->kx));
-  code1 = e2ee_kx_get_security_code (a->kx);
+  fail_unless (gst_e2ee_kx_is_leader (a->kx));
+  code1 = gst_e2ee_kx_get_security_code (a->kx);
 
-  e2ee_kx_leave (a->kx, h->now);
+  gst_e2ee_kx_leave (a->kx, h->now);
   a->running = FALSE;
   hub_run (h, 10000);
   e2 = check_agreement (h);
   fail_unless (e2 > e1);
   fail_unless_equals_string (
-      e2ee_kx_get_leader (((Part *)h->parts->pdata[1])->kx), "bob");
-  code2 = e2ee_kx_get_security_code (((Part *)h->parts->pdata[2])->kx);
+      gst_e2ee_kx_get_leader (((Part *)h->parts->pdata[1])->kx), "bob");
+  code2 = gst_e2ee_kx_get_security_code (((Part *)h->parts->pdata[2])->kx);
   fail_if (g_strcmp0 (code1, code2) == 0);
   /* media keeps flowing under the new leader */
   check_media (h->parts->pdata[1], h->parts->pdata[3]);
@@ -503,7 +504,7 @@ GST_START_TEST (test_leader_handover)
   e3 = check_agreement (h);
   fail_unless (e3 > e2);
   fail_unless_equals_string (
-      e2ee_kx_get_leader (((Part *)h->parts->pdata[3])->kx), "carol");
+      gst_e2ee_kx_get_leader (((Part *)h->parts->pdata[3])->kx), "carol");
   GST_INFO ("handover epochs %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
             " %" G_GUINT64_FORMAT ", codes %s / %s",
       e1, e2, e3, code1, code2);
@@ -529,24 +530,24 @@ GST_START_TEST (test_orphaned_instance)
   b = hub_join (h, "bob");
   hub_run (h, 5000);
   e1 = check_agreement (h);
-  code1 = e2ee_kx_get_security_code (a->kx);
+  code1 = gst_e2ee_kx_get_security_code (a->kx);
   a->running = FALSE;
   b->running = FALSE;
   c = hub_join (h, "carol");
   d = hub_join (h, "dave");
   hub_run (h, 6000);
   /* nobody leads yet: the roster's members might still be there */
-  fail_if (e2ee_kx_is_leader (c->kx) || e2ee_kx_is_leader (d->kx));
+  fail_if (gst_e2ee_kx_is_leader (c->kx) || gst_e2ee_kx_is_leader (d->kx));
   for (guint i = 0; i < 2; i++) {
-    e2ee_kx_peer_gone (c->kx, i ? "bob" : "alice", h->now);
-    e2ee_kx_peer_gone (d->kx, i ? "bob" : "alice", h->now);
+    gst_e2ee_kx_peer_gone (c->kx, i ? "bob" : "alice", h->now);
+    gst_e2ee_kx_peer_gone (d->kx, i ? "bob" : "alice", h->now);
   }
   hub_run (h, 12000);
   e2 = check_agreement (h);
   fail_unless (e2 > e1);
-  fail_unless (e2ee_kx_is_leader (c->kx));
-  fail_unless_equals_string (e2ee_kx_get_leader (d->kx), "carol");
-  code2 = e2ee_kx_get_security_code (d->kx);
+  fail_unless (gst_e2ee_kx_is_leader (c->kx));
+  fail_unless_equals_string (gst_e2ee_kx_get_leader (d->kx), "carol");
+  code2 = gst_e2ee_kx_get_security_code (d->kx);
   fail_if (g_strcmp0 (code1, code2) == 0);
   check_media (c, d);
   check_media (d, c);
@@ -559,7 +560,7 @@ GST_END_TEST;
 
 /* ---------------------------------------------------- adversarial channel */
 
-static E2eeMsgType
+static GstE2eeMsgType
 msg_type (GBytes *b)
 {
   gsize n;
@@ -593,7 +594,7 @@ flip_keys (Hub *h, Part *to, GBytes *msg, gpointer data)
   gsize n;
   guint8 *d;
 
-  if (msg_type (msg) != E2EE_MSG_KEYS || g_strcmp0 (to->id, "bob") != 0)
+  if (msg_type (msg) != GST_E2EE_MSG_KEYS || g_strcmp0 (to->id, "bob") != 0)
     return g_bytes_ref (msg);
   d = (guint8 *)g_bytes_get_data (msg, &n);
   d = g_memdup2 (d, n);
@@ -611,9 +612,10 @@ GST_START_TEST (test_attack_tamper)
   h->filter = flip_keys;
   hub_run (h, 6000);
   fail_unless (bob->errors > 0, "tampering not reported");
-  fail_unless_equals_uint64 (e2ee_kx_get_epoch (bob->kx), 0);
+  fail_unless_equals_uint64 (gst_e2ee_kx_get_epoch (bob->kx), 0);
   fail_unless (bob->missing > 0, "bob was not told he misses a key");
-  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[2])->kx) > 0);
+  fail_unless (
+      gst_e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[2])->kx) > 0);
   hub_free (h);
 }
 
@@ -652,7 +654,7 @@ GST_END_TEST;
 static GBytes *
 drop_keys_for_carol (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
-  if (msg_type (msg) == E2EE_MSG_KEYS && g_strcmp0 (to->id, "carol") == 0)
+  if (msg_type (msg) == GST_E2EE_MSG_KEYS && g_strcmp0 (to->id, "carol") == 0)
     return NULL;
   return g_bytes_ref (msg);
 }
@@ -666,9 +668,11 @@ GST_START_TEST (test_attack_drop)
 
   h->filter = drop_keys_for_carol;
   hub_run (h, 8000);
-  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[0])->kx) > 0);
-  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[1])->kx) > 0);
-  fail_unless_equals_uint64 (e2ee_kx_get_epoch (carol->kx), 0);
+  fail_unless (
+      gst_e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[0])->kx) > 0);
+  fail_unless (
+      gst_e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[1])->kx) > 0);
+  fail_unless_equals_uint64 (gst_e2ee_kx_get_epoch (carol->kx), 0);
   fail_unless (carol->missing > 0);
   hub_free (h);
 }
@@ -682,11 +686,11 @@ swap_first_roster_keys (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
   gboolean *done = data;
   if (!*done && g_strcmp0 (to->id, "bob") == 0 &&
-      msg_type (msg) == E2EE_MSG_ROSTER) {
+      msg_type (msg) == GST_E2EE_MSG_ROSTER) {
     /* deliver this roster after the following KEYS */
     guint i;
     for (i = to->cursor; i < h->log->len; i++)
-      if (msg_type (h->log->pdata[i]) == E2EE_MSG_KEYS)
+      if (msg_type (h->log->pdata[i]) == GST_E2EE_MSG_KEYS)
         break;
     if (i < h->log->len) {
       GBytes *keys = h->log->pdata[i];
@@ -714,7 +718,7 @@ GST_START_TEST (test_attack_reorder)
   /* a new member makes the leader rekey: bob gets that epoch */
   hub_join (h, "carol");
   hub_run (h, 8000);
-  fail_unless (e2ee_kx_get_send_epoch (bob->kx) >= 2);
+  fail_unless (gst_e2ee_kx_get_send_epoch (bob->kx) >= 2);
   hub_free (h);
 }
 
@@ -726,8 +730,8 @@ GST_END_TEST;
 GST_START_TEST (test_attack_forge_leader)
 {
   Hub *h = meeting_of (3);
-  E2eeIdentity *mallory = e2ee_identity_new ();
-  E2eeMsg *m;
+  GstE2eeIdentity *mallory = gst_e2ee_identity_new ();
+  GstE2eeMsg *m;
   GBytes *b;
   guint64 e;
   guint8 zero[32] = { 0 };
@@ -735,19 +739,19 @@ GST_START_TEST (test_attack_forge_leader)
   hub_run (h, 5000);
   e = check_agreement (h);
   /* a heartbeat "from alice" signed by mallory, announcing epoch 99 */
-  m = e2ee_msg_new (E2EE_MSG_HEARTBEAT, "room", h->instance, "alice");
+  m = gst_e2ee_msg_new (GST_E2EE_MSG_HEARTBEAT, "room", h->instance, "alice");
   m->counter = 1000000;
   m->epoch = m->send_epoch = 99;
   m->leader_time_ms = G_MAXINT64;
-  b = e2ee_msg_encode (m, mallory, NULL);
+  b = gst_e2ee_msg_encode (m, mallory, NULL);
   g_ptr_array_add (h->log, b);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
   /* bob's roster, as if bob led, signed by mallory */
-  m = e2ee_msg_new (E2EE_MSG_ROSTER, "room", h->instance, "bob");
+  m = gst_e2ee_msg_new (GST_E2EE_MSG_ROSTER, "room", h->instance, "bob");
   m->version = 99;
-  e2ee_msg_add_entry (m, 0, "bob", mallory->pk, zero, "bob");
-  g_ptr_array_add (h->log, e2ee_msg_encode (m, mallory, NULL));
-  e2ee_msg_free (m);
+  gst_e2ee_msg_add_entry (m, 0, "bob", mallory->pk, zero, "bob");
+  g_ptr_array_add (h->log, gst_e2ee_msg_encode (m, mallory, NULL));
+  gst_e2ee_msg_free (m);
   hub_pump (h);
   fail_unless (total (h, G_STRUCT_OFFSET (Part, errors)) >= 4);
   for (guint i = 0; i < h->parts->len; i++)
@@ -755,8 +759,8 @@ GST_START_TEST (test_attack_forge_leader)
   hub_run (h, 7000);
   fail_unless_equals_uint64 (check_agreement (h), e);
   fail_unless_equals_string (
-      e2ee_kx_get_leader (((Part *)h->parts->pdata[2])->kx), "alice");
-  e2ee_identity_free (mallory);
+      gst_e2ee_kx_get_leader (((Part *)h->parts->pdata[2])->kx), "alice");
+  gst_e2ee_identity_free (mallory);
   hub_free (h);
 }
 
@@ -768,40 +772,40 @@ GST_END_TEST;
 GST_START_TEST (test_attack_inject)
 {
   Hub *h = meeting_of (3);
-  E2eeIdentity *mallory = e2ee_identity_new ();
-  E2eeDhKey *dh = e2ee_dh_key_new ();
-  E2eeMsg *m;
+  GstE2eeIdentity *mallory = gst_e2ee_identity_new ();
+  GstE2eeDhKey *dh = gst_e2ee_dh_key_new ();
+  GstE2eeMsg *m;
   GStrv roster;
 
   hub_run (h, 5000);
   /* "bob" again with mallory's identity */
-  m = e2ee_msg_new (E2EE_MSG_ANNOUNCE, "room", h->instance, "bob");
+  m = gst_e2ee_msg_new (GST_E2EE_MSG_ANNOUNCE, "room", h->instance, "bob");
   memcpy (m->identity_key, mallory->pk, 32);
   memcpy (m->dh_key, dh->pk, 32);
   m->display_name = g_strdup ("bob");
-  g_ptr_array_add (h->log, e2ee_msg_encode (m, mallory, NULL));
-  e2ee_msg_free (m);
+  g_ptr_array_add (h->log, gst_e2ee_msg_encode (m, mallory, NULL));
+  gst_e2ee_msg_free (m);
   hub_run (h, 6000);
   fail_unless (total (h, G_STRUCT_OFFSET (Part, conflicts)) >= 3);
-  roster = e2ee_kx_get_roster (((Part *)h->parts->pdata[0])->kx);
+  roster = gst_e2ee_kx_get_roster (((Part *)h->parts->pdata[0])->kx);
   fail_unless_equals_int (g_strv_length (roster), 3);
   g_strfreev (roster);
 
   /* a new participant "mallory" */
-  m = e2ee_msg_new (E2EE_MSG_ANNOUNCE, "room", h->instance, "mallory");
+  m = gst_e2ee_msg_new (GST_E2EE_MSG_ANNOUNCE, "room", h->instance, "mallory");
   memcpy (m->identity_key, mallory->pk, 32);
   memcpy (m->dh_key, dh->pk, 32);
   m->display_name = g_strdup ("totally bob");
-  g_ptr_array_add (h->log, e2ee_msg_encode (m, mallory, NULL));
-  e2ee_msg_free (m);
+  g_ptr_array_add (h->log, gst_e2ee_msg_encode (m, mallory, NULL));
+  gst_e2ee_msg_free (m);
   hub_run (h, 9000);
   for (guint i = 0; i < h->parts->len; i++) {
-    roster = e2ee_kx_get_roster (((Part *)h->parts->pdata[i])->kx);
+    roster = gst_e2ee_kx_get_roster (((Part *)h->parts->pdata[i])->kx);
     fail_unless (g_strv_contains ((const gchar *const *)roster, "mallory"));
     g_strfreev (roster);
   }
-  e2ee_dh_key_free (dh);
-  e2ee_identity_free (mallory);
+  gst_e2ee_dh_key_free (dh);
+  gst_e2ee_identity_free (mallory);
   hub_free (h);
 }
 
@@ -822,14 +826,14 @@ partition (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
   gsize n;
   const guint8 *d = g_bytes_get_data (msg, &n);
-  E2eeMsg *m;
+  GstE2eeMsg *m;
   gboolean cross;
 
   if (!*(gboolean *)data)
     return g_bytes_ref (msg);
-  m = e2ee_msg_decode (d, n, NULL);
+  m = gst_e2ee_msg_decode (d, n, NULL);
   cross = m && on_left_side (m->sender_id) != on_left_side (to->id);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
   return cross ? NULL : g_bytes_ref (msg);
 }
 
@@ -847,9 +851,9 @@ GST_START_TEST (test_attack_partition)
   hub_run (h, 15000);
   /* two leaders now */
   fail_unless_equals_string (
-      e2ee_kx_get_leader (((Part *)h->parts->pdata[2])->kx), "bob");
+      gst_e2ee_kx_get_leader (((Part *)h->parts->pdata[2])->kx), "bob");
   fail_unless_equals_string (
-      e2ee_kx_get_leader (((Part *)h->parts->pdata[4])->kx), "alice");
+      gst_e2ee_kx_get_leader (((Part *)h->parts->pdata[4])->kx), "alice");
   fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, forks)), 0);
   /* the server stops filtering: both histories reach everybody */
   split = FALSE;
@@ -869,26 +873,26 @@ GST_END_TEST;
 GST_START_TEST (test_malformed_every_type)
 {
   Hub *h = meeting_of (3);
-  GBytes *sample[E2EE_MSG_LEAVE + 1] = { NULL };
+  GBytes *sample[GST_E2EE_MSG_LEAVE + 1] = { NULL };
   guint injected = 0, errors;
   guint64 e;
 
   hub_run (h, 5000);
   e = check_agreement (h);
-  e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
+  gst_e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
   ((Part *)h->parts->pdata[2])->running = FALSE;
   hub_run (h, 8000);
   e = check_agreement (h);
   for (guint i = 0; i < h->log->len; i++) {
-    E2eeMsgType t = msg_type (h->log->pdata[i]);
-    if (t >= 1 && t <= E2EE_MSG_LEAVE && !sample[t])
+    GstE2eeMsgType t = msg_type (h->log->pdata[i]);
+    if (t >= 1 && t <= GST_E2EE_MSG_LEAVE && !sample[t])
       sample[t] = h->log->pdata[i];
   }
-  for (guint t = 1; t <= E2EE_MSG_LEAVE; t++) {
+  for (guint t = 1; t <= GST_E2EE_MSG_LEAVE; t++) {
     gsize n;
     const guint8 *d;
     fail_unless (
-        sample[t] != NULL, "no %s on the board", e2ee_msg_type_name (t));
+        sample[t] != NULL, "no %s on the board", gst_e2ee_msg_type_name (t));
     d = g_bytes_get_data (sample[t], &n);
     for (guint v = 0; v < 5; v++) {
       guint8 *x = g_malloc (n + 1);
@@ -946,7 +950,7 @@ GST_START_TEST (test_liveness)
   {
     guint acks = 0;
     for (guint i = before; i < h->log->len; i++)
-      acks += msg_type (h->log->pdata[i]) == E2EE_MSG_ACK;
+      acks += msg_type (h->log->pdata[i]) == GST_E2EE_MSG_ACK;
     /* two members, a fresh nonce every 60 s over 125 s */
     fail_unless (acks >= 4, "%u liveness ACKs", acks);
   }
@@ -972,8 +976,9 @@ GST_START_TEST (test_attack_delay)
   bob->running = FALSE;
   hub_join (h, "dave");
   hub_run (h, 9000);
-  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[0])->kx) > e);
-  fail_unless_equals_uint64 (e2ee_kx_get_send_epoch (bob->kx), e);
+  fail_unless (
+      gst_e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[0])->kx) > e);
+  fail_unless_equals_uint64 (gst_e2ee_kx_get_send_epoch (bob->kx), e);
   bob->running = TRUE;
   hub_run (h, 11000);
   fail_unless (check_agreement (h) > e);
@@ -989,15 +994,15 @@ msg_sender (GBytes *b)
 {
   gsize n;
   const guint8 *d = g_bytes_get_data (b, &n);
-  E2eeMsg *m = e2ee_msg_decode (d, n, NULL);
+  GstE2eeMsg *m = gst_e2ee_msg_decode (d, n, NULL);
   gchar *s = m ? g_strdup (m->sender_id) : NULL;
 
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
   return s;
 }
 
 static gboolean
-is_from (GBytes *b, E2eeMsgType type, const gchar *sender)
+is_from (GBytes *b, GstE2eeMsgType type, const gchar *sender)
 {
   gchar *s;
   gboolean yes;
@@ -1035,7 +1040,8 @@ drop_heartbeats (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
   HbFault *f = data;
 
-  if (msg_type (msg) != E2EE_MSG_HEARTBEAT || g_strcmp0 (to->id, f->to) != 0)
+  if (msg_type (msg) != GST_E2EE_MSG_HEARTBEAT ||
+      g_strcmp0 (to->id, f->to) != 0)
     return g_bytes_ref (msg);
   if (f->every && ++f->seen % f->every == 0) {
     f->dropped++;
@@ -1051,7 +1057,8 @@ swap_heartbeats (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
   HbFault *f = data;
 
-  if (msg_type (msg) != E2EE_MSG_HEARTBEAT || g_strcmp0 (to->id, f->to) != 0)
+  if (msg_type (msg) != GST_E2EE_MSG_HEARTBEAT ||
+      g_strcmp0 (to->id, f->to) != 0)
     return g_bytes_ref (msg);
   if (!f->held) {
     f->held = g_bytes_ref (msg);
@@ -1083,7 +1090,7 @@ GST_START_TEST (test_heartbeat_dropped)
 
   hub_run (h, 5000);
   e = check_agreement (h);
-  code = e2ee_kx_get_security_code (bob->kx);
+  code = gst_e2ee_kx_get_security_code (bob->kx);
   h->filter = drop_heartbeats;
   h->filter_data = &f;
   hub_run (h, 35000);
@@ -1091,11 +1098,11 @@ GST_START_TEST (test_heartbeat_dropped)
   fail_unless_equals_int (bob->forks, 0);
   fail_unless_equals_int (bob->errors, 0);
   fail_unless_equals_int (a->removed, 0);
-  fail_unless (e2ee_kx_is_leader (a->kx));
-  fail_unless_equals_string (e2ee_kx_get_leader (bob->kx), "alice");
+  fail_unless (gst_e2ee_kx_is_leader (a->kx));
+  fail_unless_equals_string (gst_e2ee_kx_get_leader (bob->kx), "alice");
   fail_unless_equals_uint64 (check_agreement (h), e);
   {
-    gchar *c = e2ee_kx_get_security_code (bob->kx);
+    gchar *c = gst_e2ee_kx_get_security_code (bob->kx);
     fail_unless_equals_string (c, code);
     g_free (c);
   }
@@ -1131,7 +1138,7 @@ GST_START_TEST (test_heartbeat_reordered)
   fail_unless_equals_int (bob->forks, 0);
   fail_unless_equals_int (bob->errors, 0);
   fail_unless_equals_int (a->removed, 0);
-  fail_unless_equals_string (e2ee_kx_get_leader (bob->kx), "alice");
+  fail_unless_equals_string (gst_e2ee_kx_get_leader (bob->kx), "alice");
   hub_run (h, 37000);
   fail_unless_equals_uint64 (check_agreement (h), e);
   hub_free (h);
@@ -1146,24 +1153,24 @@ GST_START_TEST (test_heartbeat_conflict)
   Hub *h = meeting_of (3);
   Part *a = h->parts->pdata[0];
   GBytes *last = NULL, *b;
-  E2eeMsg *m;
+  GstE2eeMsg *m;
   gsize n;
   const guint8 *d;
 
   hub_run (h, 5000);
   check_agreement (h);
   for (guint i = 0; i < h->log->len; i++)
-    if (msg_type (h->log->pdata[i]) == E2EE_MSG_HEARTBEAT)
+    if (msg_type (h->log->pdata[i]) == GST_E2EE_MSG_HEARTBEAT)
       last = h->log->pdata[i];
   fail_unless (last != NULL);
   d = g_bytes_get_data (last, &n);
-  m = e2ee_msg_decode (d, n, NULL);
+  m = gst_e2ee_msg_decode (d, n, NULL);
   fail_unless (m != NULL);
   m->leader_time_ms += 1; /* same counter, other content */
-  b = e2ee_msg_encode (m, a->identity, NULL);
+  b = gst_e2ee_msg_encode (m, a->identity, NULL);
   fail_unless (b != NULL);
   g_ptr_array_add (h->log, b);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
   hub_pump (h);
   for (guint i = 1; i < 3; i++) {
     Part *p = h->parts->pdata[i];
@@ -1193,7 +1200,7 @@ GST_START_TEST (test_replayed_ack)
   hub_run (h, 9000);
   e = check_agreement (h);
   for (guint i = 0; i < h->log->len; i++)
-    if (is_from (h->log->pdata[i], E2EE_MSG_ACK, "bob")) {
+    if (is_from (h->log->pdata[i], GST_E2EE_MSG_ACK, "bob")) {
       if (!oldest)
         oldest = h->log->pdata[i];
       acks++;
@@ -1213,18 +1220,18 @@ GST_START_TEST (test_replayed_ack)
     Part *dave = h->parts->pdata[3];
     GBytes *ann = NULL;
     GStrv r;
-    e2ee_kx_leave (dave->kx, h->now);
+    gst_e2ee_kx_leave (dave->kx, h->now);
     dave->running = FALSE;
     hub_run (h, 15000);
     e = check_agreement (h);
     for (guint i = 0; i < h->log->len; i++)
-      if (is_from (h->log->pdata[i], E2EE_MSG_ANNOUNCE, "dave"))
+      if (is_from (h->log->pdata[i], GST_E2EE_MSG_ANNOUNCE, "dave"))
         ann = h->log->pdata[i];
     fail_unless (ann != NULL);
     g_ptr_array_add (h->log, g_bytes_ref (ann));
     hub_run (h, 18000);
     fail_unless_equals_uint64 (check_agreement (h), e);
-    r = e2ee_kx_get_roster (bob->kx);
+    r = gst_e2ee_kx_get_roster (bob->kx);
     fail_if (g_strv_contains ((const gchar *const *)r, "dave"));
     g_strfreev (r);
   }
@@ -1237,7 +1244,7 @@ static GBytes *
 hide_bob_from_alice (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
   if (g_strcmp0 (to->id, "alice") == 0 &&
-      is_from (msg, E2EE_MSG_ANNOUNCE, "bob"))
+      is_from (msg, GST_E2EE_MSG_ANNOUNCE, "bob"))
     return NULL;
   return g_bytes_ref (msg);
 }
@@ -1258,13 +1265,14 @@ GST_START_TEST (test_excluded)
   fail_unless_equals_int (((Part *)h->parts->pdata[0])->excluded +
           ((Part *)h->parts->pdata[2])->excluded,
       0);
-  roster = e2ee_kx_get_roster (bob->kx);
+  roster = gst_e2ee_kx_get_roster (bob->kx);
   fail_if (g_strv_contains ((const gchar *const *)roster, "bob"));
   g_strfreev (roster);
   /* the others go on; bob holds no key and shows no code */
-  fail_unless (e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[2])->kx) > 0);
-  fail_unless_equals_uint64 (e2ee_kx_get_epoch (bob->kx), 0);
-  fail_unless (e2ee_kx_get_security_code (bob->kx) == NULL);
+  fail_unless (
+      gst_e2ee_kx_get_send_epoch (((Part *)h->parts->pdata[2])->kx) > 0);
+  fail_unless_equals_uint64 (gst_e2ee_kx_get_epoch (bob->kx), 0);
+  fail_unless (gst_e2ee_kx_get_security_code (bob->kx) == NULL);
   hub_run (h, 20000);
   fail_unless_equals_int (bob->excluded, 1); /* told once */
   hub_free (h);
@@ -1275,7 +1283,7 @@ GST_END_TEST;
 static GBytes *
 drop_keys_for_dave (Hub *h, Part *to, GBytes *msg, gpointer data)
 {
-  if (msg_type (msg) == E2EE_MSG_KEYS && g_strcmp0 (to->id, "dave") == 0)
+  if (msg_type (msg) == GST_E2EE_MSG_KEYS && g_strcmp0 (to->id, "dave") == 0)
     return NULL;
   return g_bytes_ref (msg);
 }
@@ -1307,9 +1315,9 @@ GST_START_TEST (test_missing_key_only_when_missing)
   h->filter = drop_keys_for_dave;
   dave = hub_join (h, "dave");
   hub_run (h, 10000);
-  fail_unless_equals_uint64 (e2ee_kx_get_epoch (dave->kx), 0);
+  fail_unless_equals_uint64 (gst_e2ee_kx_get_epoch (dave->kx), 0);
   fail_unless_equals_int (dave->missing, 1);
-  fail_unless (e2ee_kx_get_index (dave->kx) >= 0);
+  fail_unless (gst_e2ee_kx_get_index (dave->kx) >= 0);
   hub_free (h);
 }
 
@@ -1321,9 +1329,9 @@ GST_END_TEST;
 GST_START_TEST (test_blame)
 {
   Hub *h = meeting_of (3);
-  E2eeIdentity *mallory = e2ee_identity_new ();
+  GstE2eeIdentity *mallory = gst_e2ee_identity_new ();
   GBytes *ack = NULL, *forged;
-  E2eeMsg *m;
+  GstE2eeMsg *m;
   gsize n;
   const guint8 *d;
   guint8 *x;
@@ -1331,15 +1339,15 @@ GST_START_TEST (test_blame)
   hub_run (h, 5000);
   check_agreement (h);
   for (guint i = 0; i < h->log->len; i++)
-    if (is_from (h->log->pdata[i], E2EE_MSG_ACK, "bob"))
+    if (is_from (h->log->pdata[i], GST_E2EE_MSG_ACK, "bob"))
       ack = h->log->pdata[i];
   fail_unless (ack != NULL);
   d = g_bytes_get_data (ack, &n);
   /* re-signed by mallory */
-  m = e2ee_msg_decode (d, n, NULL);
+  m = gst_e2ee_msg_decode (d, n, NULL);
   m->counter += 100;
-  forged = e2ee_msg_encode (m, mallory, NULL);
-  e2ee_msg_free (m);
+  forged = gst_e2ee_msg_encode (m, mallory, NULL);
+  gst_e2ee_msg_free (m);
   g_ptr_array_add (h->log, forged);
   /* a flipped signature */
   x = g_memdup2 (d, n);
@@ -1355,18 +1363,18 @@ GST_START_TEST (test_blame)
   reset_counts (h);
 
   /* bob (really) signs a KEYS while he does not lead */
-  m = e2ee_msg_new (E2EE_MSG_KEYS, "room", h->instance, "bob");
+  m = gst_e2ee_msg_new (GST_E2EE_MSG_KEYS, "room", h->instance, "bob");
   m->epoch = 50;
   g_ptr_array_add (h->log,
-      e2ee_msg_encode (m, ((Part *)h->parts->pdata[1])->identity, NULL));
-  e2ee_msg_free (m);
+      gst_e2ee_msg_encode (m, ((Part *)h->parts->pdata[1])->identity, NULL));
+  gst_e2ee_msg_free (m);
   hub_pump (h);
   for (guint i = 0; i < 3; i += 2) {
     Part *p = h->parts->pdata[i];
     fail_unless_equals_int (p->blamed, 1);
     fail_unless_equals_string (p->last_blamed, "bob");
   }
-  e2ee_identity_free (mallory);
+  gst_e2ee_identity_free (mallory);
   hub_free (h);
 }
 
@@ -1388,7 +1396,7 @@ GST_START_TEST (test_superseding_board)
   hub_run (h, 5000);
   /* some history: rekeys, liveness ACKs */
   for (gint64 t = 5000; t < 20000; t += 2500) {
-    e2ee_kx_peer_gone (a->kx, "nobody", h->now);
+    gst_e2ee_kx_peer_gone (a->kx, "nobody", h->now);
     hub_run (h, t);
   }
   e1 = check_agreement (h);
@@ -1400,15 +1408,15 @@ GST_START_TEST (test_superseding_board)
   check_media (a, d);
 
   /* alice leaves: bob leads; then erin joins late */
-  e2ee_kx_leave (a->kx, h->now);
+  gst_e2ee_kx_leave (a->kx, h->now);
   a->running = FALSE;
   hub_run (h, 30000);
   e1 = check_agreement (h);
-  fail_unless_equals_string (e2ee_kx_get_leader (d->kx), "bob");
+  fail_unless_equals_string (gst_e2ee_kx_get_leader (d->kx), "bob");
   e = hub_join (h, "erin");
   hub_run (h, 35000);
   fail_unless (check_agreement (h) > e1);
-  fail_unless_equals_string (e2ee_kx_get_leader (e->kx), "bob");
+  fail_unless_equals_string (gst_e2ee_kx_get_leader (e->kx), "bob");
   fail_unless_equals_int (total (h, G_STRUCT_OFFSET (Part, missing)), 0);
   check_media (e, d);
   check_media (d, e);
@@ -1488,27 +1496,27 @@ rejoin_after_stall (gboolean alice_first)
   hub_run (h, 5000);
   check_agreement (h);
   p1->running = FALSE;
-  e2ee_kx_peer_gone (p2->kx, "p1", h->now);
+  gst_e2ee_kx_peer_gone (p2->kx, "p1", h->now);
   hub_run (h, 6000);
-  fail_unless (e2ee_kx_is_leader (p2->kx));
+  fail_unless (gst_e2ee_kx_is_leader (p2->kx));
   p2->running = FALSE;
   if (alice_first) {
     na = hub_join (h, "p3");
-    e2ee_kx_peer_gone (na->kx, "p1", h->now);
+    gst_e2ee_kx_peer_gone (na->kx, "p1", h->now);
     nb = hub_join (h, "p4");
-    e2ee_kx_peer_gone (nb->kx, "p2", h->now);
+    gst_e2ee_kx_peer_gone (nb->kx, "p2", h->now);
   } else {
     nb = hub_join (h, "p3");
-    e2ee_kx_peer_gone (nb->kx, "p2", h->now);
+    gst_e2ee_kx_peer_gone (nb->kx, "p2", h->now);
     na = hub_join (h, "p4");
-    e2ee_kx_peer_gone (na->kx, "p1", h->now);
+    gst_e2ee_kx_peer_gone (na->kx, "p1", h->now);
   }
   while (h->now < 30000) {
     hub_run (h, h->now + STEP_MS);
     for (guint i = 0; i < 2; i++) {
       Part *p = i ? na : nb;
-      gchar *c = e2ee_kx_get_security_code (p->kx);
-      guint64 e = e2ee_kx_get_send_epoch (p->kx);
+      gchar *c = gst_e2ee_kx_get_security_code (p->kx);
+      guint64 e = gst_e2ee_kx_get_send_epoch (p->kx);
       if (g_strcmp0 (c, code[i]) != 0)
         fail_unless (e != ep[i], "%s: code changed at epoch %" G_GUINT64_FORMAT,
             p->id, e);
@@ -1519,7 +1527,7 @@ rejoin_after_stall (gboolean alice_first)
   }
   check_agreement (h);
   for (guint i = 0; i < 2; i++) {
-    GStrv r = e2ee_kx_get_roster ((i ? na : nb)->kx);
+    GStrv r = gst_e2ee_kx_get_roster ((i ? na : nb)->kx);
     fail_unless_equals_int (g_strv_length (r), 2);
     fail_unless (g_strv_contains ((const gchar *const *)r, "p3"));
     fail_unless (g_strv_contains ((const gchar *const *)r, "p4"));
@@ -1553,21 +1561,21 @@ GST_START_TEST (test_own_earlier_id_leaves)
   check_agreement (h);
   bob->running = FALSE; /* his connection died; the server still lists it */
   bob2 = hub_join (h, "bob2");
-  e2ee_kx_peer_gone (bob2->kx, "bob", h->now);
+  gst_e2ee_kx_peer_gone (bob2->kx, "bob", h->now);
   hub_run (h, 8000);
   /* the leader still has bob (nobody told it otherwise) */
   check_agreement (h);
-  e2ee_kx_leave (((Part *)h->parts->pdata[0])->kx, h->now);
+  gst_e2ee_kx_leave (((Part *)h->parts->pdata[0])->kx, h->now);
   ((Part *)h->parts->pdata[0])->running = FALSE;
-  e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
+  gst_e2ee_kx_leave (((Part *)h->parts->pdata[2])->kx, h->now);
   ((Part *)h->parts->pdata[2])->running = FALSE;
   hub_run (h, 12000);
-  fail_unless (e2ee_kx_is_leader (bob2->kx));
-  r = e2ee_kx_get_roster (bob2->kx);
+  fail_unless (gst_e2ee_kx_is_leader (bob2->kx));
+  r = gst_e2ee_kx_get_roster (bob2->kx);
   fail_unless_equals_int (g_strv_length (r), 1);
   fail_unless_equals_string (r[0], "bob2");
   g_strfreev (r);
-  fail_unless (e2ee_kx_get_send_epoch (bob2->kx) > 0);
+  fail_unless (gst_e2ee_kx_get_send_epoch (bob2->kx) > 0);
   hub_free (h);
 }
 
