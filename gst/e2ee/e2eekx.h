@@ -12,6 +12,7 @@
 #ifndef __E2EE_KX_H__
 #define __E2EE_KX_H__
 
+#include "e2ee-prelude.h"
 #include <gst/gst.h>
 
 #include "e2eeproto.h"
@@ -49,34 +50,49 @@ typedef struct
 } GstE2eeKxCallbacks;
 
 /* identity and keyring are borrowed (keyring: a ref is taken). */
+GST_E2EE_API
 GstE2eeKx *gst_e2ee_kx_new (const GstE2eeKxConfig *config,
     const GstE2eeIdentity *identity, GstE2eeKeyring *keyring,
     const GstE2eeKxCallbacks *callbacks, gpointer user_data);
+GST_E2EE_API
 void gst_e2ee_kx_free (GstE2eeKx *kx);
 
+GST_E2EE_API
 void gst_e2ee_kx_start (GstE2eeKx *kx, gint64 now_ms);
+GST_E2EE_API
 void gst_e2ee_kx_receive (
     GstE2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms);
 /* A hint from the channel (untrusted) that a participant is gone for good
  * (its connection closed; also one's own earlier connections). Kept even
  * for a participant not known yet; a later roster does not bring it back. */
+GST_E2EE_API
 void gst_e2ee_kx_peer_gone (
     GstE2eeKx *kx, const gchar *participant_id, gint64 now_ms);
 /* Runs the timers; returns when to call again (ms, absolute). */
+GST_E2EE_API
 gint64 gst_e2ee_kx_tick (GstE2eeKx *kx, gint64 now_ms);
 /* Leaves: sends LEAVE and wipes every key. */
+GST_E2EE_API
 void gst_e2ee_kx_leave (GstE2eeKx *kx, gint64 now_ms);
 
+GST_E2EE_API
 gboolean gst_e2ee_kx_is_leader (GstE2eeKx *kx);
+GST_E2EE_API
 gboolean gst_e2ee_kx_is_active (GstE2eeKx *kx);
+GST_E2EE_API
 const gchar *gst_e2ee_kx_get_leader (GstE2eeKx *kx);
+GST_E2EE_API
 guint64 gst_e2ee_kx_get_epoch (GstE2eeKx *kx);
+GST_E2EE_API
 guint64 gst_e2ee_kx_get_send_epoch (GstE2eeKx *kx);
+GST_E2EE_API
 gint gst_e2ee_kx_get_index (GstE2eeKx *kx);
 /* The code of the leader that certified the epoch we send with: NULL
  * until one did; it changes only together with the send epoch. */
+GST_E2EE_API
 gchar *gst_e2ee_kx_get_security_code (GstE2eeKx *kx);
 /* participant ids of the accepted roster, in index order */
+GST_E2EE_API
 GStrv gst_e2ee_kx_get_roster (GstE2eeKx *kx);
 
 G_END_DECLS
