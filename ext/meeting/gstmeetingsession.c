@@ -18,6 +18,7 @@
 
 #include "gstmeetingsession.h"
 #include "meetingrtcp.h"
+#include "meetingws.h"
 
 #include <string.h>
 
@@ -31,6 +32,7 @@ GST_DEBUG_CATEGORY_STATIC (meeting_session_debug);
 #define MAX_SIGNALING_MESSAGE (1024 * 1024)
 #define KEEPALIVE_S 2
 #define DEAD_AFTER_US (8 * G_USEC_PER_SEC)
+#define CONNECT_TIMEOUT_S 10 /* as the SoupSession's "timeout" */
 #define MAX_BACKOFF_MS 4000
 #define MAX_REMOTE_STREAMS 256
 #define MAX_BATCH 64
@@ -1190,8 +1192,7 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
 {
   GstMeetingSession *s = user_data;
   GError *err = NULL;
-  SoupWebsocketConnection *ws =
-      soup_session_websocket_connect_finish (SOUP_SESSION (src), res, &err);
+  SoupWebsocketConnection *ws = meeting_ws_connect_finish (res, &err);
   JsonBuilder *b;
   gboolean receive;
 
@@ -1203,6 +1204,8 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   }
   s->ws = ws;
   s->last_seen = g_get_monotonic_time ();
+  /* frames (libsoup); whole messages are bounded as they arrive by the
+   * guard under ws (meetingws.c), against a hostile server */
   soup_websocket_connection_set_max_incoming_payload_size (
       ws, MAX_SIGNALING_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_S);
@@ -1222,19 +1225,26 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   send_json (s, b);
 }
 
+/* The handshake is ours (meetingws.c): libsoup 3.2's
+ * soup_session_websocket_connect_async gives no way to bound whole
+ * messages before they are put together. The session's TLS database
+ * checks the server's certificate, as libsoup's connect did. */
 static void
 connect_ws (GstMeetingSession *s)
 {
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, s->uri);
+  GUri *u = g_uri_parse (s->uri, G_URI_FLAGS_ENCODED, NULL);
+  gboolean ok = u && g_uri_get_host (u) && *g_uri_get_host (u) &&
+      (g_ascii_strcasecmp (g_uri_get_scheme (u), "ws") == 0 ||
+          g_ascii_strcasecmp (g_uri_get_scheme (u), "wss") == 0);
 
-  if (!msg) {
+  g_clear_pointer (&u, g_uri_unref);
+  if (!ok) {
     post_error (s, "Bad meeting URI", s->uri);
     s->fatal = TRUE;
     return;
   }
-  soup_session_websocket_connect_async (s->soup, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, s->cancel, on_ws_connected, s);
-  g_object_unref (msg);
+  meeting_ws_connect_async (s->uri, soup_session_get_tls_database (s->soup),
+      MAX_SIGNALING_MESSAGE, CONNECT_TIMEOUT_S, s->cancel, on_ws_connected, s);
 }
 
 /* A server that stopped answering (network gone) is noticed here: libsoup
