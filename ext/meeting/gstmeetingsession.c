@@ -1109,8 +1109,10 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer user_data)
   GstMeetingSession *s = user_data;
   gushort code = soup_websocket_connection_get_close_code (ws);
   const gchar *why = soup_websocket_connection_get_close_data (ws);
-  gchar *reason = g_strdup_printf ("connection closed (%u%s%s)", code,
-      why && *why ? ": " : "", why ? why : "");
+  const gchar *refused = g_object_get_data (G_OBJECT (ws), "meeting-refused");
+  gchar *reason = refused ? g_strdup_printf ("connection dropped: %s", refused)
+                          : g_strdup_printf ("connection closed (%u%s%s)", code,
+                                why && *why ? ": " : "", why ? why : "");
 
   session_disconnected (s, reason);
   g_free (reason);
@@ -1187,6 +1189,16 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
   g_source_attach (s->retry, s->ctx);
 }
 
+/* The stream was refused (meetingws.c: a message over the bound as it
+ * arrived, a malformed frame) or failed; "closed" follows and reports it. */
+static void
+on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer user_data)
+{
+  if (!g_object_get_data (G_OBJECT (ws), "meeting-refused"))
+    g_object_set_data_full (
+        G_OBJECT (ws), "meeting-refused", g_strdup (error->message), g_free);
+}
+
 static void
 on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
 {
@@ -1211,6 +1223,7 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_S);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), s);
   g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), s);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), s);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), s);
   g_mutex_lock (&s->cb_lock);
   receive = s->receiver.media != NULL;
