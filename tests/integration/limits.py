@@ -357,15 +357,18 @@ def test_fd_exhaustion():
         for i in range(200):
             s = socket.create_connection(("127.0.0.1", port))
             socks.append(s)
-            s.sendall(b"GET /fds HTTP/1.1\r\nHost: x\r\n"
-                      b"Connection: keep-alive\r\n\r\n")
+            s.sendall((
+                "GET /fds HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                % base64.b64encode(os.urandom(16)).decode()).encode())
             s.settimeout(2)
             try:
                 answer = s.recv(4096)
             except socket.timeout:
                 refused = True  # waits in the backlog: not accepted
                 break
-            check(answer.startswith(b"HTTP/1.1 "), "answer %r" % answer)
+            check(answer.startswith(b"HTTP/1.1 101 "), "answer %r" % answer)
         check(refused, "the server accepted 200 connections under "
               "RLIMIT_NOFILE %d" % nofile)
         log("out of descriptors after %d connections" % (len(socks) - 1))
