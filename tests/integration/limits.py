@@ -272,7 +272,8 @@ def test_ws_flood_client():
             (sent / MIB, grew / MIB, ev["reason"]))
         # 1 MiB messages in the session (MAX_SIGNALING_MESSAGE)
         check(sent < 64 * MIB, "dropped only after %d bytes" % sent)
-        check(grew < 24 * MIB, "the session's memory grew by %d bytes" % grew)
+        # (unguarded, it grows by the whole 1 GiB)
+        check(grew < 64 * MIB, "the session's memory grew by %d bytes" % grew)
         check("WebSocket message over 1048576 bytes" in ev["reason"],
               "the session reports why: %s" % ev["reason"])
     finally:
@@ -362,11 +363,18 @@ def test_fd_exhaustion():
                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
                 % base64.b64encode(os.urandom(16)).decode()).encode())
-            s.settimeout(2)
-            try:
-                answer = s.recv(4096)
-            except socket.timeout:
-                refused = True  # waits in the backlog: not accepted
+            answer = None
+            for wait in (2, 10):
+                s.settimeout(wait)
+                try:
+                    answer = s.recv(4096)
+                    break
+                except socket.timeout:
+                    # not accepted (it waits in the backlog), or only slow
+                    if "Too many open files" in server_log():
+                        break
+            if answer is None:
+                refused = True
                 break
             check(answer.startswith(b"HTTP/1.1 101 "), "answer %r" % answer)
         check(refused, "the server accepted 200 connections under "
