@@ -1309,8 +1309,11 @@ static guint accept_backoff_ms;
 static GHashTable *conns; /* key -> Conn* */
 static GHashTable *per_address; /* IP -> count */
 
+static void refusal (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+
 /* Refusals come in floods: one line a second at most. */
-static void G_GNUC_PRINTF (1, 2) refusal (const gchar *format, ...)
+static void
+refusal (const gchar *format, ...)
 {
   static gint64 last;
   static guint skipped;
