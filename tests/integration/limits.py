@@ -330,6 +330,64 @@ def test_conn_limits():
         bob = join(srv.port, "limits", "bob")
         alive(bob, "bob")
         log("a joined participant stays; a new one joins")
+
+        # every kind of connection gives its slot back when it closes (the
+        # server sees a close a little after the client: a connection
+        # refused meanwhile is tried again)
+        def kind_tcp():
+            socket.create_connection(("127.0.0.1", srv.port)).close()
+
+        def kind_404():
+            s = socket.create_connection(("127.0.0.1", srv.port))
+            s.sendall(b"GET /no/such/room HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.settimeout(5)
+            answer = s.recv(4096)
+            s.close()
+            if not answer:
+                raise OSError("refused")
+            check(answer.startswith(b"HTTP/1.1 404"), "answer %r" % answer)
+
+        def kind_upgraded():
+            RawWebSocket(srv.port, "limits").s.close()
+
+        def kind_joined():
+            ws = join(srv.port, "limits", "carol")
+            ws.send('{"type":"leave"}')
+            for _ in range(100):  # candidates may come before the close
+                if ws.recv() is None:
+                    break
+            check(ws.closed, "leave closes")
+            ws.s.close()
+
+        retries = 0
+        for i in range(8):
+            for kind in (kind_tcp, kind_404, kind_upgraded, kind_joined):
+                deadline = time.monotonic() + 10
+                while True:
+                    try:
+                        kind()
+                        break
+                    except (Fail, OSError) as e:
+                        check(time.monotonic() < deadline,
+                              "%s: refused for 10 s: %s" % (kind.__name__, e))
+                        retries += 1
+                        time.sleep(0.05)
+        # alice and bob hold 2 of the 4 slots: 2 more, not 3
+        held = []
+        deadline = time.monotonic() + 10
+        while len(held) < 2:
+            check(time.monotonic() < deadline,
+                  "closed connections still hold their slots")
+            try:
+                held.append(RawWebSocket(srv.port, "limits"))
+            except (Fail, OSError):
+                time.sleep(0.2)  # the server has not seen a close yet
+        extra = socket.create_connection(("127.0.0.1", srv.port))
+        check(wait_closed(extra, 2) is not None,
+              "a 5th connection after the churn was not refused")
+        log("32 closed connections of 4 kinds gave their slots back (%d "
+            "tries refused while the server had not seen a close yet)" %
+            retries)
     finally:
         srv.stop()
 
