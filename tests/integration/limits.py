@@ -15,6 +15,8 @@ Tests:
                    connection and reports why
   conn-limits      connections that do not join within --join-timeout are
                    closed; --max-connections-per-address refuses the extra
+  wss-bounds       the same bounds over wss:// (join timeout before TLS,
+                   a flood inside TLS)
   fd-exhaustion    the server under a low RLIMIT_NOFILE: connections until
                    it can accept no more, then released: a new participant
                    joins
@@ -392,6 +394,66 @@ def test_conn_limits():
         srv.stop()
 
 
+def wss(port, path, ctx):
+    """A RawWebSocket over TLS."""
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port),
+                                                 timeout=5),
+                        server_hostname="127.0.0.1")
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((
+        "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n" % (path, port, key)).encode())
+    resp = b""
+    while b"\r\n\r\n" not in resp:
+        chunk = s.recv(4096)
+        check(chunk, "handshake closed")
+        resp += chunk
+    check(b" 101 " in resp.split(b"\r\n")[0], "no upgrade: %r" % resp)
+    ws = RawWebSocket.__new__(RawWebSocket)
+    ws.s = s
+    ws.buf = resp.split(b"\r\n\r\n", 1)[1]
+    ws.closed = False
+    return ws
+
+
+def test_wss_bounds():
+    import ssl
+    cert, key = meeting.make_cert(meeting.TMP)
+    ctx = ssl.create_default_context(cafile=cert)
+    srv = meeting.Server("--tls-cert", cert, "--tls-key", key,
+                         "--join-timeout", "2")
+    try:
+        t0 = time.monotonic()
+        idle = socket.create_connection(("127.0.0.1", srv.port))
+        alice = wss(srv.port, "tls", ctx)
+        alice.send('{"type":"join","name":"alice","receive":false}')
+        while True:
+            m = alice.recv()
+            check(m is not None, "alice was refused")
+            if m["type"] == "welcome":
+                break
+        t = wait_closed(idle, 10)
+        check(t is not None and time.monotonic() - t0 >= 1.5,
+              "a connection that never starts TLS is closed after the join "
+              "timeout (%s)" % t)
+        log("a connection that never began TLS was closed after %.1f s "
+            "(--join-timeout 2)" % (time.monotonic() - t0))
+        watch = RssWatch(srv.proc.pid)
+        mallory = wss(srv.port, "tls", ctx)
+        sent = flood(mallory.s, True)
+        grew = watch.done()
+        check(sent is not None, "the server took 1 GiB of one message")
+        check(sent < 64 * MIB and grew < 16 * MIB,
+              "sent %d, the server grew by %d bytes" % (sent, grew))
+        log("over wss:// the flooding connection was closed after %.1f MiB "
+            "sent; the server's VmRSS grew by %.1f MiB at most" %
+            (sent / MIB, grew / MIB))
+        alive(alice, "alice over wss:// after the flood and the timeout")
+    finally:
+        srv.stop()
+
+
 def test_fd_exhaustion():
     nofile = 64
 
@@ -468,6 +530,7 @@ TESTS = {
     "ws-flood-server": test_ws_flood_server,
     "ws-flood-client": test_ws_flood_client,
     "conn-limits": test_conn_limits,
+    "wss-bounds": test_wss_bounds,
     "fd-exhaustion": test_fd_exhaustion,
 }
 
