@@ -41,10 +41,10 @@ static gint opt_max_board_messages = 100000;
 static gint opt_rate = 100;
 static gint opt_ping_interval = 5;
 static gint opt_ping_timeout = 15;
+static gchar **opt_rooms = NULL;
 static gint opt_join_timeout = 5;
 static gint opt_max_connections = 0; /* 0: from RLIMIT_NOFILE */
 static gint opt_max_per_address = 32;
-static gchar **opt_rooms = NULL;
 static gboolean opt_verbose = FALSE;
 static gchar *opt_media_address = NULL;
 static gchar *opt_media_ports = NULL;
@@ -69,6 +69,16 @@ static GOptionEntry entries[] = {
   { "room", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_rooms,
       "A room that needs a passcode (repeatable); other rooms are open",
       "NAME:PASSCODE" },
+  { "join-timeout", 0, 0, G_OPTION_ARG_INT, &opt_join_timeout,
+      "A connection that has not joined a room this long is closed "
+      "(default 5)",
+      "S" },
+  { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
+      "Connections open at once (default: half the descriptor limit, "
+      "RLIMIT_NOFILE)",
+      "N" },
+  { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_per_address,
+      "Connections open at once from one IP address (default 32)", "N" },
   { "max-rooms", 0, 0, G_OPTION_ARG_INT, &opt_max_rooms,
       "Rooms open at once (default 100)", "N" },
   { "max-participants", 0, 0, G_OPTION_ARG_INT, &opt_max_participants,
@@ -87,16 +97,6 @@ static GOptionEntry entries[] = {
       "Seconds between WebSocket pings (default 5)", "S" },
   { "ping-timeout", 0, 0, G_OPTION_ARG_INT, &opt_ping_timeout,
       "A client silent this long is dropped (default 15)", "S" },
-  { "join-timeout", 0, 0, G_OPTION_ARG_INT, &opt_join_timeout,
-      "A connection that has not joined a room this long is closed "
-      "(default 5)",
-      "S" },
-  { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
-      "Connections open at once (default: half the descriptor limit, "
-      "RLIMIT_NOFILE)",
-      "N" },
-  { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_per_address,
-      "Connections open at once from one IP address (default 32)", "N" },
   { "media-address", 0, 0, G_OPTION_ARG_STRING, &opt_media_address,
       "Local address of the ICE agents, i.e. where participants send media "
       "(default: the --listen host, or 127.0.0.1 for a wildcard host)",
@@ -1699,12 +1699,15 @@ main (int argc, char **argv)
   if (opt_max_message < 1024 || opt_max_participants < 1 || opt_max_rooms < 1 ||
       opt_rate < 1 || opt_ping_interval < 1 ||
       opt_ping_timeout <= opt_ping_interval || opt_max_streams < 1 ||
-      opt_join_timeout < 1 || opt_max_connections < 0 ||
-      opt_max_per_address < 1 || opt_max_media_rate < 1 ||
-      opt_stats_interval < 0 || opt_fault_loss < 0 || opt_fault_reorder < 0 ||
-      opt_fault_duplicate < 0 ||
+      opt_max_media_rate < 1 || opt_stats_interval < 0 || opt_fault_loss < 0 ||
+      opt_fault_reorder < 0 || opt_fault_duplicate < 0 ||
       opt_fault_loss + opt_fault_reorder + opt_fault_duplicate > 1.0) {
     g_printerr ("limits out of range (see --help)\n");
+    return 2;
+  }
+  if (opt_join_timeout < 1 || opt_max_connections < 0 ||
+      opt_max_per_address < 1) {
+    g_printerr ("connection limits out of range (see --help)\n");
     return 2;
   }
   if (opt_max_connections == 0) {
