@@ -1623,9 +1623,16 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 static guint
 listen_on (const gchar *host, guint port, GError **error)
 {
-  GInetAddress *ia = g_inet_address_new_from_string (host);
+  gsize n = strlen (host);
+  /* [::1] as in a URI */
+  gchar *bare = n > 2 && host[0] == '[' && host[n - 1] == ']'
+      ? g_strndup (host + 1, n - 2)
+      : g_strdup (host);
+  GInetAddress *ia = g_inet_address_new_from_string (bare);
   GSocketAddress *sa, *bound;
   guint got = 0;
+
+  g_free (bare);
 
   if (!ia) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
