@@ -131,15 +131,7 @@ meeting_board_free (MeetingBoard *b)
 gboolean
 meeting_board_slot_valid (const gchar *slot)
 {
-  gsize n = 0;
-
-  if (!slot)
-    return FALSE;
-  for (const gchar *p = slot; *p; p++, n++) {
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-      return FALSE;
-  }
-  return n >= 1 && n <= MEETING_BOARD_SLOT_MAX;
+  return meeting_proto_slot_valid (slot);
 }
 
 guint64
@@ -402,69 +394,23 @@ meeting_board_options_limits (
   return TRUE;
 }
 
-static const gchar *
-member_str (JsonObject *o, const gchar *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
-      json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
+/* A post that meeting_msg_parse () accepted (data is base64 of at least one
+ * byte, slot NULL or valid): stored and, on success, *text is the `board`
+ * message to deliver (owned by the board until the next post). */
 const gchar *
-meeting_board_handle_post (MeetingBoard *b, const gchar *author, JsonObject *o,
-    const gchar **text, const gchar **why)
+meeting_board_handle_post (MeetingBoard *b, const gchar *author,
+    const gchar *data, const gchar *slot, const gchar **text, const gchar **why)
 {
-  const gchar *data = member_str (o, "data");
-  const gchar *slot = member_str (o, "slot");
-  JsonBuilder *jb;
-  JsonGenerator *gen;
-  JsonNode *root;
   gchar *s;
-  gsize n = 0, len;
   MeetingBoardResult res;
 
   *text = NULL;
-  if (!data) {
-    *why = "board needs base64 data";
-    return "bad-request";
+  if (!data || (slot && !meeting_board_slot_valid (slot))) {
+    *why = "board needs base64 data and an optional slot";
+    return MEETING_ERR_BAD_REQUEST;
   }
-  if (json_object_has_member (o, "slot") && !meeting_board_slot_valid (slot)) {
-    *why = "a board slot is 1 to 32 characters of [a-z0-9-]";
-    return "bad-request";
-  }
-  g_free (g_base64_decode (data, &n));
-  if (n == 0) {
-    *why = "board data is not base64";
-    return "bad-request";
-  }
-
-  jb = json_builder_new ();
-  json_builder_begin_object (jb);
-  json_builder_set_member_name (jb, "type");
-  json_builder_add_string_value (jb, "board");
-  json_builder_set_member_name (jb, "seq");
-  json_builder_add_int_value (jb, (gint64)b->next_seq);
-  json_builder_set_member_name (jb, "from");
-  json_builder_add_string_value (jb, author);
-  json_builder_set_member_name (jb, "data");
-  json_builder_add_string_value (jb, data);
-  if (slot) {
-    json_builder_set_member_name (jb, "slot");
-    json_builder_add_string_value (jb, slot);
-  }
-  json_builder_end_object (jb);
-  root = json_builder_get_root (jb);
-  gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  s = json_generator_to_data (gen, &len);
-  json_node_unref (root);
-  g_object_unref (gen);
-  g_object_unref (jb);
-
-  res = meeting_board_post (b, author, slot, s, len);
+  s = meeting_msg_board_text (b->next_seq, author, data, slot);
+  res = meeting_board_post (b, author, slot, s, strlen (s));
   g_free (s);
   switch (res) {
     case MEETING_BOARD_OK:
@@ -472,11 +418,11 @@ meeting_board_handle_post (MeetingBoard *b, const gchar *author, JsonObject *o,
       return NULL;
     case MEETING_BOARD_QUOTA:
       *why = "over your bulletin board quota: the post was not stored";
-      return "board-quota";
+      return MEETING_ERR_BOARD_QUOTA;
     case MEETING_BOARD_FULL:
     default:
       *why = "the meeting's bulletin board is full";
-      return "board-full";
+      return MEETING_ERR_BOARD_FULL;
   }
 }
 

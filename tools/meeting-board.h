@@ -13,11 +13,12 @@
 #define __MEETING_BOARD_H__
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+
+#include "meetingproto.h"
 
 G_BEGIN_DECLS
 
-#define MEETING_BOARD_SLOT_MAX 32
+#define MEETING_BOARD_SLOT_MAX MEETING_PROTO_MAX_SLOT
 
 typedef struct _MeetingBoard MeetingBoard;
 
@@ -109,7 +110,8 @@ gboolean meeting_board_options_limits (
  * message to relay (valid until the board changes); otherwise the error
  * code (bad-request, board-quota, board-full) and *why its message. */
 const gchar *meeting_board_handle_post (MeetingBoard *board,
-    const gchar *author, JsonObject *o, const gchar **text, const gchar **why);
+    const gchar *author, const gchar *data, const gchar *slot,
+    const gchar **text, const gchar **why);
 
 /* Prints "board room=ROOM messages=N bytes=B departed=D superseded=S
  * evicted=E refused=R" and a newline to stdout (counts since the instance

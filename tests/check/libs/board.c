@@ -375,13 +375,18 @@ static const gchar *
 handle (
     MeetingBoard *b, const gchar *json, const gchar **text, const gchar **why)
 {
-  JsonParser *p = json_parser_new ();
+  MeetingMsg m;
   const gchar *code;
 
-  g_assert_true (json_parser_load_from_data (p, json, -1, NULL));
+  /* as the server does: the protocol module refuses malformed posts */
+  if (!meeting_msg_parse (&m, MEETING_TO_SERVER, json, strlen (json), why)) {
+    g_assert_cmpint (m.type, ==, MEETING_MSG_BOARD_POST);
+    *text = NULL;
+    return MEETING_ERR_BAD_REQUEST;
+  }
   code = meeting_board_handle_post (
-      b, "p7", json_node_get_object (json_parser_get_root (p)), text, why);
-  g_object_unref (p);
+      b, "p7", m.u.board.data, m.u.board.slot, text, why);
+  meeting_msg_clear (&m);
   return code;
 }
 
