@@ -64,11 +64,12 @@
 #include <glib.h>
 #include <glib-unix.h>
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <nice/agent.h>
 
 #include "bench-common.h"
+#include "meetingice.h"
+#include "meetingproto.h"
 
 #ifndef MEETING_SERVER
 #define MEETING_SERVER "gst-meeting-server"
@@ -86,12 +87,6 @@
 #define NS 1000000000.0
 
 /* ------------------------------------------------------------- packets */
-
-static inline guint32
-rd32 (const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
 
 static inline void
 wr32 (guint8 *p, guint32 v)
@@ -198,7 +193,7 @@ packet_ok (
 
   if (len < HDR_LEN || p[0] != 0x80)
     return FALSE;
-  idx = rd32 (p + 8) - SSRC_BASE;
+  idx = meeting_rd32 (p + 8) - SSRC_BASE;
   if (idx >= n || idx == self)
     return FALSE;
   s = &senders[idx];
@@ -633,8 +628,8 @@ bare_relay_run (BareRelay *br)
         br->dropped++;
         continue;
       }
-      from = bare_peer (br, &br->from[i], rd32 (p + 8));
-      if (from < 0 || br->peers[from].ssrc != rd32 (p + 8)) {
+      from = bare_peer (br, &br->from[i], meeting_rd32 (p + 8));
+      if (from < 0 || br->peers[from].ssrc != meeting_rd32 (p + 8)) {
         br->dropped++;
         continue;
       }
@@ -960,8 +955,7 @@ typedef struct
   Meeting *m;
   guint idx;
   SoupWebsocketConnection *ws;
-  NiceAgent *agent;
-  guint sid;
+  MeetingIce *ice;
   GSocket *socket; /* of the selected pair */
   gboolean ready, failed;
   guint64 rx_ok, rx_bad;
@@ -977,42 +971,14 @@ struct _Meeting
   guint errors;
 };
 
-static JsonBuilder *
-msg_new (const gchar *type)
-{
-  JsonBuilder *b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, type);
-  return b;
-}
-
+/* sends and frees a message text of the protocol module */
 static void
-msg_str (JsonBuilder *b, const gchar *name, const gchar *value)
+msg_send (Client *c, gchar *text)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
-}
-
-static void
-msg_send (Client *c, JsonBuilder *b)
-{
-  JsonGenerator *g = json_generator_new ();
-  JsonNode *root;
-  gchar *text;
-
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  text = json_generator_to_data (g, NULL);
   if (c->ws &&
       soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (c->ws, text);
   g_free (text);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
 }
 
 static void
@@ -1028,31 +994,23 @@ on_nice_recv (NiceAgent *agent, guint stream_id, guint component, guint len,
 }
 
 static void
-on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
+on_candidate (MeetingIce *ice, const gchar *line, gpointer user_data)
 {
-  Client *c = user_data;
-  gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
-  JsonBuilder *b = msg_new ("candidate");
-
-  msg_str (b, "candidate", sdp);
-  msg_send (c, b);
-  g_free (sdp);
+  msg_send (user_data, meeting_msg_candidate_text (line));
 }
 
 static void
-on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
+on_gathering_done (MeetingIce *ice, gpointer user_data)
 {
-  msg_send (user_data, msg_new ("end-of-candidates"));
+  msg_send (user_data, meeting_msg_simple_text (MEETING_MSG_END_OF_CANDIDATES));
 }
 
 static void
-on_component_state (NiceAgent *agent, guint stream_id, guint component,
-    guint state, gpointer user_data)
+on_state (MeetingIce *ice, guint state, gpointer user_data)
 {
   Client *c = user_data;
 
-  if (state == NICE_COMPONENT_STATE_CONNECTED ||
-      state == NICE_COMPONENT_STATE_READY)
+  if (meeting_ice_state_is_connected (state))
     c->ready = TRUE;
   else if (state == NICE_COMPONENT_STATE_FAILED) {
     g_printerr ("participant %u: ICE failed\n", c->idx);
@@ -1065,52 +1023,32 @@ on_ws_message (
     SoupWebsocketConnection *ws, gint type, GBytes *msg, gpointer user_data)
 {
   Client *c = user_data;
-  JsonParser *p;
-  JsonNode *root;
-  JsonObject *o;
-  const gchar *t;
+  MeetingMsg m;
   gsize len;
   const gchar *data = g_bytes_get_data (msg, &len);
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT ||
+      !meeting_msg_parse (&m, MEETING_TO_CLIENT, data, len, NULL))
     return;
-  p = json_parser_new ();
-  if (!json_parser_load_from_data (p, data, (gssize)len, NULL) ||
-      !(root = json_parser_get_root (p)) || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_object_unref (p);
-    return;
+  switch (m.type) {
+    case MEETING_MSG_ICE:
+      meeting_ice_set_remote_credentials (c->ice, m.u.ice.ufrag, m.u.ice.pwd);
+      break;
+    case MEETING_MSG_CANDIDATE:
+      meeting_ice_add_remote_candidate (c->ice, m.u.candidate.line, TRUE);
+      break;
+    case MEETING_MSG_END_OF_CANDIDATES:
+      meeting_ice_remote_gathering_done (c->ice);
+      break;
+    case MEETING_MSG_ERROR:
+      g_printerr ("participant %u: server error %s: %s\n", c->idx,
+          m.u.error.code, m.u.error.message);
+      c->m->errors++;
+      break;
+    default:
+      break;
   }
-  o = json_node_get_object (root);
-  t = json_object_get_string_member_with_default (o, "type", "");
-  if (g_str_equal (t, "ice")) {
-    const gchar *ufrag =
-        json_object_get_string_member_with_default (o, "ufrag", NULL);
-    const gchar *pwd =
-        json_object_get_string_member_with_default (o, "pwd", NULL);
-
-    if (ufrag && pwd)
-      nice_agent_set_remote_credentials (c->agent, c->sid, ufrag, pwd);
-  } else if (g_str_equal (t, "candidate")) {
-    const gchar *line =
-        json_object_get_string_member_with_default (o, "candidate", NULL);
-    NiceCandidate *cand = line
-        ? nice_agent_parse_remote_candidate_sdp (c->agent, c->sid, line)
-        : NULL;
-
-    if (cand) {
-      GSList l = { cand, NULL };
-      nice_agent_set_remote_candidates (c->agent, c->sid, 1, &l);
-      nice_candidate_free (cand);
-    }
-  } else if (g_str_equal (t, "end-of-candidates")) {
-    nice_agent_peer_candidate_gathering_done (c->agent, c->sid);
-  } else if (g_str_equal (t, "error")) {
-    g_printerr ("participant %u: server error %s: %s\n", c->idx,
-        json_object_get_string_member_with_default (o, "code", "?"),
-        json_object_get_string_member_with_default (o, "message", ""));
-    c->m->errors++;
-  }
-  g_object_unref (p);
+  meeting_msg_clear (&m);
 }
 
 /* Joins, offers ICE credentials, publishes and gathers (the candidates
@@ -1118,57 +1056,41 @@ on_ws_message (
 static void
 client_start (Client *c)
 {
-  GMainContext *ctx = g_main_context_default ();
-  NiceAddress a;
-  gchar *ufrag = NULL, *pwd = NULL, *name;
-  JsonBuilder *b;
-
-  c->agent = nice_agent_new_full (
-      ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set (c->agent, "controlling-mode", TRUE, "ice-tcp", FALSE, "upnp",
-      FALSE, NULL);
+  static const MeetingIceCallbacks cb = { on_candidate, on_gathering_done,
+    on_state, on_nice_recv };
   /* libnice leaves loopback out of its own discovery */
-  nice_address_init (&a);
-  nice_address_set_from_string (&a, "127.0.0.1");
-  nice_agent_add_local_address (c->agent, &a);
-  c->sid = nice_agent_add_stream (c->agent, 1);
-  g_signal_connect (
-      c->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), c);
-  g_signal_connect (
-      c->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), c);
-  g_signal_connect (
-      c->agent, "component-state-changed", G_CALLBACK (on_component_state), c);
-  nice_agent_attach_recv (c->agent, c->sid, 1, ctx, on_nice_recv, c);
+  MeetingIceConfig cfg = { g_main_context_default (), TRUE, "127.0.0.1", 0, 0 };
+  MeetingMsg m = { .type = MEETING_MSG_JOIN };
+  gchar *ufrag = NULL, *pwd = NULL, *name;
 
-  b = msg_new ("join");
+  c->ice = meeting_ice_new (&cfg, &cb, c);
+  if (!c->ice) {
+    g_printerr ("participant %u: no ICE agent\n", c->idx);
+    c->failed = TRUE;
+    return;
+  }
   name = g_strdup_printf ("b%u", c->idx);
-  msg_str (b, "name", name);
+  m.u.join.name = name;
+  m.u.join.receive = TRUE;
+  msg_send (c, meeting_msg_serialize (&m));
   g_free (name);
-  json_builder_set_member_name (b, "receive");
-  json_builder_add_boolean_value (b, TRUE);
-  msg_send (c, b);
 
-  nice_agent_get_local_credentials (c->agent, c->sid, &ufrag, &pwd);
-  b = msg_new ("ice");
-  msg_str (b, "ufrag", ufrag);
-  msg_str (b, "pwd", pwd);
-  msg_send (c, b);
+  meeting_ice_get_local_credentials (c->ice, &ufrag, &pwd);
+  msg_send (c, meeting_msg_ice_text (ufrag, pwd));
   g_free (ufrag);
   g_free (pwd);
 
-  b = msg_new ("publish");
-  msg_str (b, "stream", "audio_0");
-  msg_str (b, "kind", "audio");
-  json_builder_set_member_name (b, "ssrc");
-  json_builder_add_int_value (b, c->m->senders[c->idx].ssrc);
-  msg_str (b, "caps",
-      "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,"
-      "payload=96");
-  json_builder_set_member_name (b, "e2ee");
-  json_builder_add_boolean_value (b, TRUE);
-  msg_send (c, b);
+  memset (&m, 0, sizeof (m));
+  m.type = MEETING_MSG_PUBLISH;
+  m.u.stream.stream = "audio_0";
+  m.u.stream.kind = MEETING_KIND_AUDIO;
+  m.u.stream.ssrc = c->m->senders[c->idx].ssrc;
+  m.u.stream.caps = "application/x-rtp,media=audio,encoding-name=OPUS,"
+                    "clock-rate=48000,payload=96";
+  m.u.stream.e2ee = TRUE;
+  msg_send (c, meeting_msg_serialize (&m));
 
-  if (!nice_agent_gather_candidates (c->agent, c->sid)) {
+  if (!meeting_ice_gather (c->ice)) {
     g_printerr ("participant %u: gathering failed\n", c->idx);
     c->failed = TRUE;
   }
@@ -1304,9 +1226,11 @@ meeting_start (Meeting *m, guint n, guint payload, const gchar *server_path)
     Client *c = &m->clients[i];
     NiceCandidate *local = NULL, *remote = NULL;
 
-    c->socket = nice_agent_get_selected_socket (c->agent, c->sid, 1);
+    c->socket = nice_agent_get_selected_socket (
+        meeting_ice_get_agent (c->ice), meeting_ice_get_stream_id (c->ice), 1);
     if (!c->socket ||
-        !nice_agent_get_selected_pair (c->agent, c->sid, 1, &local, &remote)) {
+        !nice_agent_get_selected_pair (meeting_ice_get_agent (c->ice),
+            meeting_ice_get_stream_id (c->ice), 1, &local, &remote)) {
       g_printerr ("participant %u: no selected pair\n", i);
       return FALSE;
     }
@@ -1340,13 +1264,7 @@ meeting_stop (Meeting *m)
     Client *c = &m->clients[i];
 
     g_clear_object (&c->socket);
-    if (c->agent) {
-      g_signal_handlers_disconnect_by_data (c->agent, c);
-      nice_agent_attach_recv (
-          c->agent, c->sid, 1, g_main_context_default (), NULL, NULL);
-      nice_agent_remove_stream (c->agent, c->sid);
-      g_clear_object (&c->agent);
-    }
+    g_clear_pointer (&c->ice, meeting_ice_free);
     if (c->ws)
       g_signal_handlers_disconnect_by_data (c->ws, c);
     g_clear_object (&c->ws);

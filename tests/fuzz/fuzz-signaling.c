@@ -4,8 +4,8 @@
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The server's source is included (its main left out) so that its static
- * handlers are reachable. Input: records of [kind][length: 2 bytes, big
+ * The server's parts (tools/server/, all but main.c) and the protocol
+ * module are compiled in. Input: records of [kind][length: 2 bytes, big
  * endian][bytes]; kind % 4: 0 a message from client A, 1 from client B,
  * 2 a datagram from A, 3 from B. Both clients are fresh per input (not
  * joined; they join only if the input says so, both to room "fuzz"), their
@@ -14,10 +14,17 @@
  * report, no GLib critical; after each message the client's state is
  * consistent (a joined client is in its room, its streams' SSRCs map to
  * it) and the board is within its limits (the author's quota, the departed
- * budget, the overall cap).
+ * budget, the overall cap). Every message text also goes through the
+ * protocol module's parser in both directions: what it accepts serializes
+ * to a text it accepts again, with the same serialization (round trip).
  */
-#define MEETING_SERVER_NO_MAIN 1
-#include "../../tools/gst-meeting-server.c"
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "server.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,28 +126,31 @@ LLVMFuzzerInitialize (int *argc, char **argv[])
   return 0;
 }
 
-static Client *
-client_new (const gchar *peer)
-{
-  Client *c = g_new0 (Client, 1);
-
-  c->peer = g_strdup (peer);
-  c->streams = g_ptr_array_new_with_free_func ((GDestroyNotify)stream_free);
-  c->tokens = 2.0 * opt_rate;
-  c->last_refill = c->last_seen = g_get_monotonic_time ();
-  return c;
-}
-
+/* the parser's round trip (meetingproto.c) */
 static void
-client_free (Client *c)
+check_parse (const gchar *text, gsize len)
 {
-  leave_room (c);
-  g_ptr_array_unref (c->streams);
-  g_strfreev (c->sub_names);
-  g_free (c->id);
-  g_free (c->name);
-  g_free (c->peer);
-  g_free (c);
+  for (guint d = 0; d < 2; d++) {
+    MeetingMsg m, m2;
+    gchar *s1, *s2;
+
+    if (!meeting_msg_parse (
+            &m, d ? MEETING_TO_CLIENT : MEETING_TO_SERVER, text, len, NULL)) {
+      meeting_msg_clear (&m);
+      continue;
+    }
+    s1 = meeting_msg_serialize (&m);
+    CHECK (s1 != NULL);
+    CHECK (meeting_msg_parse (
+        &m2, d ? MEETING_TO_CLIENT : MEETING_TO_SERVER, s1, strlen (s1), NULL));
+    CHECK (m2.type == m.type);
+    s2 = meeting_msg_serialize (&m2);
+    CHECK (g_str_equal (s1, s2));
+    g_free (s1);
+    g_free (s2);
+    meeting_msg_clear (&m);
+    meeting_msg_clear (&m2);
+  }
 }
 
 static void
@@ -164,11 +174,11 @@ check_client (Client *c)
           board_limits.quota_bytes);
   for (guint i = 0; i < c->streams->len; i++) {
     Stream *st = c->streams->pdata[i];
-    CHECK (g_hash_table_lookup (c->room->ssrcs, GUINT_TO_POINTER (st->ssrc)) ==
-            st &&
+    CHECK (g_hash_table_lookup (
+               c->room->ssrcs, GUINT_TO_POINTER (st->info.ssrc)) == st &&
         st->owner == c);
   }
-  if (c->agent)
+  if (c->ice)
     c->ice_ready = TRUE;
 }
 
@@ -188,10 +198,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     pos += 3 + len;
     if (kind < 2) {
       gchar *text = g_strndup ((const gchar *)d, len);
+      check_parse (text, strlen (text));
       handle_text (who, "fuzz", text, strlen (text), TRUE);
       g_free (text);
     } else if (who->room) {
-      on_media (who->agent, who->stream_id, 1, (guint)len, (gchar *)d, who);
+      on_media (who->ice ? meeting_ice_get_agent (who->ice) : NULL,
+          who->ice ? meeting_ice_get_stream_id (who->ice) : 0, 1, (guint)len,
+          (gchar *)d, who);
     }
     check_client (c[0]);
     check_client (c[1]);

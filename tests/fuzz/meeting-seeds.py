@@ -111,6 +111,29 @@ write("fuzz-signaling", "board", [
     rec(1, board("Ymk=", "announce")),
     rec(0, {"type": "leave"}),
 ])
+# the protocol module's parser in the client direction (fuzz-signaling
+# parses every text both ways and checks the round trip); the server
+# refuses these as unknown types
+STREAM = {"from": "p1", "name": "alice", "stream": "audio_0",
+          "kind": "audio", "ssrc": 11, "caps": "application/x-rtp",
+          "e2ee": True}
+write("fuzz-signaling", "to-client", [
+    rec(0, {"type": "welcome", "version": 1, "id": "p2", "room": "r",
+            "instance": "00" * 16,
+            "roster": [{"id": "p1", "name": "alice"}, {"id": "x"}, 3],
+            "streams": [STREAM, {"from": "p1"}]}),
+    rec(0, dict(STREAM, type="stream")),
+    rec(0, dict(STREAM, type="stream-removed")),
+    rec(0, dict(STREAM, type="published")),
+    rec(0, {"type": "joined", "id": "p1", "name": "alice"}),
+    rec(0, {"type": "left", "id": "p1", "name": "alice", "reason": "timeout"}),
+    rec(0, {"type": "board", "seq": 3, "from": "p1", "data": "aGk=",
+            "slot": "heartbeat"}),
+    rec(0, {"type": "error", "code": "full", "message": "the room is full"}),
+    rec(0, {"type": "pong"}),
+    rec(0, {"type": "subscribe", "kinds": ["audio", "screen"],
+            "names": ["alice"]}),
+])
 # session: kind 0 server message, 1 datagram
 write("fuzz-session", "meeting", [
     rec(0, {"type": "welcome", "version": 1, "id": "p2", "room": "fuzz",

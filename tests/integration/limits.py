@@ -40,8 +40,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import meeting  # noqa: E402
-from meeting import Fail, check, log, RawWebSocket  # noqa: E402
+import meetinglib as meeting  # noqa: E402
+from meetinglib import Fail, check, log, RawWebSocket  # noqa: E402
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 FRAME = 32 * 1024

@@ -1,0 +1,486 @@
+"""Helpers of the meeting integration tests (meeting.py, limits.py): the
+server and participant processes, a raw WebSocket client, capture and key
+readers, the SFrame reference check, board statistics and floods, a test
+certificate. SERVER, PEER and TMP are set by the test runner.
+
+Copyright (C) 2026 gst-e2ee-meeting contributors
+SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+
+import base64
+import json
+import os
+import queue
+import random
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+import sframe_ref  # noqa: E402
+
+SERVER = PEER = None
+TMP = None
+
+# name: (tone Hz, colour)
+PEOPLE = {
+    "alice": (440, 0xff0000),
+    "bob": (660, 0x00ff00),
+    "carol": (880, 0x0000ff),
+}
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ------------------------------------------------------------- processes
+
+class Server:
+    def __init__(self, *extra, port=0, host="127.0.0.1"):
+        self.proc = subprocess.Popen(
+            [SERVER, "--listen", "%s:%d" % (host, port)] + list(extra),
+            stdout=subprocess.PIPE, stderr=open(
+                os.path.join(TMP, "server.err"), "a"), text=True)
+        line = self.proc.stdout.readline().strip()
+        check(line.startswith("listening on ws://%s:" % host) or
+              line.startswith("listening on wss://%s:" % host),
+              "server did not start: %r" % line)
+        self.port = int(line.rsplit(":", 1)[1])
+        self.url = line.split()[-1]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise Fail("server did not stop on SIGTERM")
+            check(rc == 0, "server exited %d on SIGTERM" % rc)
+
+
+class Peer:
+    """A gst-meeting-peer process and the JSON lines it prints."""
+
+    def __init__(self, url, name, *extra, prefix=()):
+        tone, colour = PEOPLE[name]
+        self.name = name
+        self.files = {k: os.path.join(TMP, "%s.%s" % (name, k))
+                      for k in ("keys", "plain", "seq", "err")}
+        self.proc = subprocess.Popen(
+            list(prefix) + [PEER, "--uri", url, "--name", name, "--tone", str(tone),
+             "--color", "0x%06x" % colour, "--status-interval", "500",
+             "--keys-out", self.files["keys"],
+             "--plain-out", self.files["plain"]] + list(extra),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=open(self.files["err"], "w"), text=True)
+        self.events = queue.Queue()
+        self.history = []
+        self.status = None
+        self.id = None
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev["event"] == "status":
+                self.status = ev
+            if ev["event"] == "connected":
+                self.id = ev["id"]
+            self.events.put(ev)
+        self.events.put(None)
+
+    def wait(self, pred, timeout, what):
+        """Waits for a new event for which pred is true."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Fail("%s: timed out waiting for %s (last status %s)" %
+                           (self.name, what, json.dumps(self.status)))
+            try:
+                ev = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            if ev is None:
+                raise Fail("%s exited while waiting for %s" %
+                           (self.name, what))
+            self.history.append(ev)
+            if ev["event"] == "error":
+                raise Fail("%s: pipeline error %s" % (self.name, ev))
+            if pred(ev):
+                return ev
+
+    def command(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+
+    def quit(self):
+        if self.proc.poll() is None:
+            self.command("quit")
+            try:
+                rc = self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise Fail("%s did not leave in time" % self.name)
+            check(rc == 0, "%s exited %d" % (self.name, rc))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def hears(st, others, min_packets=100):
+    """True if status st shows every other's tone and picture decrypted."""
+    if st.get("event") != "status":
+        return False
+    streams = st["streams"]
+    for o in others:
+        tone, colour = PEOPLE[o]
+        a = streams.get(o + "_audio_0")
+        if not a or a["packets"] < min_packets or \
+                abs(a["tone"] - tone) > tone * 0.02:
+            return False
+        v = streams.get(o + "_video_0")
+        if not v or v["frames"] < min_packets // 4:
+            return False
+        want = [(colour >> 16) & 255, (colour >> 8) & 255, colour & 255]
+        if any(abs(x - y) > 40 for x, y in zip(v["rgb"], want)):
+            return False
+    return True
+
+
+def all_hear(peers, timeout, min_packets=100):
+    for p in peers:
+        others = [q.name for q in peers if q is not p]
+        p.wait(lambda st: hears(st, others, min_packets), timeout,
+               "decrypting " + ", ".join(others))
+
+
+def same_meeting(peers):
+    st = [p.wait(lambda s: s["event"] == "status" and
+                 len(s["roster"]) == len(peers), 20, "the full roster")
+          for p in peers]
+    codes = {s["code"] for s in st}
+    check(len(codes) == 1 and None not in codes,
+          "security codes differ: %s" % codes)
+    check(len({s["leader"] for s in st}) == 1, "leaders differ")
+    return st[0]
+
+
+# ------------------------------------------------------------- websocket
+
+class RawWebSocket:
+    """A deliberately plain WebSocket client that can send anything."""
+
+    def __init__(self, port, path):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall((
+            "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n" % (path, port, key)).encode())
+        resp = b""
+        while b"\r\n\r\n" not in resp:
+            chunk = self.s.recv(4096)
+            check(chunk, "handshake closed")
+            resp += chunk
+        check(b" 101 " in resp.split(b"\r\n")[0], "no upgrade: %r" % resp)
+        self.buf = resp.split(b"\r\n\r\n", 1)[1]
+        self.closed = False
+
+    def send(self, data, opcode=1):
+        if isinstance(data, str):
+            data = data.encode()
+        mask = os.urandom(4)
+        n = len(data)
+        if n < 126:
+            h = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            h = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            h = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        try:
+            self.s.sendall(h + mask + body)
+        except OSError:
+            self.closed = True
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def recv(self, timeout=5):
+        """The next text message as a dict, or None when closed."""
+        self.s.settimeout(timeout)
+        try:
+            while True:
+                self._need(2)
+                op, ln = self.buf[0] & 15, self.buf[1] & 127
+                pos = 2
+                if ln == 126:
+                    self._need(4)
+                    ln = struct.unpack("!H", self.buf[2:4])[0]
+                    pos = 4
+                elif ln == 127:
+                    self._need(10)
+                    ln = struct.unpack("!Q", self.buf[2:10])[0]
+                    pos = 10
+                self._need(pos + ln)
+                payload = self.buf[pos:pos + ln]
+                self.buf = self.buf[pos + ln:]
+                if op == 8:
+                    self.closed = True
+                    return None
+                if op == 9:
+                    self.send(payload, 10)
+                    continue
+                if op == 1:
+                    return json.loads(payload)
+        except (EOFError, OSError):
+            self.closed = True
+            return None
+
+    def expect_error(self, code):
+        while True:
+            m = self.recv()
+            check(m is not None, "closed before error %s" % code)
+            if m["type"] == "error":
+                check(m["code"] == code, "wanted error %s, got %s" %
+                      (code, m))
+                return m
+
+
+# ----------------------------------------------------------- the capture
+
+def read_capture(path):
+    """[(dir, channel, bytes)] of a --capture file."""
+    data = open(path, "rb").read()
+    check(data[:8] == b"GSTMCAP1", "not a capture file")
+    out, pos = [], 8
+    while pos + 8 <= len(data):
+        d, c = chr(data[pos]), chr(data[pos + 1])
+        n = struct.unpack("!I", data[pos + 4:pos + 8])[0]
+        out.append((d, c, data[pos + 8:pos + 8 + n]))
+        pos += 8 + n
+    return out
+
+
+def plaintext_chunks(path):
+    """16-byte pieces of every payload a participant sent in the clear, by
+    kind ('a' audio, 'v' video: gst-meeting-peer --plain-out), and the
+    number of packets of each kind."""
+    chunks = {"a": set(), "v": set()}
+    packets = {"a": 0, "v": 0}
+    data = open(path, "rb").read()
+    pos = 0
+    while pos + 5 <= len(data):
+        kind = chr(data[pos])
+        n = struct.unpack("!I", data[pos + 1:pos + 5])[0]
+        p = data[pos + 5:pos + 5 + n]
+        pos += 5 + n
+        packets[kind] += 1
+        for i in range(0, len(p) - 15, 16):
+            c = p[i:i + 16]
+            if len(set(c)) >= 4:  # runs of one or two byte values say nothing
+                chunks[kind].add(c)
+    return chunks, packets
+
+
+def read_keys(path):
+    lines = [json.loads(x) for x in open(path) if x.strip()]
+    suite = lines[0]["suite"]
+    return suite, [(k["kid"], bytes.fromhex(k["key"])) for k in lines[1:]]
+
+
+def sframe_packets(capture):
+    """(kid, metadata, sframe) of every RTP packet the server relayed."""
+    out = []
+    for d, c, b in capture:
+        if c != "m" or len(b) < 13 or 192 <= b[1] <= 223:
+            continue
+        cc = b[0] & 15
+        hl = 12 + 4 * cc
+        if b[0] & 0x10:
+            hl += 4 + 4 * struct.unpack("!H", b[hl + 2:hl + 4])[0]
+        payload = b[hl:]
+        try:
+            kid, _, _ = sframe_ref.decode_header(payload)
+        except sframe_ref.SFrameError:
+            continue
+        metadata = bytes([b[1] >> 7, b[1] & 127])  # marker, payload type
+        out.append((kid, metadata, payload))
+    return out
+
+
+def decrypts(suite, key, metadata, payload):
+    try:
+        sframe_ref.Context(sframe_ref.suite_by_nick(suite), key).decrypt(
+            metadata, payload)
+        return True
+    except sframe_ref.SFrameError:
+        return False
+
+
+
+
+# ------------------------------------------------------ the board (C1)
+
+LATE = {"dave": (550, 0xffff00)}  # a late joiner, for the board tests
+
+
+def hears_audio(st, others, min_packets=100):
+    """True if status st shows every other's tone decrypted."""
+    if st.get("event") != "status":
+        return False
+    for o in others:
+        tone = PEOPLE[o][0]
+        a = st["streams"].get(o + "_audio_0")
+        if not a or a["packets"] < min_packets or \
+                abs(a["tone"] - tone) > tone * 0.02:
+            return False
+    return True
+
+
+def all_hear_audio(peers, timeout, min_packets=100):
+    for p in peers:
+        others = [q.name for q in peers if q is not p]
+        p.wait(lambda st: hears_audio(st, others, min_packets), timeout,
+               "decrypting " + ", ".join(others))
+
+
+class BoardStats:
+    """Reads the server's --stats-interval lines: the latest board line of
+    a room, and every one seen."""
+
+    def __init__(self, srv, room):
+        self.lines = []
+        self.room = room
+        threading.Thread(target=self._read, args=(srv.proc.stdout,),
+                         daemon=True).start()
+
+    def _read(self, f):
+        for line in f:
+            w = line.split()
+            if w and w[0] == "board" and w[1] == "room=" + self.room:
+                self.lines.append({k: (int(v) if v.isdigit() else v)
+                                   for k, v in (x.split("=", 1)
+                                                for x in w[1:])})
+
+    def wait_new(self, timeout=5):
+        n = len(self.lines)
+        end = time.monotonic() + timeout
+        while len(self.lines) == n:
+            check(time.monotonic() < end, "no board stats line")
+            time.sleep(0.1)
+        return self.lines[-1]
+
+
+def flood(ws, seconds, rate):
+    """Junk board posts from a raw client at rate per second: half without a
+    slot, half with one (64 names, some of them the key exchange's), small
+    and large. Returns the error codes it got, by count."""
+    codes = {}
+    slots = ["j%d" % i for i in range(60)] + \
+        ["announce", "keys", "roster", "heartbeat"]
+    sizes = [200, 45000]  # ~19 MB in 7 s: more than the old 16 MiB board
+    t0 = time.monotonic()
+    i = 0
+    while time.monotonic() - t0 < seconds:
+        msg = {"type": "board", "data": base64.b64encode(
+            os.urandom(sizes[i % 2])).decode()}
+        if i % 2:
+            msg["slot"] = slots[(i // 2) % len(slots)]
+        ws.send(json.dumps(msg))
+        i += 1
+        # read what came (our own posts, pings), without waiting
+        while not ws.closed and select.select([ws.s], [], [], 0)[0]:
+            m = ws.recv(5)
+            if m and m["type"] == "error":
+                codes[m["code"]] = codes.get(m["code"], 0) + 1
+        time.sleep(max(0.0, t0 + (i / rate) - time.monotonic()))
+    return i, codes
+
+
+
+def make_cert(directory):
+    """A self-signed certificate for 127.0.0.1 (python3-cryptography)."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, "cert.pem")
+    key_path = os.path.join(directory, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+
+def drain(peer, timeout):
+    """Every event of peer until its process ends (None: its stdout closed),
+    errors included; fails if that takes longer than timeout."""
+    end = time.monotonic() + timeout
+    out = []
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise Fail("%s: still running after %.0f s (last status %s)" %
+                       (peer.name, timeout, json.dumps(peer.status)))
+        try:
+            ev = peer.events.get(timeout=left)
+        except queue.Empty:
+            continue
+        if ev is None:
+            return out
+        out.append((time.monotonic(), ev))
+
