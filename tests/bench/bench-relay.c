@@ -64,27 +64,10 @@
 #include <glib.h>
 #include <glib-unix.h>
 #include <gio/gio.h>
-#include <libsoup/soup.h>
-#include <nice/agent.h>
 
 #include "bench-common.h"
-#include "meetingice.h"
+#include "bench-relay.h"
 #include "meetingproto.h"
-
-#ifndef MEETING_SERVER
-#define MEETING_SERVER "gst-meeting-server"
-#endif
-
-#define HDR_LEN 12
-#define PKT_MAX 1500
-#define PT 96
-#define SSRC_BASE 0x5eb00000u
-#define SLOTS 64 /* packets prepared per sender; seq % SLOTS picks one */
-#define RELAY_BATCH 64 /* bare relay: packets per recvmmsg */
-#define RELAY_OUT 1024 /* bare relay: messages per sendmmsg (UIO_MAXIOV) */
-#define MAX_N 64
-#define CHECK_ROUNDS 20
-#define NS 1000000000.0
 
 /* ------------------------------------------------------------- packets */
 
@@ -97,24 +80,7 @@ wr32 (guint8 *p, guint32 v)
   p[3] = (guint8)v;
 }
 
-/* One participant's stream: SLOTS prepared packets with random payloads,
- * sent from fd to `to'.  The packet with sequence number s uses slot
- * s % SLOTS, so a receiver can compare its payload. */
-typedef struct
-{
-  gint fd;
-  struct sockaddr_in to;
-  guint32 ssrc;
-  guint16 seq;
-  guint32 ts;
-  guint len;
-  guint8 *pkts;
-  struct iovec iov[SLOTS];
-  struct mmsghdr msgs[SLOTS];
-  guint64 sent;
-} Sender;
-
-static void
+void
 sender_init (Sender *s, guint idx, guint payload)
 {
   memset (s, 0, sizeof (*s));
@@ -140,7 +106,7 @@ sender_init (Sender *s, guint idx, guint payload)
   }
 }
 
-static void
+void
 sender_clear (Sender *s)
 {
   g_clear_pointer (&s->pkts, g_free);
@@ -155,7 +121,7 @@ pt_byte (guint16 seq)
 
 /* Sends up to n (<= SLOTS) consecutive packets in one sendmmsg; returns how
  * many left. */
-static guint
+guint
 sender_send (Sender *s, guint n)
 {
   gint r;
@@ -182,7 +148,7 @@ sender_send (Sender *s, guint n)
 }
 
 /* TRUE if p is an intact packet of a participant other than self. */
-static gboolean
+gboolean
 packet_ok (
     const Sender *senders, guint n, guint self, const guint8 *p, gsize len)
 {
@@ -335,7 +301,7 @@ on_pump_timeout (gpointer data)
 }
 
 /* Runs the default main context for ms milliseconds. */
-static void
+void
 pump (guint ms)
 {
   gboolean done = FALSE;
@@ -346,31 +312,6 @@ pump (guint ms)
 }
 
 /* --------------------------------------------------------------- relays */
-
-typedef struct
-{
-  guint64 rx, tx, dropped;
-} BareCounters;
-
-typedef struct
-{
-  gboolean bare;
-  GPid pid;
-  /* the server */
-  gint out_fd, err_fd;
-  GString *out_buf, *err_text;
-  guint port;
-  /* the bare relay */
-  BareCounters *counters; /* shared with the child */
-  struct sockaddr_in addr;
-  gint64 next_sample_ns;
-} Relay;
-
-typedef struct
-{
-  gint64 t_ns, cpu_ns, softirq_ns;
-  guint64 rx, tx, dropped, offered;
-} Sample;
 
 /* FALSE at end of file or on an error other than EAGAIN */
 static gboolean
@@ -461,7 +402,7 @@ child_dies_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static gboolean
+gboolean
 server_start (Relay *r, const gchar *path)
 {
   gchar *argv[] = { (gchar *)path, "--listen", "127.0.0.1:0",
@@ -502,7 +443,7 @@ server_start (Relay *r, const gchar *path)
 }
 
 /* SIGTERM, then the exit status; FALSE if it did not exit 0 */
-static gboolean
+gboolean
 relay_stop (Relay *r)
 {
   gint status = 0;
@@ -534,183 +475,6 @@ relay_stop (Relay *r)
   }
   g_spawn_close_pid (r->pid);
   return ok;
-}
-
-/* ---------------------------------------------------------- bare relay */
-
-typedef struct
-{
-  struct sockaddr_in addr;
-  guint32 ssrc;
-} BarePeer;
-
-/* Everything the child uses is allocated before the fork: it makes system
- * calls only. */
-typedef struct
-{
-  gint fd;
-  guint expected, n_peers;
-  BarePeer peers[MAX_N];
-  BareCounters *shared;
-  guint64 rx, tx, dropped;
-  guint8 bufs[RELAY_BATCH][PKT_MAX];
-  struct sockaddr_in from[RELAY_BATCH];
-  struct iovec in_iov[RELAY_BATCH];
-  struct mmsghdr in[RELAY_BATCH];
-  struct iovec out_iov[RELAY_BATCH];
-  struct mmsghdr out[RELAY_OUT];
-} BareRelay;
-
-static void
-bare_flush (BareRelay *br, guint *n_out)
-{
-  guint off = 0;
-
-  while (off < *n_out) {
-    gint r = sendmmsg (br->fd, br->out + off, *n_out - off, 0);
-
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      br->dropped++; /* the first message failed: skip it */
-      off++;
-      continue;
-    }
-    br->tx += (guint)r;
-    off += (guint)r;
-  }
-  *n_out = 0;
-}
-
-static gint
-bare_peer (BareRelay *br, const struct sockaddr_in *a, guint32 ssrc)
-{
-  for (guint i = 0; i < br->n_peers; i++)
-    if (br->peers[i].addr.sin_port == a->sin_port &&
-        br->peers[i].addr.sin_addr.s_addr == a->sin_addr.s_addr)
-      return (gint)i;
-  /* learns the participants from their first packets */
-  if (br->n_peers == br->expected)
-    return -1;
-  br->peers[br->n_peers].addr = *a;
-  br->peers[br->n_peers].ssrc = ssrc;
-  return (gint)br->n_peers++;
-}
-
-static void G_GNUC_NORETURN
-bare_relay_run (BareRelay *br)
-{
-  sigset_t set;
-
-  sigemptyset (&set);
-  sigaddset (&set, SIGTERM);
-  sigprocmask (SIG_UNBLOCK, &set, NULL);
-  signal (SIGTERM, SIG_DFL);
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  for (;;) {
-    guint n_out = 0;
-    gint n;
-
-    for (guint i = 0; i < RELAY_BATCH; i++)
-      br->in[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_in);
-    n = recvmmsg (br->fd, br->in, RELAY_BATCH, MSG_WAITFORONE, NULL);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      _exit (1);
-    }
-    for (gint i = 0; i < n; i++) {
-      const guint8 *p = br->bufs[i];
-      guint len = br->in[i].msg_len;
-      gint from;
-
-      if (len < HDR_LEN || (p[0] >> 6) != 2) {
-        br->dropped++;
-        continue;
-      }
-      from = bare_peer (br, &br->from[i], meeting_rd32 (p + 8));
-      if (from < 0 || br->peers[from].ssrc != meeting_rd32 (p + 8)) {
-        br->dropped++;
-        continue;
-      }
-      br->out_iov[i].iov_base = br->bufs[i];
-      br->out_iov[i].iov_len = len;
-      for (guint j = 0; j < br->n_peers; j++) {
-        struct msghdr *h;
-
-        if ((gint)j == from)
-          continue;
-        if (n_out == RELAY_OUT)
-          bare_flush (br, &n_out);
-        h = &br->out[n_out++].msg_hdr;
-        h->msg_name = &br->peers[j].addr;
-        h->msg_iov = &br->out_iov[i];
-      }
-    }
-    bare_flush (br, &n_out);
-    br->rx += (guint)n;
-    __atomic_store_n (&br->shared->rx, br->rx, __ATOMIC_RELAXED);
-    __atomic_store_n (&br->shared->tx, br->tx, __ATOMIC_RELAXED);
-    __atomic_store_n (&br->shared->dropped, br->dropped, __ATOMIC_RELAXED);
-  }
-}
-
-static gboolean
-bind_loopback (gint fd, struct sockaddr_in *addr)
-{
-  socklen_t alen = sizeof (*addr);
-
-  memset (addr, 0, sizeof (*addr));
-  addr->sin_family = AF_INET;
-  addr->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  return bind (fd, (struct sockaddr *)addr, sizeof (*addr)) == 0 &&
-      getsockname (fd, (struct sockaddr *)addr, &alen) == 0;
-}
-
-static gboolean
-bare_start (Relay *r, guint n)
-{
-  BareRelay *br = g_new0 (BareRelay, 1);
-  pid_t pid;
-
-  memset (r, 0, sizeof (*r));
-  r->bare = TRUE;
-  r->counters = mmap (NULL, sizeof (BareCounters), PROT_READ | PROT_WRITE,
-      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  br->fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (r->counters == MAP_FAILED || br->fd < 0 ||
-      !bind_loopback (br->fd, &r->addr)) {
-    g_printerr ("bare relay: %s\n", g_strerror (errno));
-    g_free (br);
-    return FALSE;
-  }
-  memset (r->counters, 0, sizeof (BareCounters));
-  br->expected = n;
-  br->shared = r->counters;
-  for (guint i = 0; i < RELAY_BATCH; i++) {
-    br->in_iov[i].iov_base = br->bufs[i];
-    br->in_iov[i].iov_len = PKT_MAX;
-    br->in[i].msg_hdr.msg_name = &br->from[i];
-    br->in[i].msg_hdr.msg_iov = &br->in_iov[i];
-    br->in[i].msg_hdr.msg_iovlen = 1;
-  }
-  for (guint i = 0; i < RELAY_OUT; i++) {
-    br->out[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_in);
-    br->out[i].msg_hdr.msg_iovlen = 1;
-  }
-  fflush (stdout);
-  fflush (stderr);
-  pid = fork ();
-  if (pid == 0)
-    bare_relay_run (br);
-  close (br->fd);
-  g_free (br);
-  if (pid < 0) {
-    g_printerr ("fork: %s\n", g_strerror (errno));
-    return FALSE;
-  }
-  r->pid = pid;
-  return TRUE;
 }
 
 /* ------------------------------------------------- measuring windows */
@@ -944,455 +708,6 @@ measure_saturated (Relay *r, Sender *senders, guint n, gdouble rate,
     (*retries)++;
     rate = MIN (rate * 1.5, cap);
   }
-}
-
-/* ---------------------------------------------------- the participants */
-
-typedef struct _Meeting Meeting;
-
-typedef struct
-{
-  Meeting *m;
-  guint idx;
-  SoupWebsocketConnection *ws;
-  MeetingIce *ice;
-  GSocket *socket; /* of the selected pair */
-  gboolean ready, failed;
-  guint64 rx_ok, rx_bad;
-} Client;
-
-struct _Meeting
-{
-  guint n;
-  Relay server;
-  SoupSession *session;
-  Client clients[MAX_N];
-  Sender senders[MAX_N];
-  guint errors;
-};
-
-/* sends and frees a message text of the protocol module */
-static void
-msg_send (Client *c, gchar *text)
-{
-  if (c->ws &&
-      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (c->ws, text);
-  g_free (text);
-}
-
-static void
-on_nice_recv (NiceAgent *agent, guint stream_id, guint component, guint len,
-    gchar *buf, gpointer user_data)
-{
-  Client *c = user_data;
-
-  if (packet_ok (c->m->senders, c->m->n, c->idx, (const guint8 *)buf, len))
-    c->rx_ok++;
-  else
-    c->rx_bad++;
-}
-
-static void
-on_candidate (MeetingIce *ice, const gchar *line, gpointer user_data)
-{
-  msg_send (user_data, meeting_msg_candidate_text (line));
-}
-
-static void
-on_gathering_done (MeetingIce *ice, gpointer user_data)
-{
-  msg_send (user_data, meeting_msg_simple_text (MEETING_MSG_END_OF_CANDIDATES));
-}
-
-static void
-on_state (MeetingIce *ice, guint state, gpointer user_data)
-{
-  Client *c = user_data;
-
-  if (meeting_ice_state_is_connected (state))
-    c->ready = TRUE;
-  else if (state == NICE_COMPONENT_STATE_FAILED) {
-    g_printerr ("participant %u: ICE failed\n", c->idx);
-    c->failed = TRUE;
-  }
-}
-
-static void
-on_ws_message (
-    SoupWebsocketConnection *ws, gint type, GBytes *msg, gpointer user_data)
-{
-  Client *c = user_data;
-  MeetingMsg m;
-  gsize len;
-  const gchar *data = g_bytes_get_data (msg, &len);
-
-  if (type != SOUP_WEBSOCKET_DATA_TEXT ||
-      !meeting_msg_parse (&m, MEETING_TO_CLIENT, data, len, NULL))
-    return;
-  switch (m.type) {
-    case MEETING_MSG_ICE:
-      meeting_ice_set_remote_credentials (c->ice, m.u.ice.ufrag, m.u.ice.pwd);
-      break;
-    case MEETING_MSG_CANDIDATE:
-      meeting_ice_add_remote_candidate (c->ice, m.u.candidate.line, TRUE);
-      break;
-    case MEETING_MSG_END_OF_CANDIDATES:
-      meeting_ice_remote_gathering_done (c->ice);
-      break;
-    case MEETING_MSG_ERROR:
-      g_printerr ("participant %u: server error %s: %s\n", c->idx,
-          m.u.error.code, m.u.error.message);
-      c->m->errors++;
-      break;
-    default:
-      break;
-  }
-  meeting_msg_clear (&m);
-}
-
-/* Joins, offers ICE credentials, publishes and gathers (the candidates
- * follow as they come). */
-static void
-client_start (Client *c)
-{
-  static const MeetingIceCallbacks cb = { on_candidate, on_gathering_done,
-    on_state, on_nice_recv };
-  /* libnice leaves loopback out of its own discovery */
-  MeetingIceConfig cfg = { g_main_context_default (), TRUE, "127.0.0.1", 0, 0 };
-  MeetingMsg m = { .type = MEETING_MSG_JOIN };
-  gchar *ufrag = NULL, *pwd = NULL, *name;
-
-  c->ice = meeting_ice_new (&cfg, &cb, c);
-  if (!c->ice) {
-    g_printerr ("participant %u: no ICE agent\n", c->idx);
-    c->failed = TRUE;
-    return;
-  }
-  name = g_strdup_printf ("b%u", c->idx);
-  m.u.join.name = name;
-  m.u.join.receive = TRUE;
-  msg_send (c, meeting_msg_serialize (&m));
-  g_free (name);
-
-  meeting_ice_get_local_credentials (c->ice, &ufrag, &pwd);
-  msg_send (c, meeting_msg_ice_text (ufrag, pwd));
-  g_free (ufrag);
-  g_free (pwd);
-
-  memset (&m, 0, sizeof (m));
-  m.type = MEETING_MSG_PUBLISH;
-  m.u.stream.stream = "audio_0";
-  m.u.stream.kind = MEETING_KIND_AUDIO;
-  m.u.stream.ssrc = c->m->senders[c->idx].ssrc;
-  m.u.stream.caps = "application/x-rtp,media=audio,encoding-name=OPUS,"
-                    "clock-rate=48000,payload=96";
-  m.u.stream.e2ee = TRUE;
-  msg_send (c, meeting_msg_serialize (&m));
-
-  if (!meeting_ice_gather (c->ice)) {
-    g_printerr ("participant %u: gathering failed\n", c->idx);
-    c->failed = TRUE;
-  }
-}
-
-static void
-on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
-{
-  Client *c = user_data;
-  GError *err = NULL;
-
-  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (src), res, &err);
-  if (!c->ws) {
-    g_printerr ("participant %u: %s\n", c->idx, err->message);
-    g_error_free (err);
-    c->failed = TRUE;
-    return;
-  }
-  g_signal_connect (c->ws, "message", G_CALLBACK (on_ws_message), c);
-  client_start (c);
-}
-
-static guint
-meeting_count (Meeting *m, gboolean failed)
-{
-  guint k = 0;
-
-  for (guint i = 0; i < m->n; i++)
-    k += failed ? m->clients[i].failed : m->clients[i].ready;
-  return k;
-}
-
-static void
-meeting_reset_rx (Meeting *m)
-{
-  for (guint i = 0; i < m->n; i++)
-    m->clients[i].rx_ok = m->clients[i].rx_bad = 0;
-}
-
-static guint64
-meeting_rx (Meeting *m, guint64 *bad, guint *empty)
-{
-  guint64 ok = 0;
-
-  *bad = 0;
-  *empty = 0;
-  for (guint i = 0; i < m->n; i++) {
-    ok += m->clients[i].rx_ok;
-    *bad += m->clients[i].rx_bad;
-    *empty += m->clients[i].rx_ok == 0;
-  }
-  return ok;
-}
-
-/* Every participant must get every packet of the others, intact, when the
- * load is gentle; a few tries, as the server's side of ICE may complete a
- * little after ours. */
-static gboolean
-meeting_check (Meeting *m)
-{
-  guint64 want = (guint64)(m->n - 1) * CHECK_ROUNDS * m->n;
-
-  for (guint attempt = 0; attempt < 5; attempt++) {
-    guint64 ok = 0, bad = 0;
-    guint empty;
-    gint64 deadline;
-
-    pump (50);
-    meeting_reset_rx (m);
-    for (guint k = 0; k < CHECK_ROUNDS; k++) {
-      for (guint i = 0; i < m->n; i++)
-        sender_send (&m->senders[i], 1);
-      pump (5);
-    }
-    deadline = bench_now_ns () + 1000000000;
-    while (bench_now_ns () < deadline) {
-      ok = meeting_rx (m, &bad, &empty);
-      if (ok >= want)
-        break;
-      pump (10);
-    }
-    pump (20);
-    ok = meeting_rx (m, &bad, &empty);
-    if (ok == want && bad == 0)
-      return TRUE;
-    if (attempt == 4 || bad)
-      g_printerr (
-          "server delivery check: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-          " packets arrived, %" G_GUINT64_FORMAT " damaged or unexpected\n",
-          ok, want, bad);
-    if (bad)
-      return FALSE;
-    pump (500);
-  }
-  return FALSE;
-}
-
-static gboolean
-meeting_start (Meeting *m, guint n, guint payload, const gchar *server_path)
-{
-  gint64 t0 = bench_now_ns (), deadline = t0 + 30 * (gint64)1000000000;
-  gchar *uri;
-
-  memset (m, 0, sizeof (*m));
-  m->n = n;
-  for (guint i = 0; i < n; i++) {
-    m->clients[i].m = m;
-    m->clients[i].idx = i;
-    sender_init (&m->senders[i], i, payload);
-  }
-  if (!server_start (&m->server, server_path))
-    return FALSE;
-  m->session = soup_session_new_with_options (
-      "max-conns", 4 * MAX_N, "max-conns-per-host", 2 * MAX_N, NULL);
-  uri = g_strdup_printf ("ws://127.0.0.1:%u/bench", m->server.port);
-  for (guint i = 0; i < n; i++) {
-    SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri);
-
-    soup_session_websocket_connect_async (m->session, msg, NULL, NULL,
-        G_PRIORITY_DEFAULT, NULL, on_ws_connected, &m->clients[i]);
-    g_object_unref (msg);
-  }
-  g_free (uri);
-  while (meeting_count (m, FALSE) < n && meeting_count (m, TRUE) == 0 &&
-      bench_now_ns () < deadline)
-    pump (10);
-  if (meeting_count (m, FALSE) < n) {
-    g_printerr ("N=%u: %u of %u participants connected (ICE) in 30 s\n", n,
-        meeting_count (m, FALSE), n);
-    return FALSE;
-  }
-  for (guint i = 0; i < n; i++) {
-    Client *c = &m->clients[i];
-    NiceCandidate *local = NULL, *remote = NULL;
-
-    c->socket = nice_agent_get_selected_socket (
-        meeting_ice_get_agent (c->ice), meeting_ice_get_stream_id (c->ice), 1);
-    if (!c->socket ||
-        !nice_agent_get_selected_pair (meeting_ice_get_agent (c->ice),
-            meeting_ice_get_stream_id (c->ice), 1, &local, &remote)) {
-      g_printerr ("participant %u: no selected pair\n", i);
-      return FALSE;
-    }
-    m->senders[i].fd = g_socket_get_fd (c->socket);
-    nice_address_copy_to_sockaddr (
-        &remote->addr, (struct sockaddr *)&m->senders[i].to);
-  }
-  printf ("# N=%u: %u participants joined the server and completed ICE in "
-          "%.2f s\n",
-      n, n, (bench_now_ns () - t0) / NS);
-  return TRUE;
-}
-
-static gboolean
-meeting_stop (Meeting *m)
-{
-  gboolean ok;
-
-  for (guint i = 0; i < m->n; i++) {
-    Client *c = &m->clients[i];
-
-    if (c->ws) {
-      if (soup_websocket_connection_get_state (c->ws) ==
-          SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (
-            c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    }
-  }
-  pump (100);
-  for (guint i = 0; i < m->n; i++) {
-    Client *c = &m->clients[i];
-
-    g_clear_object (&c->socket);
-    g_clear_pointer (&c->ice, meeting_ice_free);
-    if (c->ws)
-      g_signal_handlers_disconnect_by_data (c->ws, c);
-    g_clear_object (&c->ws);
-    sender_clear (&m->senders[i]);
-  }
-  g_clear_object (&m->session);
-  if (!m->server.pid)
-    return FALSE;
-  ok = relay_stop (&m->server);
-  if (!ok)
-    g_printerr ("the server did not exit 0\n");
-  return ok;
-}
-
-/* ------------------------------------------ the bare relay's participants */
-
-typedef struct
-{
-  guint n;
-  Relay relay;
-  gint fds[MAX_N];
-  Sender senders[MAX_N];
-  guint64 rx_ok[MAX_N], rx_bad[MAX_N];
-} BareSet;
-
-static void
-bare_drain (BareSet *b)
-{
-  guint8 buf[PKT_MAX];
-
-  for (guint i = 0; i < b->n; i++) {
-    for (;;) {
-      ssize_t len = recv (b->fds[i], buf, sizeof (buf), MSG_DONTWAIT);
-
-      if (len < 0)
-        break;
-      if (packet_ok (b->senders, b->n, i, buf, (gsize)len))
-        b->rx_ok[i]++;
-      else
-        b->rx_bad[i]++;
-    }
-  }
-}
-
-static guint64
-bare_rx (BareSet *b, guint64 *bad, guint *empty)
-{
-  guint64 ok = 0;
-
-  *bad = 0;
-  *empty = 0;
-  for (guint i = 0; i < b->n; i++) {
-    ok += b->rx_ok[i];
-    *bad += b->rx_bad[i];
-    *empty += b->rx_ok[i] == 0;
-  }
-  return ok;
-}
-
-static void
-bare_reset_rx (BareSet *b)
-{
-  memset (b->rx_ok, 0, sizeof (b->rx_ok));
-  memset (b->rx_bad, 0, sizeof (b->rx_bad));
-}
-
-static gboolean
-bare_set_start (BareSet *b, guint n, guint payload)
-{
-  guint64 want = (guint64)(n - 1) * CHECK_ROUNDS * n, ok, bad;
-  guint empty;
-
-  memset (b, 0, sizeof (*b));
-  b->n = n;
-  if (!bare_start (&b->relay, n))
-    return FALSE;
-  for (guint i = 0; i < n; i++) {
-    struct sockaddr_in a;
-
-    sender_init (&b->senders[i], i, payload);
-    b->fds[i] = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (b->fds[i] < 0 || !bind_loopback (b->fds[i], &a)) {
-      g_printerr ("socket: %s\n", g_strerror (errno));
-      return FALSE;
-    }
-    b->senders[i].fd = b->fds[i];
-    b->senders[i].to = b->relay.addr;
-  }
-  /* one packet each: the relay learns the participants */
-  for (guint i = 0; i < n; i++) {
-    sender_send (&b->senders[i], 1);
-    g_usleep (1000);
-  }
-  g_usleep (50000);
-  bare_drain (b);
-  bare_reset_rx (b);
-  for (guint k = 0; k < CHECK_ROUNDS; k++) {
-    for (guint i = 0; i < n; i++)
-      sender_send (&b->senders[i], 1);
-    g_usleep (2000);
-    bare_drain (b);
-  }
-  g_usleep (50000);
-  bare_drain (b);
-  ok = bare_rx (b, &bad, &empty);
-  if (ok != want || bad) {
-    g_printerr ("bare relay delivery check: %" G_GUINT64_FORMAT
-                " of %" G_GUINT64_FORMAT " packets arrived, %" G_GUINT64_FORMAT
-                " damaged or unexpected\n",
-        ok, want, bad);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-bare_set_stop (BareSet *b)
-{
-  gboolean ok = !b->relay.pid || relay_stop (&b->relay);
-
-  for (guint i = 0; i < b->n; i++) {
-    if (b->fds[i] > 0)
-      close (b->fds[i]);
-    sender_clear (&b->senders[i]);
-  }
-  if (!ok)
-    g_printerr ("the bare relay did not stop on SIGTERM\n");
-  return ok;
 }
 
 /* ----------------------------------------------------------------- main */
