@@ -16,8 +16,9 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+
+#include "meetingproto.h"
 
 #define TIMEOUT_US (20 * G_USEC_PER_SEC)
 
@@ -72,11 +73,7 @@ post_to_board (gpointer data)
   const guint8 *d = g_bytes_get_data (o->msg, &n);
   const gchar *slot =
       n >= 2 && d[0] == 1 && d[1] < G_N_ELEMENTS (slots) ? slots[d[1]] : NULL;
-  gchar *json = slot
-      ? g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\","
-                         "\"slot\":\"%s\"}",
-            b64, slot)
-      : g_strdup_printf ("{\"type\":\"board\",\"data\":\"%s\"}", b64);
+  gchar *json = meeting_msg_board_text (0, NULL, b64, slot);
 
   if (o->m->ws &&
       soup_websocket_connection_get_state (o->m->ws) ==
@@ -102,36 +99,32 @@ on_send_message (GstElement *kx, GBytes *msg, Member *m)
 static void
 on_ws_message (SoupWebsocketConnection *ws, gint type, GBytes *msg, Member *m)
 {
-  JsonParser *p = json_parser_new ();
-  JsonObject *o;
-  const gchar *t;
+  MeetingMsg in;
+  const gchar *why = NULL;
   gsize n;
   const gchar *d = g_bytes_get_data (msg, &n);
 
-  g_assert_true (json_parser_load_from_data (p, d, n, NULL));
-  o = json_node_get_object (json_parser_get_root (p));
-  t = json_object_get_string_member (o, "type");
-  if (g_str_equal (t, "welcome")) {
-    m->id = g_strdup (json_object_get_string_member (o, "id"));
+  /* everything the server sends is well formed (the protocol module) */
+  if (!meeting_msg_parse (&in, MEETING_TO_CLIENT, d, n, &why))
+    g_error ("malformed message from the server (%s): %.*s", why, (int)n, d);
+  if (in.type == MEETING_MSG_WELCOME) {
+    m->id = g_strdup (in.u.welcome.id);
     g_object_set (m->kx, "participant-id", m->id, "display-name", m->id,
-        "meeting-id", "room", "instance",
-        json_object_get_string_member (o, "instance"), "heartbeat-interval",
-        500, NULL);
+        "meeting-id", "room", "instance", in.u.welcome.instance,
+        "heartbeat-interval", 500, NULL);
     m->welcomed = TRUE;
     g_assert_cmpint (gst_element_set_state (m->kx, GST_STATE_PLAYING), !=,
         GST_STATE_CHANGE_FAILURE);
-  } else if (g_str_equal (t, "board")) {
+  } else if (in.type == MEETING_MSG_BOARD) {
     gsize len;
-    guchar *raw =
-        g_base64_decode (json_object_get_string_member (o, "data"), &len);
+    guchar *raw = g_base64_decode (in.u.board.data, &len);
     GBytes *b = g_bytes_new_take (raw, len);
     g_signal_emit_by_name (m->kx, "receive-message", b);
     g_bytes_unref (b);
-  } else if (g_str_equal (t, "left")) {
-    g_signal_emit_by_name (
-        m->kx, "participant-gone", json_object_get_string_member (o, "id"));
+  } else if (in.type == MEETING_MSG_LEFT) {
+    g_signal_emit_by_name (m->kx, "participant-gone", in.u.presence.id);
   }
-  g_object_unref (p);
+  meeting_msg_clear (&in);
 }
 
 static void

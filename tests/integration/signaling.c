@@ -17,6 +17,8 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "meetingproto.h"
+
 static const gchar *server_path;
 
 /* The server must not outlive a test that failed half-way. */
@@ -116,9 +118,17 @@ static void
 on_message (SoupWebsocketConnection *ws, gint type, GBytes *msg, Client *c)
 {
   JsonParser *p = json_parser_new ();
+  MeetingMsg m;
+  const gchar *why = NULL;
   gsize n;
   const gchar *d = g_bytes_get_data (msg, &n);
 
+  /* what the server sends is well formed by the protocol module; the
+   * members are read below as raw JSON, an independent check of the wire
+   * format */
+  if (!meeting_msg_parse (&m, MEETING_TO_CLIENT, d, n, &why))
+    g_error ("malformed message from the server (%s): %.*s", why, (int)n, d);
+  meeting_msg_clear (&m);
   g_assert_true (json_parser_load_from_data (p, d, n, NULL));
   g_queue_push_tail (&c->inbox,
       json_object_ref (json_node_get_object (json_parser_get_root (p))));
