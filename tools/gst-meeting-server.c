@@ -41,7 +41,7 @@ static gint opt_rate = 100;
 static gint opt_ping_interval = 5;
 static gint opt_ping_timeout = 15;
 static gchar **opt_rooms = NULL;
-static gint opt_join_timeout = 5;
+static gint opt_join_timeout = 10;
 static gint opt_max_connections = 0; /* 0: from RLIMIT_NOFILE */
 static gint opt_max_per_address = 32;
 static gboolean opt_verbose = FALSE;
@@ -72,7 +72,7 @@ static GOptionEntry entries[] = {
       "NAME:PASSCODE" },
   { "join-timeout", 0, 0, G_OPTION_ARG_INT, &opt_join_timeout,
       "A connection that has not joined a room this long is closed "
-      "(default 5)",
+      "(default 10)",
       "S" },
   { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
       "Connections open at once (default: half the descriptor limit, "
