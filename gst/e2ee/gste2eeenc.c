@@ -781,6 +781,62 @@ strip_meta (GstBuffer *buf, GstMeta **meta, gpointer unused)
   return TRUE;
 }
 
+/* Encrypts len bytes at data + skip (a mapped memory of the input) where
+ * they are, and returns two new small memories: the SFrame header preceded
+ * by the skip bytes before the payload (the RTP header when header and
+ * payload share one memory), and the tag. */
+static gboolean
+seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
+    const guint8 *meta, gsize mlen, guint64 ctr, GstMemory **hmem_out,
+    GstMemory **tmem_out)
+{
+  gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
+  gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
+  GstMemory *hmem, *tmem;
+  GstMapInfo hm, tm;
+  gsize hl = 0;
+  SFrameResult r = SFRAME_ERR_CRYPTO;
+
+  hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
+  tmem = gst_allocator_alloc (NULL, nt, NULL);
+  if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
+    if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
+      guint8 tag[SFRAME_TAG_MAX];
+      memcpy (hm.data, data, skip);
+      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+          hm.data + skip, &hl, data + skip, len, tag);
+      memcpy (tm.data, tag, nt);
+      gst_memory_unmap (tmem, &tm);
+    }
+    gst_memory_unmap (hmem, &hm);
+  }
+  if (r != SFRAME_OK || hl != hlen) {
+    gst_memory_unref (hmem);
+    gst_memory_unref (tmem);
+    GST_WARNING_OBJECT (
+        self, "encryption failed: %s", sframe_result_to_string (r));
+    return FALSE;
+  }
+  *hmem_out = hmem;
+  *tmem_out = tmem;
+  return TRUE;
+}
+
+/* After seal_mapped() on memory idx of in: that memory now holds the
+ * payload alone, between the header and the tag memories. */
+static void
+attach_around (GstBuffer *in, guint idx, gsize skip, gsize len, GstMemory *hmem,
+    GstMemory *tmem)
+{
+  gpointer state = NULL;
+
+  gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
+  gst_buffer_insert_memory (in, idx, hmem);
+  gst_buffer_insert_memory (in, idx + 2, tmem);
+  if (G_UNLIKELY (gst_buffer_iterate_meta (in, &state)))
+    gst_buffer_foreach_meta (in, strip_meta, NULL);
+}
+
 /* Without a copy: bytes off..off+len of in (the payload, the end of the
  * buffer) are encrypted where they are, between two new small memories:
  * one with the SFrame header (preceded by the bytes of the RTP header that
@@ -791,45 +847,63 @@ static gboolean
 encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
     const guint8 *meta, gsize mlen, guint64 ctr)
 {
-  gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
-  gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
   GstMemory *hmem, *tmem;
-  GstMapInfo pm, hm, tm;
+  GstMapInfo pm;
   guint idx, n;
-  gsize skip, hl = 0;
-  SFrameResult r = SFRAME_ERR_CRYPTO;
+  gsize skip;
+  gboolean ok;
 
   if (!gst_buffer_find_memory (in, off, len, &idx, &n, &skip) ||
       !gst_buffer_map_range (in, idx, n, &pm, GST_MAP_READWRITE))
     return FALSE;
   /* (a payload over several memories is one merged memory at idx now) */
-  hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
-  tmem = gst_allocator_alloc (NULL, nt, NULL);
-  if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
-    if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
-      guint8 tag[SFRAME_TAG_MAX];
-      memcpy (hm.data, pm.data, skip);
-      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
-          hm.data + skip, &hl, pm.data + skip, len, tag);
-      memcpy (tm.data, tag, nt);
-      gst_memory_unmap (tmem, &tm);
-    }
-    gst_memory_unmap (hmem, &hm);
-  }
+  ok = seal_mapped (self, pm.data, skip, len, meta, mlen, ctr, &hmem, &tmem);
   gst_buffer_unmap (in, &pm);
-  if (r != SFRAME_OK || hl != hlen) {
-    gst_memory_unref (hmem);
-    gst_memory_unref (tmem);
-    GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (r));
+  if (!ok)
     return FALSE;
-  }
-  /* the payload's memory now starts at the payload */
-  gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
-  gst_buffer_insert_memory (in, idx, hmem);
-  gst_buffer_insert_memory (in, idx + 2, tmem);
-  gst_buffer_foreach_meta (in, strip_meta, NULL);
+  attach_around (in, idx, skip, len, hmem, tmem);
   return TRUE;
+}
+
+/* The usual packet: ours alone, header and payload in one memory, no
+ * padding.  One map, the header read where it is.  Returns FALSE without
+ * side effects (no counter spent, nothing changed) when the packet is not
+ * that shape: encrypt_rtp() then validates and handles it. */
+static gboolean
+encrypt_rtp_simple (GstE2eeEnc *self, GstBuffer *in, guint64 ctr, gboolean *ok)
+{
+  GstMemory *mem, *hmem, *tmem;
+  guint8 meta[E2EE_RTP_METADATA_MAX];
+  GstMapInfo pm;
+  gsize hdr_len, mlen;
+
+  if (gst_buffer_n_memory (in) != 1)
+    return FALSE;
+  mem = gst_buffer_peek_memory (in, 0);
+  if (!gst_memory_map (mem, &pm, GST_MAP_READWRITE))
+    return FALSE;
+  /* the checks of gst_rtp_buffer_map(), and a payload */
+  if (pm.size < 12 || (pm.data[0] & 0xc0) != 0x80 || (pm.data[0] & 0x20))
+    goto other;
+  hdr_len = 12 + 4 * (pm.data[0] & 0x0f);
+  if (pm.data[0] & 0x10) {
+    if (hdr_len + 4 > pm.size)
+      goto other;
+    hdr_len += 4 + 4 * (gsize)GST_READ_UINT16_BE (pm.data + hdr_len + 2);
+  }
+  if (hdr_len >= pm.size)
+    goto other;
+  mlen = e2ee_rtp_header_metadata (pm.data, self->cur_auth_fields, meta);
+  *ok = seal_mapped (
+      self, pm.data, hdr_len, pm.size - hdr_len, meta, mlen, ctr, &hmem, &tmem);
+  gst_memory_unmap (mem, &pm);
+  if (*ok)
+    attach_around (in, 0, hdr_len, pm.size - hdr_len, hmem, tmem);
+  return TRUE;
+
+other:
+  gst_memory_unmap (mem, &pm);
+  return FALSE;
 }
 
 static GstBuffer *
@@ -842,6 +916,11 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   GstMapInfo map;
   gssize n;
 
+  if (writable) {
+    gboolean ok;
+    if (encrypt_rtp_simple (self, in, ctr, &ok))
+      return ok ? in : NULL;
+  }
   if (!gst_rtp_buffer_map (in, GST_MAP_READ, &rtp))
     return NULL;
   hdr_len = gst_rtp_buffer_get_header_len (&rtp);
@@ -853,7 +932,7 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
     gst_rtp_buffer_unmap (&rtp);
     if (!encrypt_inplace (self, in, hdr_len, plen, meta, mlen, ctr))
       return NULL;
-    return gst_buffer_ref (in);
+    return in;
   }
   cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
   out = output_buffer (self, cap);
@@ -886,7 +965,7 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   if (writable && gst_buffer_get_size (in) > 0) {
     if (!encrypt_inplace (self, in, 0, gst_buffer_get_size (in), NULL, 0, ctr))
       return NULL;
-    return gst_buffer_ref (in);
+    return in;
   }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ))
     return NULL;
@@ -907,8 +986,9 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   return out;
 }
 
-/* Encrypts one buffer; in place when writable (in is ours alone: its
- * memory then moves to *out).  *out is NULL when the buffer is dropped. */
+/* Encrypts one buffer (borrowed); in place when writable (in is ours
+ * alone), and then *out is in itself, without a reference of its own.
+ * *out is NULL when the buffer is dropped. */
 static GstFlowReturn
 encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
 {
@@ -961,7 +1041,8 @@ gst_e2ee_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GstBuffer *out;
   GstFlowReturn ret = encrypt_one (self, buf, &out);
 
-  gst_buffer_unref (buf);
+  if (out != buf)
+    gst_buffer_unref (buf);
   if (ret != GST_FLOW_OK || !out)
     return ret;
   return gst_pad_push (self->srcpad, out);
@@ -980,9 +1061,10 @@ gst_e2ee_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
   list = gst_buffer_list_make_writable (list);
   for (guint i = 0; i < n && ret == GST_FLOW_OK; i++) {
     GstBuffer *out;
-    ret = encrypt_one (self, gst_buffer_list_get (list, i), &out);
+    GstBuffer *in = gst_buffer_list_get (list, i);
+    ret = encrypt_one (self, in, &out);
     if (out)
-      gst_buffer_list_add (outl, out);
+      gst_buffer_list_add (outl, out == in ? gst_buffer_ref (out) : out);
   }
   gst_buffer_list_unref (list);
   if (ret != GST_FLOW_OK || gst_buffer_list_length (outl) == 0) {
