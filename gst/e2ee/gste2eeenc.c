@@ -83,6 +83,145 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 /* RTP packets fit a network MTU; larger ones are allocated one by one */
 #define POOL_BUFFER_SIZE 1536
 
+/* ------------------------------------------------ small memories, recycled
+ *
+ * The SFrame header (with the RTP header before it) and the tag of a packet
+ * encrypted in place are memories of their own.  They come from this
+ * allocator, one per element: a freed memory goes back to a bounded free
+ * list instead of the heap, and the element writes a memory it has just
+ * taken without mapping it (it is the only holder).  Sub-memories
+ * (gst_memory_share) point into their parent and are freed normally.
+ * Every memory, in a buffer or in the free list, keeps the allocator
+ * alive: the free list is emptied when the last one is gone. */
+
+#define SMALL_MEM_SIZE 128
+#define SMALL_MEM_KEEP 512
+
+typedef struct
+{
+  GstMemory mem;
+  guint8 *data;
+} SmallMem;
+
+typedef struct
+{
+  GstAllocator parent;
+  GstAtomicQueue *free; /* of SmallMem, at most SMALL_MEM_KEEP */
+} E2eeEncSmallAlloc;
+
+typedef struct
+{
+  GstAllocatorClass parent_class;
+} E2eeEncSmallAllocClass;
+
+static GType e2ee_enc_small_alloc_get_type (void);
+G_DEFINE_TYPE (E2eeEncSmallAlloc, e2ee_enc_small_alloc, GST_TYPE_ALLOCATOR);
+
+static SmallMem *
+small_mem_new (void)
+{
+  SmallMem *m = g_malloc (sizeof (SmallMem) + SMALL_MEM_SIZE);
+
+  m->data = (guint8 *)(m + 1);
+  return m;
+}
+
+/* A memory of size bytes (at most SMALL_MEM_SIZE), ours alone: its bytes
+ * are at ((SmallMem *) mem)->data until it is given away. */
+static GstMemory *
+small_mem_take (E2eeEncSmallAlloc *a, gsize size)
+{
+  SmallMem *m = gst_atomic_queue_pop (a->free);
+
+  if (!m)
+    m = small_mem_new ();
+  gst_memory_init (GST_MEMORY_CAST (m), 0, GST_ALLOCATOR_CAST (a), NULL,
+      SMALL_MEM_SIZE, 0, 0, size);
+  return GST_MEMORY_CAST (m);
+}
+
+static GstMemory *
+e2ee_enc_small_alloc_alloc (
+    GstAllocator *allocator, gsize size, GstAllocationParams *params)
+{
+  if (size > SMALL_MEM_SIZE ||
+      (params && (params->prefix || params->padding || params->align > 7)))
+    return NULL;
+  return small_mem_take ((E2eeEncSmallAlloc *)allocator, size);
+}
+
+static void
+e2ee_enc_small_alloc_free (GstAllocator *allocator, GstMemory *mem)
+{
+  E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)allocator;
+
+  /* a sub-memory (its parent is unreffed by now), or a full free list */
+  if (mem->parent || gst_atomic_queue_length (a->free) >= SMALL_MEM_KEEP)
+    g_free (mem);
+  else
+    gst_atomic_queue_push (a->free, mem);
+}
+
+static gpointer
+small_mem_map (GstMemory *mem, gsize maxsize, GstMapFlags flags)
+{
+  return ((SmallMem *)mem)->data;
+}
+
+static void
+small_mem_unmap (GstMemory *mem)
+{
+}
+
+static GstMemory *
+small_mem_share (GstMemory *mem, gssize offset, gssize size)
+{
+  GstMemory *parent = mem->parent ? mem->parent : mem;
+  SmallMem *sub = g_new (SmallMem, 1);
+
+  if (size == -1)
+    size = mem->size - offset;
+  sub->data = ((SmallMem *)mem)->data;
+  gst_memory_init (GST_MEMORY_CAST (sub),
+      GST_MINI_OBJECT_FLAGS (parent) | GST_MINI_OBJECT_FLAG_LOCK_READONLY,
+      mem->allocator, parent, mem->maxsize, mem->align, mem->offset + offset,
+      size);
+  return GST_MEMORY_CAST (sub);
+}
+
+static void
+e2ee_enc_small_alloc_finalize (GObject *object)
+{
+  E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)object;
+  gpointer m;
+
+  while ((m = gst_atomic_queue_pop (a->free)))
+    g_free (m);
+  gst_atomic_queue_unref (a->free);
+  G_OBJECT_CLASS (e2ee_enc_small_alloc_parent_class)->finalize (object);
+}
+
+static void
+e2ee_enc_small_alloc_class_init (E2eeEncSmallAllocClass *klass)
+{
+  GST_ALLOCATOR_CLASS (klass)->alloc = e2ee_enc_small_alloc_alloc;
+  GST_ALLOCATOR_CLASS (klass)->free = e2ee_enc_small_alloc_free;
+  G_OBJECT_CLASS (klass)->finalize = e2ee_enc_small_alloc_finalize;
+}
+
+static void
+e2ee_enc_small_alloc_init (E2eeEncSmallAlloc *a)
+{
+  GstAllocator *allocator = GST_ALLOCATOR_CAST (a);
+
+  allocator->mem_type = "E2eeEncSmallMemory";
+  allocator->mem_map = small_mem_map;
+  allocator->mem_unmap = small_mem_unmap;
+  allocator->mem_share = small_mem_share;
+  GST_OBJECT_FLAG_SET (a, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+  a->free = gst_atomic_queue_new (64);
+}
+
 enum
 {
   PROP_0,
@@ -133,6 +272,7 @@ struct _GstE2eeEnc
   guint keyring_gen;
   E2eeCounterStore store; /* static mode */
   GstBufferPool *pool; /* RTP-sized output buffers, recycled */
+  E2eeEncSmallAlloc *small; /* headers and tags of in-place output */
   gboolean store_open;
   E2eeDropReport no_key_report;
 
@@ -304,6 +444,8 @@ gst_e2ee_enc_init (GstE2eeEnc *self)
   self->cur_cookie = -1;
   self->store.lock_fd = -1;
   self->kid_stats = g_array_new (FALSE, TRUE, sizeof (KidStats));
+  self->small = g_object_new (e2ee_enc_small_alloc_get_type (), NULL);
+  gst_object_ref_sink (self->small);
 }
 
 static void
@@ -333,6 +475,7 @@ gst_e2ee_enc_finalize (GObject *object)
   g_free (self->counter_dir);
   gst_clear_object (&self->keyring);
   g_array_unref (self->kid_stats);
+  gst_object_unref (self->small);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -793,22 +936,32 @@ seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
   gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
   gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
   GstMemory *hmem, *tmem;
-  GstMapInfo hm, tm;
   gsize hl = 0;
   SFrameResult r = SFRAME_ERR_CRYPTO;
 
-  hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
-  tmem = gst_allocator_alloc (NULL, nt, NULL);
-  if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
-    if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
-      guint8 tag[SFRAME_TAG_MAX];
-      memcpy (hm.data, data, skip);
-      r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
-          hm.data + skip, &hl, data + skip, len, tag);
-      memcpy (tm.data, tag, nt);
-      gst_memory_unmap (tmem, &tm);
+  if (G_LIKELY (skip + hlen <= SMALL_MEM_SIZE && nt <= SMALL_MEM_SIZE)) {
+    /* ours alone until inserted: written without a map */
+    hmem = small_mem_take (self->small, skip + hlen);
+    tmem = small_mem_take (self->small, nt);
+    memcpy (((SmallMem *)hmem)->data, data, skip);
+    r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+        ((SmallMem *)hmem)->data + skip, &hl, data + skip, len,
+        ((SmallMem *)tmem)->data);
+  } else {
+    GstMapInfo hm, tm;
+    hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
+    tmem = gst_allocator_alloc (NULL, nt, NULL);
+    if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
+      if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
+        guint8 tag[SFRAME_TAG_MAX];
+        memcpy (hm.data, data, skip);
+        r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+            hm.data + skip, &hl, data + skip, len, tag);
+        memcpy (tm.data, tag, nt);
+        gst_memory_unmap (tmem, &tm);
+      }
+      gst_memory_unmap (hmem, &hm);
     }
-    gst_memory_unmap (hmem, &hm);
   }
   if (r != SFRAME_OK || hl != hlen) {
     gst_memory_unref (hmem);
