@@ -87,12 +87,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
  *
  * The SFrame header (with the RTP header before it) and the tag of a packet
  * encrypted in place are memories of their own.  They come from this
- * allocator, one per element: a freed memory goes back to a bounded free
- * list instead of the heap, and the element writes a memory it has just
- * taken without mapping it (it is the only holder).  Sub-memories
- * (gst_memory_share) point into their parent and are freed normally.
- * Every memory, in a buffer or in the free list, keeps the allocator
- * alive: the free list is emptied when the last one is gone. */
+ * allocator, one per element, and are recycled as GstBufferPool recycles
+ * buffers: when downstream drops the last reference, the memory's dispose
+ * takes it back into the free list of its allocator (at most
+ * SMALL_MEM_KEEP), still initialised, so a packet costs no allocation,
+ * no initialisation and no allocator reference.  The element writes a
+ * memory it has just taken without mapping it (it is the only holder).
+ * Sub-memories (gst_memory_share) point into their parent and are freed
+ * normally.  A memory in the free list holds its allocator: the element
+ * closes the allocator when it is finalized (the free list is emptied, and
+ * memories still downstream are freed when dropped). */
 
 #define SMALL_MEM_SIZE 128
 #define SMALL_MEM_KEEP 512
@@ -106,7 +110,10 @@ typedef struct
 typedef struct
 {
   GstAllocator parent;
-  GstAtomicQueue *free; /* of SmallMem, at most SMALL_MEM_KEEP */
+  GMutex lock;
+  gboolean closed;
+  guint n_free;
+  SmallMem *free[SMALL_MEM_KEEP];
 } E2eeEncSmallAlloc;
 
 typedef struct
@@ -117,27 +124,67 @@ typedef struct
 static GType e2ee_enc_small_alloc_get_type (void);
 G_DEFINE_TYPE (E2eeEncSmallAlloc, e2ee_enc_small_alloc, GST_TYPE_ALLOCATOR);
 
-static SmallMem *
-small_mem_new (void)
+static gboolean
+small_mem_dispose (GstMiniObject *obj)
+{
+  SmallMem *m = (SmallMem *)obj;
+  E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)m->mem.allocator;
+  gboolean keep;
+
+  g_mutex_lock (&a->lock);
+  keep = !a->closed && a->n_free < SMALL_MEM_KEEP;
+  if (keep) {
+    /* back to life, as in GstBufferPool */
+    gst_mini_object_ref (obj);
+    a->free[a->n_free++] = m;
+  }
+  g_mutex_unlock (&a->lock);
+  return !keep;
+}
+
+static GstMemory *
+small_mem_new (E2eeEncSmallAlloc *a, gsize size)
 {
   SmallMem *m = g_malloc (sizeof (SmallMem) + SMALL_MEM_SIZE);
 
   m->data = (guint8 *)(m + 1);
-  return m;
-}
-
-/* A memory of size bytes (at most SMALL_MEM_SIZE), ours alone: its bytes
- * are at ((SmallMem *) mem)->data until it is given away. */
-static GstMemory *
-small_mem_take (E2eeEncSmallAlloc *a, gsize size)
-{
-  SmallMem *m = gst_atomic_queue_pop (a->free);
-
-  if (!m)
-    m = small_mem_new ();
   gst_memory_init (GST_MEMORY_CAST (m), 0, GST_ALLOCATOR_CAST (a), NULL,
       SMALL_MEM_SIZE, 0, 0, size);
+  GST_MINI_OBJECT_CAST (m)->dispose = small_mem_dispose;
   return GST_MEMORY_CAST (m);
+}
+
+/* A recycled memory as new: whole, flags as after gst_memory_init(). */
+static GstMemory *
+small_mem_reset (SmallMem *m, gsize size)
+{
+  GST_MINI_OBJECT_FLAGS (m) = GST_MINI_OBJECT_FLAG_LOCKABLE;
+  m->mem.offset = 0;
+  m->mem.size = size;
+  return GST_MEMORY_CAST (m);
+}
+
+/* Two memories of hsize and tsize bytes (at most SMALL_MEM_SIZE), ours
+ * alone: their bytes are at ((SmallMem *) mem)->data until given away. */
+static void
+small_mem_take2 (E2eeEncSmallAlloc *a, gsize hsize, GstMemory **h, gsize tsize,
+    GstMemory **t)
+{
+  SmallMem *m1 = NULL, *m2 = NULL;
+
+  g_mutex_lock (&a->lock);
+  if (a->n_free >= 2) {
+    m1 = a->free[--a->n_free];
+    m2 = a->free[--a->n_free];
+  }
+  g_mutex_unlock (&a->lock);
+  if (G_LIKELY (m1)) {
+    *h = small_mem_reset (m1, hsize);
+    *t = small_mem_reset (m2, tsize);
+  } else {
+    *h = small_mem_new (a, hsize);
+    *t = small_mem_new (a, tsize);
+  }
 }
 
 static GstMemory *
@@ -147,19 +194,32 @@ e2ee_enc_small_alloc_alloc (
   if (size > SMALL_MEM_SIZE ||
       (params && (params->prefix || params->padding || params->align > 7)))
     return NULL;
-  return small_mem_take ((E2eeEncSmallAlloc *)allocator, size);
+  return small_mem_new ((E2eeEncSmallAlloc *)allocator, size);
 }
 
+/* A sub-memory, or a memory its dispose did not keep */
 static void
 e2ee_enc_small_alloc_free (GstAllocator *allocator, GstMemory *mem)
 {
-  E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)allocator;
+  g_free (mem);
+}
 
-  /* a sub-memory (its parent is unreffed by now), or a full free list */
-  if (mem->parent || gst_atomic_queue_length (a->free) >= SMALL_MEM_KEEP)
-    g_free (mem);
-  else
-    gst_atomic_queue_push (a->free, mem);
+/* No more recycling: the free list is emptied, and memories still
+ * downstream are freed when dropped.  The element's last call. */
+static void
+small_alloc_close (E2eeEncSmallAlloc *a)
+{
+  SmallMem *list[SMALL_MEM_KEEP];
+  guint n;
+
+  g_mutex_lock (&a->lock);
+  a->closed = TRUE;
+  n = a->n_free;
+  memcpy (list, a->free, n * sizeof (list[0]));
+  a->n_free = 0;
+  g_mutex_unlock (&a->lock);
+  for (guint i = 0; i < n; i++)
+    gst_memory_unref (GST_MEMORY_CAST (list[i]));
 }
 
 static gpointer
@@ -193,11 +253,8 @@ static void
 e2ee_enc_small_alloc_finalize (GObject *object)
 {
   E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)object;
-  gpointer m;
 
-  while ((m = gst_atomic_queue_pop (a->free)))
-    g_free (m);
-  gst_atomic_queue_unref (a->free);
+  g_mutex_clear (&a->lock);
   G_OBJECT_CLASS (e2ee_enc_small_alloc_parent_class)->finalize (object);
 }
 
@@ -219,7 +276,7 @@ e2ee_enc_small_alloc_init (E2eeEncSmallAlloc *a)
   allocator->mem_unmap = small_mem_unmap;
   allocator->mem_share = small_mem_share;
   GST_OBJECT_FLAG_SET (a, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
-  a->free = gst_atomic_queue_new (64);
+  g_mutex_init (&a->lock);
 }
 
 enum
@@ -475,6 +532,7 @@ gst_e2ee_enc_finalize (GObject *object)
   g_free (self->counter_dir);
   gst_clear_object (&self->keyring);
   g_array_unref (self->kid_stats);
+  small_alloc_close (self->small);
   gst_object_unref (self->small);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -941,8 +999,7 @@ seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
 
   if (G_LIKELY (skip + hlen <= SMALL_MEM_SIZE && nt <= SMALL_MEM_SIZE)) {
     /* ours alone until inserted: written without a map */
-    hmem = small_mem_take (self->small, skip + hlen);
-    tmem = small_mem_take (self->small, nt);
+    small_mem_take2 (self->small, skip + hlen, &hmem, nt, &tmem);
     memcpy (((SmallMem *)hmem)->data, data, skip);
     r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
         ((SmallMem *)hmem)->data + skip, &hl, data + skip, len,
