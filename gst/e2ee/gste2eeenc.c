@@ -88,32 +88,40 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
  * The SFrame header (with the RTP header before it) and the tag of a packet
  * encrypted in place are memories of their own.  They come from this
  * allocator, one per element, and are recycled as GstBufferPool recycles
- * buffers: when downstream drops the last reference, the memory's dispose
- * takes it back into the free list of its allocator (at most
- * SMALL_MEM_KEEP), still initialised, so a packet costs no allocation,
- * no initialisation and no allocator reference.  The element writes a
- * memory it has just taken without mapping it (it is the only holder).
+ * buffers: when downstream drops the last reference (in any thread), the
+ * memory's dispose pushes it, still initialised, onto a lock-free stack of
+ * its allocator, which the streaming thread empties in one exchange when
+ * it has no spare memory left.  A packet so costs no allocation, no
+ * initialisation, no allocator reference and no lock; there are as many
+ * memories as were ever in flight at once.  The element writes a memory it
+ * has just taken without mapping it (it is the only holder).
  * Sub-memories (gst_memory_share) point into their parent and are freed
  * normally.  A memory in the free list holds its allocator: the element
- * closes the allocator when it is finalized (the free list is emptied, and
- * memories still downstream are freed when dropped). */
+ * closes the allocator when it is finalized (the free memories are freed,
+ * and those still downstream when dropped). */
 
 #define SMALL_MEM_SIZE 128
-#define SMALL_MEM_KEEP 512
 
-typedef struct
+typedef struct _SmallMem SmallMem;
+struct _SmallMem
 {
   GstMemory mem;
   guint8 *data;
-} SmallMem;
+  SmallMem *next; /* in a free list */
+};
+
+/* (the returned list of an allocator that recycles no more) */
+#define SMALL_CLOSED ((gpointer)&small_closed)
+static const gint small_closed = 0;
 
 typedef struct
 {
   GstAllocator parent;
-  GMutex lock;
-  gboolean closed;
-  guint n_free;
-  SmallMem *free[SMALL_MEM_KEEP];
+  /* atomic: memories given back by their dispose (any thread), a stack;
+   * SMALL_CLOSED once closed */
+  gpointer returned;
+  /* streaming thread: memories taken from returned in one go */
+  SmallMem *spare;
 } E2eeEncSmallAlloc;
 
 typedef struct
@@ -129,17 +137,19 @@ small_mem_dispose (GstMiniObject *obj)
 {
   SmallMem *m = (SmallMem *)obj;
   E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)m->mem.allocator;
-  gboolean keep;
+  gpointer head;
 
-  g_mutex_lock (&a->lock);
-  keep = !a->closed && a->n_free < SMALL_MEM_KEEP;
-  if (keep) {
-    /* back to life, as in GstBufferPool */
-    gst_mini_object_ref (obj);
-    a->free[a->n_free++] = m;
-  }
-  g_mutex_unlock (&a->lock);
-  return !keep;
+  /* back to life (as in GstBufferPool) before anyone can take it */
+  gst_mini_object_ref (obj);
+  do {
+    head = g_atomic_pointer_get (&a->returned);
+    if (head == SMALL_CLOSED) {
+      g_atomic_int_set (&obj->refcount, 0);
+      return TRUE;
+    }
+    m->next = head;
+  } while (!g_atomic_pointer_compare_and_exchange (&a->returned, head, m));
+  return FALSE;
 }
 
 static GstMemory *
@@ -154,37 +164,46 @@ small_mem_new (E2eeEncSmallAlloc *a, gsize size)
   return GST_MEMORY_CAST (m);
 }
 
-/* A recycled memory as new: whole, flags as after gst_memory_init(). */
+/* A memory of size bytes (at most SMALL_MEM_SIZE), ours alone: its bytes
+ * are at ((SmallMem *) mem)->data until it is given away.  Streaming
+ * thread only.  A recycled one is as new: whole, flags as after
+ * gst_memory_init(). */
 static GstMemory *
-small_mem_reset (SmallMem *m, gsize size)
+small_mem_take (E2eeEncSmallAlloc *a, gsize size)
 {
+  SmallMem *m = a->spare;
+
+  if (!m) {
+    m = g_atomic_pointer_exchange (&a->returned, NULL);
+    if (!m)
+      return small_mem_new (a, size);
+  }
+  a->spare = m->next;
   GST_MINI_OBJECT_FLAGS (m) = GST_MINI_OBJECT_FLAG_LOCKABLE;
   m->mem.offset = 0;
   m->mem.size = size;
   return GST_MEMORY_CAST (m);
 }
 
-/* Two memories of hsize and tsize bytes (at most SMALL_MEM_SIZE), ours
- * alone: their bytes are at ((SmallMem *) mem)->data until given away. */
 static void
-small_mem_take2 (E2eeEncSmallAlloc *a, gsize hsize, GstMemory **h, gsize tsize,
-    GstMemory **t)
+small_free_list (SmallMem *m)
 {
-  SmallMem *m1 = NULL, *m2 = NULL;
+  while (m) {
+    SmallMem *next = m->next;
+    GST_MINI_OBJECT_CAST (m)->dispose = NULL;
+    gst_memory_unref (GST_MEMORY_CAST (m));
+    m = next;
+  }
+}
 
-  g_mutex_lock (&a->lock);
-  if (a->n_free >= 2) {
-    m1 = a->free[--a->n_free];
-    m2 = a->free[--a->n_free];
-  }
-  g_mutex_unlock (&a->lock);
-  if (G_LIKELY (m1)) {
-    *h = small_mem_reset (m1, hsize);
-    *t = small_mem_reset (m2, tsize);
-  } else {
-    *h = small_mem_new (a, hsize);
-    *t = small_mem_new (a, tsize);
-  }
+/* No more recycling: the free list is freed, and memories still
+ * downstream are freed when dropped.  The element's last call. */
+static void
+small_alloc_close (E2eeEncSmallAlloc *a)
+{
+  small_free_list (g_atomic_pointer_exchange (&a->returned, SMALL_CLOSED));
+  small_free_list (a->spare);
+  a->spare = NULL;
 }
 
 static GstMemory *
@@ -202,24 +221,6 @@ static void
 e2ee_enc_small_alloc_free (GstAllocator *allocator, GstMemory *mem)
 {
   g_free (mem);
-}
-
-/* No more recycling: the free list is emptied, and memories still
- * downstream are freed when dropped.  The element's last call. */
-static void
-small_alloc_close (E2eeEncSmallAlloc *a)
-{
-  SmallMem *list[SMALL_MEM_KEEP];
-  guint n;
-
-  g_mutex_lock (&a->lock);
-  a->closed = TRUE;
-  n = a->n_free;
-  memcpy (list, a->free, n * sizeof (list[0]));
-  a->n_free = 0;
-  g_mutex_unlock (&a->lock);
-  for (guint i = 0; i < n; i++)
-    gst_memory_unref (GST_MEMORY_CAST (list[i]));
 }
 
 static gpointer
@@ -250,20 +251,10 @@ small_mem_share (GstMemory *mem, gssize offset, gssize size)
 }
 
 static void
-e2ee_enc_small_alloc_finalize (GObject *object)
-{
-  E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)object;
-
-  g_mutex_clear (&a->lock);
-  G_OBJECT_CLASS (e2ee_enc_small_alloc_parent_class)->finalize (object);
-}
-
-static void
 e2ee_enc_small_alloc_class_init (E2eeEncSmallAllocClass *klass)
 {
   GST_ALLOCATOR_CLASS (klass)->alloc = e2ee_enc_small_alloc_alloc;
   GST_ALLOCATOR_CLASS (klass)->free = e2ee_enc_small_alloc_free;
-  G_OBJECT_CLASS (klass)->finalize = e2ee_enc_small_alloc_finalize;
 }
 
 static void
@@ -276,7 +267,6 @@ e2ee_enc_small_alloc_init (E2eeEncSmallAlloc *a)
   allocator->mem_unmap = small_mem_unmap;
   allocator->mem_share = small_mem_share;
   GST_OBJECT_FLAG_SET (a, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
-  g_mutex_init (&a->lock);
 }
 
 enum
@@ -999,7 +989,8 @@ seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
 
   if (G_LIKELY (skip + hlen <= SMALL_MEM_SIZE && nt <= SMALL_MEM_SIZE)) {
     /* ours alone until inserted: written without a map */
-    small_mem_take2 (self->small, skip + hlen, &hmem, nt, &tmem);
+    hmem = small_mem_take (self->small, skip + hlen);
+    tmem = small_mem_take (self->small, nt);
     memcpy (((SmallMem *)hmem)->data, data, skip);
     r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
         ((SmallMem *)hmem)->data + skip, &hl, data + skip, len,

@@ -814,6 +814,62 @@ GST_START_TEST (test_inplace_one_block)
 
 GST_END_TEST;
 
+static gpointer
+drop_outputs (gpointer data)
+{
+  GAsyncQueue *q = data;
+  GstBuffer *b;
+  guint n = 0;
+
+  /* a NULL-sized marker ends: the buffers are unreffed here, while the
+   * element keeps encrypting in the other thread */
+  while ((b = g_async_queue_pop (q)) && gst_buffer_get_size (b) > 0) {
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    fail_unless_equals_int (m.data[0] & 0xc0, 0x80);
+    gst_buffer_unmap (b, &m);
+    gst_buffer_unref (b);
+    n++;
+  }
+  gst_buffer_unref (b);
+  return GUINT_TO_POINTER (n);
+}
+
+/* The header and tag memories go back to their element from whichever
+ * thread drops them, while it takes more, also across its teardown; every
+ * output has the bytes of the copying path. */
+GST_START_TEST (test_inplace_recycled_across_threads)
+{
+  gchar *dir2 = make_tmpdir ();
+  GstHarness *a = enc_harness_in (counter_dir, 5, 501, RTP_CAPS);
+  GstHarness *b = enc_harness_in (dir2, 5, 501, RTP_CAPS);
+  GAsyncQueue *q = g_async_queue_new ();
+  GThread *t = g_thread_new ("drop", drop_outputs, q);
+  const guint n = 4000;
+
+  for (guint k = 0; k < n; k++) {
+    GstBuffer *in = make_rtp (1 + k % 1300, k, k & 1, k % 3, k % 5 == 0);
+    GstBuffer *oa = gst_harness_push_and_pull (a, one_block (in));
+    GstBuffer *ob = gst_harness_push_and_pull (b, in);
+
+    fail_unless (oa && ob);
+    fail_unless_equals_int (gst_buffer_n_memory (oa), 3);
+    fail_unless (buffers_equal (oa, ob), "packet %u: bytes differ", k);
+    gst_buffer_unref (ob);
+    g_async_queue_push (q, oa);
+  }
+  /* the element goes while the other thread still drops its outputs */
+  gst_harness_teardown (a);
+  g_async_queue_push (q, gst_buffer_new ());
+  fail_unless_equals_int (GPOINTER_TO_UINT (g_thread_join (t)), n);
+  g_async_queue_unref (q);
+  gst_harness_teardown (b);
+  rm_tree (dir2);
+  g_free (dir2);
+}
+
+GST_END_TEST;
+
 /* The suite named by the caps in force when a buffer arrives. */
 static GstPadProbeReturn
 record_suite (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -890,6 +946,7 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_caps_follow_suite_change);
   tcase_add_test (tc, test_inplace_same_bytes);
   tcase_add_test (tc, test_inplace_one_block);
+  tcase_add_test (tc, test_inplace_recycled_across_threads);
   return s;
 }
 
