@@ -323,7 +323,7 @@ struct _GstE2eeEnc
   gboolean store_open;
   E2eeDropReport no_key_report;
 
-  /* stats, under the object lock */
+  /* stats: see account() */
   guint64 packets;
   guint64 bytes_in;
   guint64 bytes_out;
@@ -331,6 +331,12 @@ struct _GstE2eeEnc
   guint64 dropped_invalid;
   GArray *kid_stats;
 };
+
+/* The counters of sent packets have one writer, the streaming thread,
+ * which updates them without a lock; get_stats() reads them under the
+ * object lock, which also guards the array of KIDs when it changes. */
+#define STAT_GET(f) __atomic_load_n (&(f), __ATOMIC_RELAXED)
+#define STAT_ADD(f, v) __atomic_store_n (&(f), (f) + (v), __ATOMIC_RELAXED)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -536,9 +542,10 @@ gst_e2ee_enc_get_stats (GstE2eeEnc *self)
   g_value_init (&arr, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("application/x-e2eeenc-stats", "packets",
-      G_TYPE_UINT64, self->packets, "bytes-in", G_TYPE_UINT64, self->bytes_in,
-      "bytes-out", G_TYPE_UINT64, self->bytes_out, "dropped-no-key",
-      G_TYPE_UINT64, self->dropped_no_key, "dropped-invalid", G_TYPE_UINT64,
+      G_TYPE_UINT64, STAT_GET (self->packets), "bytes-in", G_TYPE_UINT64,
+      STAT_GET (self->bytes_in), "bytes-out", G_TYPE_UINT64,
+      STAT_GET (self->bytes_out), "dropped-no-key", G_TYPE_UINT64,
+      self->dropped_no_key, "dropped-invalid", G_TYPE_UINT64,
       self->dropped_invalid, NULL);
   for (guint i = 0; i < self->kid_stats->len; i++) {
     KidStats *k = &g_array_index (self->kid_stats, KidStats, i);
@@ -546,8 +553,9 @@ gst_e2ee_enc_get_stats (GstE2eeEnc *self)
     g_value_init (&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&v,
         gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64, k->kid, "packets",
-            G_TYPE_UINT64, k->packets, "bytes", G_TYPE_UINT64, k->bytes,
-            "last-counter", G_TYPE_UINT64, k->last_ctr, NULL));
+            G_TYPE_UINT64, STAT_GET (k->packets), "bytes", G_TYPE_UINT64,
+            STAT_GET (k->bytes), "last-counter", G_TYPE_UINT64,
+            STAT_GET (k->last_ctr), NULL));
     gst_value_array_append_and_take_value (&arr, &v);
   }
   GST_OBJECT_UNLOCK (self);
@@ -910,10 +918,9 @@ account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
 {
   KidStats *k = NULL;
 
-  GST_OBJECT_LOCK (self);
-  self->packets++;
-  self->bytes_in += in;
-  self->bytes_out += out;
+  STAT_ADD (self->packets, 1);
+  STAT_ADD (self->bytes_in, in);
+  STAT_ADD (self->bytes_out, out);
   for (guint i = self->kid_stats->len; i > 0; i--) {
     KidStats *c = &g_array_index (self->kid_stats, KidStats, i - 1);
     if (c->kid == kid) {
@@ -921,17 +928,18 @@ account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
       break;
     }
   }
-  if (!k) {
+  if (G_UNLIKELY (!k)) {
     KidStats n = { kid, 0, 0, 0 };
+    GST_OBJECT_LOCK (self);
     if (self->kid_stats->len >= 256)
       g_array_remove_index (self->kid_stats, 0);
     g_array_append_val (self->kid_stats, n);
+    GST_OBJECT_UNLOCK (self);
     k = &g_array_index (self->kid_stats, KidStats, self->kid_stats->len - 1);
   }
-  k->packets++;
-  k->bytes += out;
-  k->last_ctr = ctr;
-  GST_OBJECT_UNLOCK (self);
+  STAT_ADD (k->packets, 1);
+  STAT_ADD (k->bytes, out);
+  __atomic_store_n (&k->last_ctr, ctr, __ATOMIC_RELAXED);
 }
 
 /* An output buffer of size bytes: from a pool for MTU-sized packets (no
