@@ -1074,44 +1074,76 @@ encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
   return TRUE;
 }
 
-/* The usual packet: ours alone, header and payload in one memory, no
- * padding.  One map, the header read where it is.  Returns FALSE without
- * side effects (no counter spent, nothing changed) when the packet is not
- * that shape: encrypt_rtp() then validates and handles it. */
+/* The length of the RTP header at d (size bytes), CSRCs and extension
+ * included, when the checks of gst_rtp_buffer_map() pass on it and there
+ * is no padding; 0 otherwise. */
+static gsize
+simple_rtp_header_len (const guint8 *d, gsize size)
+{
+  gsize len;
+
+  if (size < 12 || (d[0] & 0xc0) != 0x80 || (d[0] & 0x20))
+    return 0;
+  len = 12 + 4 * (d[0] & 0x0f);
+  if (d[0] & 0x10) {
+    if (len + 4 > size)
+      return 0;
+    len += 4 + 4 * (gsize)GST_READ_UINT16_BE (d + len + 2);
+  }
+  return len <= size ? len : 0;
+}
+
+/* The usual packets, ours alone, without padding: header and payload in
+ * one memory (from the network, or a payloader that writes both), or the
+ * header in one memory and the payload in a second (rtpbasepayload).  The
+ * header is read where it is, the payload mapped once.  Returns FALSE
+ * without side effects (nothing changed) when the packet is not of these
+ * shapes: encrypt_rtp() then validates and handles it. */
 static gboolean
 encrypt_rtp_simple (GstE2eeEnc *self, GstBuffer *in, guint64 ctr, gboolean *ok)
 {
-  GstMemory *mem, *hmem, *tmem;
+  guint n = gst_buffer_n_memory (in);
+  GstMemory *mem, *pmem, *hmem, *tmem;
   guint8 meta[E2EE_RTP_METADATA_MAX];
-  GstMapInfo pm;
+  GstMapInfo hm, pm;
   gsize hdr_len, mlen;
 
-  if (gst_buffer_n_memory (in) != 1)
+  if (n != 1 && n != 2)
     return FALSE;
   mem = gst_buffer_peek_memory (in, 0);
-  if (!gst_memory_map (mem, &pm, GST_MAP_READWRITE))
+  if (!gst_memory_map (mem, &hm, n == 1 ? GST_MAP_READWRITE : GST_MAP_READ))
     return FALSE;
-  /* the checks of gst_rtp_buffer_map(), and a payload */
-  if (pm.size < 12 || (pm.data[0] & 0xc0) != 0x80 || (pm.data[0] & 0x20))
+  hdr_len = simple_rtp_header_len (hm.data, hm.size);
+  /* one memory: a payload after the header; two: the header alone, then
+   * the payload */
+  if (hdr_len == 0 || (n == 1 && hdr_len == hm.size) ||
+      (n == 2 && hdr_len != hm.size))
     goto other;
-  hdr_len = 12 + 4 * (pm.data[0] & 0x0f);
-  if (pm.data[0] & 0x10) {
-    if (hdr_len + 4 > pm.size)
-      goto other;
-    hdr_len += 4 + 4 * (gsize)GST_READ_UINT16_BE (pm.data + hdr_len + 2);
+  mlen = e2ee_rtp_header_metadata (hm.data, self->cur_auth_fields, meta);
+  if (n == 1) {
+    *ok = seal_mapped (self, hm.data, hdr_len, hm.size - hdr_len, meta, mlen,
+        ctr, &hmem, &tmem);
+    gst_memory_unmap (mem, &hm);
+    if (*ok)
+      attach_around (in, 0, hdr_len, hm.size - hdr_len, hmem, tmem);
+    return TRUE;
   }
-  if (hdr_len >= pm.size)
+  pmem = gst_buffer_peek_memory (in, 1);
+  if (!gst_memory_map (pmem, &pm, GST_MAP_READWRITE))
     goto other;
-  mlen = e2ee_rtp_header_metadata (pm.data, self->cur_auth_fields, meta);
-  *ok = seal_mapped (
-      self, pm.data, hdr_len, pm.size - hdr_len, meta, mlen, ctr, &hmem, &tmem);
-  gst_memory_unmap (mem, &pm);
+  if (pm.size == 0) {
+    gst_memory_unmap (pmem, &pm);
+    goto other;
+  }
+  *ok = seal_mapped (self, pm.data, 0, pm.size, meta, mlen, ctr, &hmem, &tmem);
+  gst_memory_unmap (pmem, &pm);
+  gst_memory_unmap (mem, &hm);
   if (*ok)
-    attach_around (in, 0, hdr_len, pm.size - hdr_len, hmem, tmem);
+    attach_around (in, 1, 0, pm.size, hmem, tmem);
   return TRUE;
 
 other:
-  gst_memory_unmap (mem, &pm);
+  gst_memory_unmap (mem, &hm);
   return FALSE;
 }
 

@@ -689,7 +689,8 @@ one_block (GstBuffer *rtp)
   return b;
 }
 
-/* Packets in one block take a shorter path (the header read where it is):
+/* Packets in one block, or with the header and the payload in two, take a
+ * shorter path (the header read where it is):
  * every header shape (CSRCs, extension, padding, every rtp-auth-field)
  * gives the bytes of the copying path, and packets that are not valid RTP
  * are dropped as there.  The header and tag memories are recycled: many
@@ -698,7 +699,7 @@ one_block (GstBuffer *rtp)
 GST_START_TEST (test_inplace_one_block)
 {
   static const guint fields[] = { 0x03, 0x1f, 0x3f };
-  GstHarness *a, *b;
+  GstHarness *a, *b, *c;
   GPtrArray *held =
       g_ptr_array_new_with_free_func ((GDestroyNotify)gst_mini_object_unref);
   GPtrArray *outs =
@@ -710,13 +711,17 @@ GST_START_TEST (test_inplace_one_block)
   for (guint f = 0; f < G_N_ELEMENTS (fields); f++) {
     gchar *d1 = g_strdup_printf ("%s/f%u", counter_dir, f);
     gchar *d2 = g_strdup_printf ("%s/f%u", dir2, f);
+    gchar *d3 = g_strdup_printf ("%s/g%u", dir2, f);
 
     g_mkdir_with_parents (d1, 0700);
     g_mkdir_with_parents (d2, 0700);
+    g_mkdir_with_parents (d3, 0700);
     a = enc_harness_in (d1, 5, 300 + f, RTP_CAPS);
     b = enc_harness_in (d2, 5, 300 + f, RTP_CAPS);
+    c = enc_harness_in (d3, 5, 300 + f, RTP_CAPS);
     g_object_set (a->element, "rtp-auth-fields", fields[f], NULL);
     g_object_set (b->element, "rtp-auth-fields", fields[f], NULL);
+    g_object_set (c->element, "rtp-auth-fields", fields[f], NULL);
     for (guint k = 0; k < 64; k++) {
       guint csrcs = k % 4 == 1 ? 15 : k % 4;
       gboolean ext = k % 3 == 1;
@@ -749,6 +754,29 @@ GST_START_TEST (test_inplace_one_block)
       fail_unless_equals_int (gst_buffer_n_memory (oa), pad ? 1 : 3);
       fail_unless (buffers_equal (oa, ob), "fields %x packet %u: bytes differ",
           fields[f], k);
+      {
+        /* the header in one block, the payload in another, as
+         * rtpbasepayload makes them: header, SFrame header, payload, tag */
+        GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+        GstMapInfo m;
+        gsize hl;
+        GstBuffer *w2, *oc;
+        fail_unless (gst_rtp_buffer_map (in, GST_MAP_READ, &r));
+        hl = gst_rtp_buffer_get_header_len (&r);
+        gst_rtp_buffer_unmap (&r);
+        gst_buffer_map (in, &m, GST_MAP_READ);
+        w2 = gst_buffer_new_memdup (m.data, hl);
+        gst_buffer_append (
+            w2, gst_buffer_new_memdup (m.data + hl, m.size - hl));
+        gst_buffer_unmap (in, &m);
+        fail_unless_equals_int (gst_buffer_n_memory (w2), 2);
+        oc = gst_harness_push_and_pull (c, w2);
+        fail_unless (oc);
+        fail_unless_equals_int (gst_buffer_n_memory (oc), pad ? 1 : 4);
+        fail_unless (buffers_equal (oc, ob),
+            "fields %x packet %u: two memories, bytes differ", fields[f], k);
+        gst_buffer_unref (oc);
+      }
       if (!pad) {
         /* a sub-buffer of the SFrame header and tag shares their memory */
         gsize sz = gst_buffer_get_size (oa);
@@ -772,8 +800,10 @@ GST_START_TEST (test_inplace_one_block)
     }
     gst_harness_teardown (a);
     gst_harness_teardown (b);
+    gst_harness_teardown (c);
     g_free (d1);
     g_free (d2);
+    g_free (d3);
   }
   /* outlived their element: still the same bytes */
   for (guint i = 0; i < outs->len; i += 2)
