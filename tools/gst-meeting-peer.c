@@ -486,7 +486,7 @@ watch_keys (void)
   GstContext *ctx =
       gst_element_get_context (peer.kx, GST_E2EE_KEYRING_CONTEXT_TYPE);
 
-  if (ctx && gst_context_get_e2ee_keyring (ctx, &peer.keyring))
+  if (ctx && gst_e2ee_context_get_keyring (ctx, &peer.keyring))
     g_signal_connect (
         peer.keyring, "key-added", G_CALLBACK (on_key_added), NULL);
   if (ctx)

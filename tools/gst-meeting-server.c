@@ -14,8 +14,13 @@
 #include "config.h"
 #endif
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
@@ -24,6 +29,7 @@
 
 #include "meeting-board.h"
 #include "meetingrtcp.h"
+#include "meetingws.h"
 
 #define PROTOCOL_VERSION 1
 
@@ -35,6 +41,9 @@ static gint opt_rate = 100;
 static gint opt_ping_interval = 5;
 static gint opt_ping_timeout = 15;
 static gchar **opt_rooms = NULL;
+static gint opt_join_timeout = 5;
+static gint opt_max_connections = 0; /* 0: from RLIMIT_NOFILE */
+static gint opt_max_per_address = 32;
 static gboolean opt_verbose = FALSE;
 static gchar *opt_media_address = NULL;
 static gchar *opt_media_ports = NULL;
@@ -61,6 +70,16 @@ static GOptionEntry entries[] = {
   { "room", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_rooms,
       "A room that needs a passcode (repeatable); other rooms are open",
       "NAME:PASSCODE" },
+  { "join-timeout", 0, 0, G_OPTION_ARG_INT, &opt_join_timeout,
+      "A connection that has not joined a room this long is closed "
+      "(default 5)",
+      "S" },
+  { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
+      "Connections open at once (default: half the descriptor limit, "
+      "RLIMIT_NOFILE)",
+      "N" },
+  { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_per_address,
+      "Connections open at once from one IP address (default 32)", "N" },
   { "max-rooms", 0, 0, G_OPTION_ARG_INT, &opt_max_rooms,
       "Rooms open at once (default 100)", "N" },
   { "max-participants", 0, 0, G_OPTION_ARG_INT, &opt_max_participants,
@@ -151,9 +170,12 @@ typedef struct
 #define MAX_CANDIDATES 32
 #define MAX_CAPS 2048
 
+typedef struct _Conn Conn;
+
 typedef struct
 {
   SoupWebsocketConnection *ws;
+  Conn *conn; /* its descriptor's record (NULL: gone or a fuzz client) */
   Room *room;
   gchar *id;
   gchar *name;
@@ -182,6 +204,18 @@ typedef struct
   gboolean media_blocked; /* --fault-block-media */
   const gchar *left_reason; /* of its `left` event; NULL: "closed" */
 } Client;
+
+/* An open descriptor of a client connection (see "connections") */
+struct _Conn
+{
+  GSocket *sock; /* weak: the descriptor is open while it lives */
+  gchar *key; /* remote IP:port */
+  gchar *address; /* remote IP */
+  gint64 since;
+  gboolean joined;
+  gboolean shut;
+  Client *client; /* once upgraded */
+};
 
 struct _Room
 {
@@ -1235,6 +1269,8 @@ on_closed (SoupWebsocketConnection *ws, gpointer user_data)
   Client *c = user_data;
 
   leave_room (c);
+  if (c->conn)
+    c->conn->client = NULL;
   g_ptr_array_unref (c->streams);
   g_strfreev (c->sub_names);
   g_free (c->id);
@@ -1320,11 +1356,21 @@ check_dead (gpointer data)
 }
 
 static void
-on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
-    SoupWebsocketConnection *ws, gpointer user_data)
+on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer user_data)
+{
+  Client *c = user_data;
+
+  /* the guard (meetingws.c) refused the stream: a message over
+   * --max-message while it arrived, or a malformed frame */
+  g_printerr ("client %s (%s): connection closed: %s\n", c->peer,
+      c->id ? c->id : "-", error->message);
+}
+
+static Client *
+on_websocket (
+    SoupWebsocketConnection *ws, GSocketAddress *addr, const char *path)
 {
   Client *c = g_new0 (Client, 1);
-  GSocketAddress *addr = soup_server_message_get_remote_address (msg);
   const gchar *room = path[0] == '/' ? path + 1 : path;
 
   c->ws = g_object_ref (ws);
@@ -1340,10 +1386,321 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
       ws, (guint)opt_ping_interval);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), c);
   g_signal_connect (ws, "pong", G_CALLBACK (on_pong), c);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), c);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), c);
+  return c;
 }
 
-/* Refuses upgrades to paths that are no room name. */
+/* ------------------------------------------------------- connections
+ *
+ * The server accepts itself (SoupServer's listener gives up for good after
+ * one failed accept, e.g. EMFILE) and hands each connection to SoupServer
+ * for its HTTP request; the WebSocket upgrade is done here too, so that
+ * the SoupWebsocketConnection reads through the guard of meetingws.c,
+ * which bounds whole messages while they arrive. Every open descriptor
+ * has a Conn: limits per address and in all, and the join timeout. */
+
+static SoupServer *soup_server;
+static GTlsCertificate *tls_cert;
+static GSocket *listen_socket;
+static GSource *accept_source;
+static guint accept_backoff_ms;
+static GHashTable *conns; /* key -> Conn* */
+static GHashTable *per_address; /* IP -> count */
+
+static void refusal (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+
+/* Refusals come in floods: one line a second at most. */
+static void
+refusal (const gchar *format, ...)
+{
+  static gint64 last;
+  static guint skipped;
+  gint64 now = g_get_monotonic_time ();
+  va_list ap;
+  gchar *s;
+
+  if (last && now - last < G_USEC_PER_SEC) {
+    skipped++;
+    return;
+  }
+  va_start (ap, format);
+  s = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (skipped)
+    g_printerr ("%s (and %u more refusals in the last second)\n", s, skipped);
+  else
+    g_printerr ("%s\n", s);
+  g_free (s);
+  last = now;
+  skipped = 0;
+}
+
+static void
+conn_free (Conn *conn)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (per_address, conn->address));
+
+  if (n > 1)
+    g_hash_table_insert (
+        per_address, g_strdup (conn->address), GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_remove (per_address, conn->address);
+  if (conn->client)
+    conn->client->conn = NULL;
+  g_free (conn->key);
+  g_free (conn->address);
+  g_free (conn);
+}
+
+/* The GSocket is gone: its descriptor is closed. */
+static void
+conn_gone (gpointer data, GObject *where_the_object_was)
+{
+  Conn *conn = data;
+
+  conn->sock = NULL;
+  g_hash_table_remove (conns, conn->key);
+}
+
+/* A connection that has not joined within --join-timeout is shut down
+ * (also one stuck in its TLS or HTTP handshake); libsoup then reads the end
+ * and lets the descriptor go. */
+static gboolean
+check_unjoined (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, conns);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Conn *conn = v;
+    if (conn->joined || conn->shut)
+      continue;
+    if (conn->client && conn->client->room) {
+      conn->joined = TRUE;
+      continue;
+    }
+    if (now - conn->since <= (gint64)opt_join_timeout * G_USEC_PER_SEC)
+      continue;
+    refusal ("client %s: closed, not joined within %d s", conn->key,
+        opt_join_timeout);
+    conn->shut = TRUE;
+    if (conn->client)
+      conn->client->closing = TRUE;
+    g_socket_shutdown (conn->sock, TRUE, TRUE, NULL);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+hand_over (GIOStream *stream, GSocket *sock)
+{
+  GSocketAddress *local = g_socket_get_local_address (sock, NULL);
+  GSocketAddress *remote = g_socket_get_remote_address (sock, NULL);
+  GError *err = NULL;
+
+  if (!local || !remote ||
+      !soup_server_accept_iostream (soup_server, stream, local, remote, &err)) {
+    g_printerr (
+        "cannot serve a connection: %s\n", err ? err->message : "no address");
+    g_clear_error (&err);
+    g_io_stream_close (stream, NULL, NULL);
+  }
+  g_clear_object (&local);
+  g_clear_object (&remote);
+  g_object_unref (stream);
+}
+
+static void
+tls_handshaken (GObject *src, GAsyncResult *res, gpointer data)
+{
+  GIOStream *tls = G_IO_STREAM (src);
+  GIOStream *base = NULL;
+  GError *err = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (tls), res, &err)) {
+    refusal ("TLS handshake failed: %s", err->message);
+    g_error_free (err);
+    g_io_stream_close (tls, NULL, NULL);
+    g_object_unref (tls);
+    return;
+  }
+  g_object_get (tls, "base-io-stream", &base, NULL);
+  hand_over (tls, g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)));
+  g_object_unref (base);
+}
+
+static void
+admit (GSocket *sock)
+{
+  GSocketAddress *ra = g_socket_get_remote_address (sock, NULL);
+  GSocketConnection *gc;
+  Conn *conn;
+  gchar *ip, *key;
+  guint n;
+
+  if (!ra || !G_IS_INET_SOCKET_ADDRESS (ra)) {
+    g_clear_object (&ra);
+    g_socket_close (sock, NULL);
+    return;
+  }
+  ip = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (ra)));
+  key = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (ra));
+  if ((conn = g_hash_table_lookup (conns, key))) {
+    /* the port came back while the old socket lingers: forget the old */
+    g_object_weak_unref (G_OBJECT (conn->sock), conn_gone, conn);
+    g_hash_table_remove (conns, key);
+  }
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (per_address, ip));
+  if ((gint)g_hash_table_size (conns) >= opt_max_connections) {
+    refusal ("refused a connection from %s: %d connections open "
+             "(--max-connections)",
+        ip, opt_max_connections);
+    g_socket_close (sock, NULL);
+  } else if ((gint)n >= opt_max_per_address) {
+    refusal ("refused a connection from %s: %u open from there "
+             "(--max-connections-per-address)",
+        ip, n);
+    g_socket_close (sock, NULL);
+  } else {
+    conn = g_new0 (Conn, 1);
+    conn->sock = sock;
+    conn->key = g_steal_pointer (&key);
+    conn->address = g_strdup (ip);
+    conn->since = g_get_monotonic_time ();
+    g_object_weak_ref (G_OBJECT (sock), conn_gone, conn);
+    g_hash_table_replace (conns, conn->key, conn);
+    g_hash_table_insert (per_address, g_strdup (ip), GUINT_TO_POINTER (n + 1));
+    g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+    gc = g_socket_connection_factory_create_connection (sock);
+    if (tls_cert) {
+      GError *err = NULL;
+      GIOStream *tls =
+          g_tls_server_connection_new (G_IO_STREAM (gc), tls_cert, &err);
+      g_object_unref (gc);
+      if (!tls) {
+        g_printerr ("cannot start TLS: %s\n", err->message);
+        g_error_free (err);
+      } else {
+        g_object_set (tls, "require-close-notify", FALSE, NULL);
+        g_tls_connection_handshake_async (G_TLS_CONNECTION (tls),
+            G_PRIORITY_DEFAULT, NULL, tls_handshaken, NULL);
+      }
+    } else {
+      hand_over (G_IO_STREAM (gc), sock);
+    }
+  }
+  g_free (ip);
+  g_free (key);
+  g_object_unref (ra);
+  g_object_unref (sock);
+}
+
+static gboolean on_acceptable (GSocket *sock, GIOCondition cond, gpointer data);
+
+static void
+accept_resume (void)
+{
+  accept_source = g_socket_create_source (listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (
+      accept_source, (GSourceFunc)(void (*) (void))on_acceptable, NULL, NULL);
+  g_source_attach (accept_source, NULL);
+}
+
+static gboolean
+accept_retry (gpointer data)
+{
+  accept_resume ();
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors (EMFILE, ENFILE) or another failure: the pending
+ * connections wait in the backlog; accepting resumes after a back-off
+ * (50 ms doubling to 1 s), once descriptors are free again. */
+static gboolean
+on_acceptable (GSocket *sock, GIOCondition cond, gpointer data)
+{
+  for (guint i = 0; i < 64; i++) {
+    GError *err = NULL;
+    GSocket *s = g_socket_accept (listen_socket, NULL, &err);
+
+    if (s) {
+      accept_backoff_ms = 0;
+      admit (s);
+      continue;
+    }
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      g_error_free (err);
+      break;
+    }
+    accept_backoff_ms =
+        accept_backoff_ms ? MIN (accept_backoff_ms * 2, 1000) : 50;
+    refusal ("cannot accept connections: %s (trying again in %u ms)",
+        err->message, accept_backoff_ms);
+    g_error_free (err);
+    g_source_unref (accept_source);
+    accept_source = NULL;
+    g_timeout_add (accept_backoff_ms, accept_retry, NULL);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The 101 answer is out: the connection leaves SoupServer for a
+ * SoupWebsocketConnection over the guard. */
+static void
+on_upgraded (SoupServerMessage *msg, gpointer user_data)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  GSocketAddress *ra = soup_server_message_get_remote_address (msg);
+  gchar *key =
+      ra ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (ra)) : NULL;
+  Conn *conn = key ? g_hash_table_lookup (conns, key) : NULL;
+  GIOStream *stream, *guard;
+  SoupWebsocketConnection *ws;
+  Client *c;
+
+  g_object_ref (msg);
+  if (ra)
+    g_object_ref (ra);
+  stream = soup_server_message_steal_connection (msg);
+  if (!stream)
+    goto out;
+  guard = meeting_ws_guard_new (stream, TRUE, (guint64)opt_max_message);
+  ws = soup_websocket_connection_new (guard, uri,
+      SOUP_WEBSOCKET_CONNECTION_SERVER,
+      soup_message_headers_get_one (
+          soup_server_message_get_request_headers (msg), "Origin"),
+      NULL, NULL);
+  g_object_unref (guard);
+  g_object_unref (stream);
+  c = on_websocket (ws, ra, g_uri_get_path (uri));
+  g_object_unref (ws);
+  if (conn) {
+    conn->client = c;
+    c->conn = conn;
+  }
+out:
+  g_clear_object (&ra);
+  g_free (key);
+  g_object_unref (msg);
+}
+
+/* The server takes no request bodies: they are read and dropped, never
+ * collected. */
+static void
+on_early (SoupServer *server, SoupServerMessage *msg, const char *path,
+    GHashTable *query, gpointer user_data)
+{
+  soup_message_body_set_accumulate (
+      soup_server_message_get_request_body (msg), FALSE);
+}
+
+/* Upgrades requests for a room name to WebSocket (RFC 6455; no extension,
+ * no subprotocol); refuses everything else. */
 static void
 on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     GHashTable *query, gpointer user_data)
@@ -1355,10 +1712,48 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
     return;
   }
-  if (!soup_message_headers_header_contains (
-          soup_server_message_get_request_headers (msg), "Upgrade",
-          "websocket"))
-    soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+  /* sets the error status when the request is no valid upgrade */
+  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    return;
+  g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgraded), NULL);
+}
+
+/* Listens on HOST:PORT; the port chosen (port 0) or 0. */
+static guint
+listen_on (const gchar *host, guint port, GError **error)
+{
+  gsize n = strlen (host);
+  /* [::1] as in a URI */
+  gchar *bare = n > 2 && host[0] == '[' && host[n - 1] == ']'
+      ? g_strndup (host + 1, n - 2)
+      : g_strdup (host);
+  GInetAddress *ia = g_inet_address_new_from_string (bare);
+  GSocketAddress *sa, *bound;
+  guint got = 0;
+
+  g_free (bare);
+
+  if (!ia) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "%s is not an IP address", host);
+    return 0;
+  }
+  sa = g_inet_socket_address_new (ia, (guint16)port);
+  listen_socket = g_socket_new (g_inet_address_get_family (ia),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  g_object_unref (ia);
+  if (listen_socket) {
+    g_socket_set_blocking (listen_socket, FALSE);
+    g_socket_set_listen_backlog (listen_socket, 128);
+    if (g_socket_bind (listen_socket, sa, TRUE, error) &&
+        g_socket_listen (listen_socket, error) &&
+        (bound = g_socket_get_local_address (listen_socket, error))) {
+      got = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      g_object_unref (bound);
+    }
+  }
+  g_object_unref (sa);
+  return got;
 }
 
 /* --fault-block-media: what the blocked participants send is read and
@@ -1391,9 +1786,6 @@ main (int argc, char **argv)
   GOptionContext *ctx =
       g_option_context_new ("- relay of end-to-end encrypted meetings");
   GError *err = NULL;
-  SoupServer *server;
-  GInetSocketAddress *addr;
-  GSList *uris;
   gchar *host = NULL;
   guint port = 0;
   GTlsCertificate *cert = NULL;
@@ -1442,6 +1834,19 @@ main (int argc, char **argv)
       opt_fault_loss + opt_fault_reorder + opt_fault_duplicate > 1.0) {
     g_printerr ("limits out of range (see --help)\n");
     return 2;
+  }
+  if (opt_join_timeout < 1 || opt_max_connections < 0 ||
+      opt_max_per_address < 1) {
+    g_printerr ("connection limits out of range (see --help)\n");
+    return 2;
+  }
+  if (opt_max_connections == 0) {
+    /* each connection is a descriptor, and a participant's media more */
+    struct rlimit rl;
+    rlim_t lim = 1024;
+    if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      lim = rl.rlim_cur;
+    opt_max_connections = (gint)MAX (8, MIN (lim, (rlim_t)1 << 20) / 2);
   }
   if (!opt_media_address) {
     GInetAddress *ia = g_inet_address_new_from_string (host);
@@ -1528,35 +1933,27 @@ main (int argc, char **argv)
   }
 
   loop = g_main_loop_new (NULL, FALSE);
-  server = soup_server_new (
-      "server-header", "gst-meeting-server", "tls-certificate", cert, NULL);
-  soup_server_add_handler (server, NULL, on_request, NULL, NULL);
-  soup_server_add_websocket_handler (
-      server, NULL, NULL, NULL, on_websocket, NULL, NULL);
-  addr = G_INET_SOCKET_ADDRESS (
-      g_inet_socket_address_new_from_string (host, port));
-  if (!addr) {
-    g_printerr ("cannot parse address %s\n", host);
-    return 2;
-  }
-  if (!soup_server_listen (server, G_SOCKET_ADDRESS (addr),
-          cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &err)) {
-    g_printerr ("cannot listen on %s: %s\n", opt_listen, err->message);
+  tls_cert = cert;
+  conns = g_hash_table_new_full (
+      g_str_hash, g_str_equal, NULL, (GDestroyNotify)conn_free);
+  per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  soup_server = soup_server_new ("server-header", "gst-meeting-server", NULL);
+  soup_server_add_early_handler (soup_server, NULL, on_early, NULL, NULL);
+  soup_server_add_handler (soup_server, NULL, on_request, NULL, NULL);
+  port = listen_on (host, port, &err);
+  if (!port) {
+    g_printerr ("cannot listen on %s: %s\n", opt_listen,
+        err ? err->message : "no port");
     return 1;
   }
-  g_object_unref (addr);
-  uris = soup_server_get_uris (server);
-  if (uris) {
-    GUri *u = uris->data;
-    g_print ("listening on %s://%s:%d\n", cert ? "wss" : "ws", host,
-        g_uri_get_port (u));
-  }
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  accept_resume ();
+  g_print ("listening on %s://%s:%u\n", cert ? "wss" : "ws", host, port);
   fflush (stdout);
 
   g_unix_signal_add (SIGINT, on_signal, NULL);
   g_unix_signal_add (SIGTERM, on_signal, NULL);
   g_timeout_add_seconds (1, check_dead, NULL);
+  g_timeout_add_seconds (1, check_unjoined, NULL);
   if (opt_stats_interval)
     g_timeout_add_seconds ((guint)opt_stats_interval, print_stats, NULL);
   g_main_loop_run (loop);
@@ -1564,8 +1961,23 @@ main (int argc, char **argv)
   /* participants' agents go before the server */
   g_hash_table_remove_all (rooms);
 
-  soup_server_disconnect (server);
-  g_object_unref (server);
+  soup_server_disconnect (soup_server);
+  g_object_unref (soup_server);
+  if (accept_source) {
+    g_source_destroy (accept_source);
+    g_source_unref (accept_source);
+  }
+  g_socket_close (listen_socket, NULL);
+  g_object_unref (listen_socket);
+  {
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init (&it, conns);
+    while (g_hash_table_iter_next (&it, NULL, &v))
+      g_object_weak_unref (G_OBJECT (((Conn *)v)->sock), conn_gone, v);
+    g_hash_table_unref (conns);
+    g_hash_table_unref (per_address);
+  }
   g_hash_table_unref (rooms);
   g_hash_table_unref (passcodes);
   g_main_loop_unref (loop);

@@ -18,6 +18,7 @@
 
 #include "gstmeetingsession.h"
 #include "meetingrtcp.h"
+#include "meetingws.h"
 
 #include <string.h>
 
@@ -31,6 +32,7 @@ GST_DEBUG_CATEGORY_STATIC (meeting_session_debug);
 #define MAX_SIGNALING_MESSAGE (1024 * 1024)
 #define KEEPALIVE_S 2
 #define DEAD_AFTER_US (8 * G_USEC_PER_SEC)
+#define CONNECT_TIMEOUT_S 10 /* as the SoupSession's "timeout" */
 #define MAX_BACKOFF_MS 4000
 #define MAX_REMOTE_STREAMS 256
 #define MAX_BATCH 64
@@ -103,6 +105,7 @@ struct _GstMeetingSession
   gboolean joined;
   gchar *self_id;
   gchar *instance;
+  GPtrArray *earlier_ids; /* our own ids in this instance before a rejoin */
   GHashTable *remote; /* ssrc -> GstMeetingRemoteStream* */
   GHashTable *names; /* participant id -> display name */
   GHashTable *absent; /* ids of board authors no longer here */
@@ -192,6 +195,7 @@ session_unref (GstMeetingSession *s)
   g_free (s->self_id);
   g_free (s->instance);
   g_free (s->media_failure);
+  g_clear_pointer (&s->earlier_ids, g_ptr_array_unref);
   g_free (s);
 }
 
@@ -903,7 +907,18 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
     session_disconnected (s, "malformed welcome");
     return;
   }
-  g_free (s->self_id);
+  /* our earlier connections to this instance are dead: keyexchange is told
+   * below, so that they leave its roster (ids are never reused within an
+   * instance; a new instance may reuse them) */
+  if (s->self_id && g_strcmp0 (s->instance, instance) == 0 &&
+      g_strcmp0 (s->self_id, id) != 0) {
+    if (s->earlier_ids->len >= 64)
+      g_ptr_array_remove_index (s->earlier_ids, 0);
+    g_ptr_array_add (s->earlier_ids, s->self_id);
+  } else {
+    g_ptr_array_set_size (s->earlier_ids, 0);
+    g_free (s->self_id);
+  }
   s->self_id = g_strdup (id);
   g_free (s->instance);
   s->instance = g_strdup (instance);
@@ -923,6 +938,9 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
     g_object_set (kxs->pdata[i], "meeting-id", s->room, "participant-id", id,
         "instance", instance, "display-name", s->participant, NULL);
     g_signal_emit_by_name (kxs->pdata[i], "channel-ready");
+    for (guint j = 0; j < s->earlier_ids->len; j++)
+      g_signal_emit_by_name (
+          kxs->pdata[i], "participant-gone", s->earlier_ids->pdata[j]);
   }
   g_ptr_array_unref (kxs);
 
@@ -1197,8 +1215,10 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer user_data)
   GstMeetingSession *s = user_data;
   gushort code = soup_websocket_connection_get_close_code (ws);
   const gchar *why = soup_websocket_connection_get_close_data (ws);
-  gchar *reason = g_strdup_printf ("connection closed (%u%s%s)", code,
-      why && *why ? ": " : "", why ? why : "");
+  const gchar *refused = g_object_get_data (G_OBJECT (ws), "meeting-refused");
+  gchar *reason = refused ? g_strdup_printf ("connection dropped: %s", refused)
+                          : g_strdup_printf ("connection closed (%u%s%s)", code,
+                                why && *why ? ": " : "", why ? why : "");
 
   session_disconnected (s, reason);
   g_free (reason);
@@ -1288,13 +1308,22 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
   g_source_attach (s->retry, s->ctx);
 }
 
+/* The stream was refused (meetingws.c: a message over the bound as it
+ * arrived, a malformed frame) or failed; "closed" follows and reports it. */
+static void
+on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer user_data)
+{
+  if (!g_object_get_data (G_OBJECT (ws), "meeting-refused"))
+    g_object_set_data_full (
+        G_OBJECT (ws), "meeting-refused", g_strdup (error->message), g_free);
+}
+
 static void
 on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
 {
   GstMeetingSession *s = user_data;
   GError *err = NULL;
-  SoupWebsocketConnection *ws =
-      soup_session_websocket_connect_finish (SOUP_SESSION (src), res, &err);
+  SoupWebsocketConnection *ws = meeting_ws_connect_finish (res, &err);
   JsonBuilder *b;
   gboolean receive;
 
@@ -1306,11 +1335,14 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   }
   s->ws = ws;
   s->last_seen = g_get_monotonic_time ();
+  /* frames (libsoup); whole messages are bounded as they arrive by the
+   * guard under ws (meetingws.c), against a hostile server */
   soup_websocket_connection_set_max_incoming_payload_size (
       ws, MAX_SIGNALING_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_S);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), s);
   g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), s);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), s);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), s);
   g_mutex_lock (&s->cb_lock);
   receive = s->receiver.media != NULL;
@@ -1325,19 +1357,26 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   send_json (s, b);
 }
 
+/* The handshake is ours (meetingws.c): libsoup 3.2's
+ * soup_session_websocket_connect_async gives no way to bound whole
+ * messages before they are put together. The session's TLS database
+ * checks the server's certificate, as libsoup's connect did. */
 static void
 connect_ws (GstMeetingSession *s)
 {
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, s->uri);
+  GUri *u = g_uri_parse (s->uri, G_URI_FLAGS_ENCODED, NULL);
+  gboolean ok = u && g_uri_get_host (u) && *g_uri_get_host (u) &&
+      (g_ascii_strcasecmp (g_uri_get_scheme (u), "ws") == 0 ||
+          g_ascii_strcasecmp (g_uri_get_scheme (u), "wss") == 0);
 
-  if (!msg) {
+  g_clear_pointer (&u, g_uri_unref);
+  if (!ok) {
     post_error (s, "Bad meeting URI", s->uri);
     s->fatal = TRUE;
     return;
   }
-  soup_session_websocket_connect_async (s->soup, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, s->cancel, on_ws_connected, s);
-  g_object_unref (msg);
+  meeting_ws_connect_async (s->uri, soup_session_get_tls_database (s->soup),
+      MAX_SIGNALING_MESSAGE, CONNECT_TIMEOUT_S, s->cancel, on_ws_connected, s);
 }
 
 /* A server that stopped answering (network gone) is noticed here: libsoup
@@ -1590,6 +1629,7 @@ gst_meeting_session_acquire (
         NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
     s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    s->earlier_ids = g_ptr_array_new_with_free_func (g_free);
     registry = g_list_prepend (registry, s);
   }
   s->users++;

@@ -17,16 +17,29 @@ GST_DEBUG_CATEGORY_STATIC (kx_debug);
 typedef struct
 {
   gchar *id;
-  guint8 ik[E2EE_KEY_LEN];
-  guint8 dh[E2EE_KEY_LEN];
+  guint8 ik[GST_E2EE_KEY_LEN];
+  guint8 dh[GST_E2EE_KEY_LEN];
   gchar *name;
-  guint8 nonce[2][E2EE_NONCE_LEN]; /* newest first, as the leader saw them */
+  guint8 nonce[2]
+              [GST_E2EE_NONCE_LEN]; /* newest first, as the leader saw them */
   guint n_nonces;
   guint64 acked_epoch;
   guint seq; /* channel order of its ANNOUNCE */
+  guint64 ack_counter; /* of its newest ACK: older ones are replays */
   gboolean announced;
   gboolean gone;
+  gboolean left; /* its LEAVE, or the channel said so: gone for good */
 } Peer;
+
+#define HB_RING 8
+
+/* A heartbeat of the current leader, kept to spot conflicting ones. */
+typedef struct
+{
+  guint64 counter, time;
+  guint8 hash[GST_E2EE_HASH_LEN];
+  guint8 prev[GST_E2EE_HASH_LEN];
+} HbSeen;
 
 typedef struct
 {
@@ -34,50 +47,58 @@ typedef struct
   GArray *kids; /* guint64 KIDs installed for it */
 } Epoch;
 
-struct _E2eeKx
+struct _GstE2eeKx
 {
-  E2eeKxConfig cfg;
+  GstE2eeKxConfig cfg;
   gchar *meeting_id, *self_id, *self_name;
   GBytes *instance;
-  const E2eeIdentity *identity;
+  const GstE2eeIdentity *identity;
   GstE2eeKeyring *keyring;
-  E2eeKxCallbacks cb;
+  GstE2eeKxCallbacks cb;
   gpointer user_data;
 
-  E2eeDhKey *dh;
-  guint8 my_nonce[2][E2EE_NONCE_LEN];
+  GstE2eeDhKey *dh;
+  guint8 my_nonce[2][GST_E2EE_NONCE_LEN];
   gboolean started, left;
   gint64 start_ms;
   gint64 last_ack_ms;
   gint64 now_ms; /* of the current call */
 
   GHashTable *peers; /* id -> Peer */
+  GHashTable *gone_ids; /* ids the channel said are gone (set) */
   guint next_seq;
+  guint64 my_ack_counter;
 
   /* the accepted roster */
-  E2eeMsg *roster;
-  guint8 roster_hash[E2EE_HASH_LEN];
+  GstE2eeMsg *roster;
+  guint8 roster_hash[GST_E2EE_HASH_LEN];
   gchar *leader_id;
   gint my_index; /* -1 when not in the roster */
   gint64 leader_since_ms;
+  guint64 member_from_epoch; /* epochs below it were made without us */
+  gint64 excluded_since_ms;
+  gboolean excluded_told;
+  gchar *code_leader; /* the leader that certified send_epoch */
 
   /* epochs held */
   GArray *epochs; /* Epoch, ascending */
   guint64 epoch, send_epoch;
   guint64 epoch_seen; /* highest epoch of a leader-signed KEYS */
+  guint64 hb_epoch_seen; /* highest epoch named by a valid heartbeat */
   guint64 missing_epoch;
 
   /* following a leader */
   gboolean have_hb;
   guint64 hb_counter, hb_time;
-  guint8 hb_hash[E2EE_HASH_LEN];
+  HbSeen hb_seen[HB_RING];
+  guint n_hb_seen;
   gint64 last_hb_ms;
 
   /* leading */
   gboolean leading;
   guint next_index;
   guint64 my_hb_counter;
-  guint8 my_hb_hash[E2EE_HASH_LEN];
+  guint8 my_hb_hash[GST_E2EE_HASH_LEN];
   gint64 next_hb_ms, rekey_due_ms, periodic_ms, keys_sent_ms;
   guint64 pending_epoch;
   gboolean membership_changed;
@@ -92,7 +113,7 @@ peer_free (Peer *p)
 }
 
 static void
-emit (E2eeKx *kx, GstStructure *s)
+emit (GstE2eeKx *kx, GstStructure *s)
 {
   GST_DEBUG ("[%s] %" GST_PTR_FORMAT, kx->self_id, s);
   if (kx->cb.event)
@@ -101,31 +122,51 @@ emit (E2eeKx *kx, GstStructure *s)
     gst_structure_free (s);
 }
 
+/* An error in a message whose signature verified under author's key: it
+ * names the author. */
 static void
-protocol_error (E2eeKx *kx, const gchar *author, const gchar *what)
+protocol_error (GstE2eeKx *kx, const gchar *author, const gchar *what)
 {
-  GST_INFO ("[%s] protocol error from %s: %s", kx->self_id,
-      GST_STR_NULL (author), what);
+  GST_INFO ("[%s] protocol error by %s: %s", kx->self_id, author, what);
   emit (kx,
       gst_structure_new ("keyexchange-error", "participant-id", G_TYPE_STRING,
-          author ? author : "", "reason", G_TYPE_STRING, what, NULL));
+          author, "sender-verified", G_TYPE_BOOLEAN, TRUE, "reason",
+          G_TYPE_STRING, what, NULL));
 }
 
-E2eeKx *
-e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
-    GstE2eeKeyring *keyring, const E2eeKxCallbacks *callbacks,
+/* An error in a message whose author is not proven: the sender it claims
+ * (NULL when not even that could be read) is only a claim, and nobody is
+ * blamed. */
+static void
+unverified_error (GstE2eeKx *kx, const gchar *claimed, const gchar *what)
+{
+  GstStructure *s;
+
+  GST_INFO ("[%s] protocol error, sender claim %s unverified: %s", kx->self_id,
+      GST_STR_NULL (claimed), what);
+  s = gst_structure_new ("keyexchange-error", "sender-verified", G_TYPE_BOOLEAN,
+      FALSE, "reason", G_TYPE_STRING, what, NULL);
+  if (claimed)
+    gst_structure_set (
+        s, "claimed-participant-id", G_TYPE_STRING, claimed, NULL);
+  emit (kx, s);
+}
+
+GstE2eeKx *
+gst_e2ee_kx_new (const GstE2eeKxConfig *config, const GstE2eeIdentity *identity,
+    GstE2eeKeyring *keyring, const GstE2eeKxCallbacks *callbacks,
     gpointer user_data)
 {
   static gsize once = 0;
-  E2eeKx *kx;
+  GstE2eeKx *kx;
 
   if (g_once_init_enter (&once)) {
     GST_DEBUG_CATEGORY_INIT (kx_debug, "e2eekx", 0, "E2EE key exchange");
     g_once_init_leave (&once, 1);
   }
-  if (!sframe_init ())
+  if (!gst_e2ee_sframe_init ())
     return NULL;
-  kx = g_new0 (E2eeKx, 1);
+  kx = g_new0 (GstE2eeKx, 1);
   kx->cfg = *config;
 #define DEF(f, v)                                                              \
   if (!kx->cfg.f)                                                              \
@@ -152,16 +193,17 @@ e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
   if (callbacks)
     kx->cb = *callbacks;
   kx->user_data = user_data;
-  kx->dh = e2ee_dh_key_new ();
+  kx->dh = gst_e2ee_dh_key_new ();
   kx->peers = g_hash_table_new_full (
       g_str_hash, g_str_equal, NULL, (GDestroyNotify)peer_free);
+  kx->gone_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   kx->epochs = g_array_new (FALSE, TRUE, sizeof (Epoch));
   kx->my_index = -1;
   return kx;
 }
 
 void
-e2ee_kx_free (E2eeKx *kx)
+gst_e2ee_kx_free (GstE2eeKx *kx)
 {
   if (!kx)
     return;
@@ -169,28 +211,30 @@ e2ee_kx_free (E2eeKx *kx)
     g_array_unref (g_array_index (kx->epochs, Epoch, i).kids);
   g_array_unref (kx->epochs);
   g_hash_table_unref (kx->peers);
-  e2ee_msg_free (kx->roster);
-  e2ee_dh_key_free (kx->dh);
+  g_hash_table_unref (kx->gone_ids);
+  gst_e2ee_msg_free (kx->roster);
+  gst_e2ee_dh_key_free (kx->dh);
   gst_object_unref (kx->keyring);
   g_bytes_unref (kx->instance);
   g_free (kx->meeting_id);
   g_free (kx->self_id);
   g_free (kx->self_name);
   g_free (kx->leader_id);
+  g_free (kx->code_leader);
   g_free (kx);
 }
 
 /* ------------------------------------------------------------- sending */
 
 static void
-send_msg (E2eeKx *kx, E2eeMsg *m)
+send_msg (GstE2eeKx *kx, GstE2eeMsg *m)
 {
   GError *err = NULL;
-  GBytes *b = e2ee_msg_encode (m, kx->identity, &err);
+  GBytes *b = gst_e2ee_msg_encode (m, kx->identity, &err);
 
   if (!b) {
     GST_ERROR ("[%s] cannot encode %s: %s", kx->self_id,
-        e2ee_msg_type_name (m->type), err->message);
+        gst_e2ee_msg_type_name (m->type), err->message);
     g_error_free (err);
     return;
   }
@@ -199,36 +243,37 @@ send_msg (E2eeKx *kx, E2eeMsg *m)
   g_bytes_unref (b);
 }
 
-static E2eeMsg *
-new_msg (E2eeKx *kx, E2eeMsgType type)
+static GstE2eeMsg *
+new_msg (GstE2eeKx *kx, GstE2eeMsgType type)
 {
-  return e2ee_msg_new (type, kx->meeting_id, kx->instance, kx->self_id);
+  return gst_e2ee_msg_new (type, kx->meeting_id, kx->instance, kx->self_id);
 }
 
 static void
-fresh_nonce (E2eeKx *kx)
+fresh_nonce (GstE2eeKx *kx)
 {
-  memcpy (kx->my_nonce[1], kx->my_nonce[0], E2EE_NONCE_LEN);
-  randombytes_buf (kx->my_nonce[0], E2EE_NONCE_LEN);
+  memcpy (kx->my_nonce[1], kx->my_nonce[0], GST_E2EE_NONCE_LEN);
+  randombytes_buf (kx->my_nonce[0], GST_E2EE_NONCE_LEN);
 }
 
 static void
-send_ack (E2eeKx *kx)
+send_ack (GstE2eeKx *kx)
 {
-  E2eeMsg *m = new_msg (kx, E2EE_MSG_ACK);
+  GstE2eeMsg *m = new_msg (kx, GST_E2EE_MSG_ACK);
 
   fresh_nonce (kx);
-  memcpy (m->nonce, kx->my_nonce[0], E2EE_NONCE_LEN);
+  memcpy (m->nonce, kx->my_nonce[0], GST_E2EE_NONCE_LEN);
   m->acked_epoch = kx->epoch;
+  m->counter = ++kx->my_ack_counter;
   kx->last_ack_ms = kx->now_ms;
   send_msg (kx, m);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 /* --------------------------------------------------------------- keys */
 
 static Epoch *
-find_epoch (E2eeKx *kx, guint64 e)
+find_epoch (GstE2eeKx *kx, guint64 e)
 {
   for (guint i = 0; i < kx->epochs->len; i++)
     if (g_array_index (kx->epochs, Epoch, i).epoch == e)
@@ -238,18 +283,18 @@ find_epoch (E2eeKx *kx, guint64 e)
 
 /* Puts the media keys of epoch e for every roster entry in the keyring. */
 static void
-install_epoch (E2eeKx *kx, guint64 e, const guint8 mk[E2EE_KEY_LEN])
+install_epoch (GstE2eeKx *kx, guint64 e, const guint8 mk[GST_E2EE_KEY_LEN])
 {
   Epoch ep = { e, g_array_new (FALSE, FALSE, sizeof (guint64)) };
 
   for (guint i = 0; i < kx->roster->entries->len; i++) {
-    E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+    GstE2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
     guint8 base[32];
-    guint64 kid = e2ee_media_kid (e, en->index);
+    guint64 kid = gst_e2ee_media_kid (e, en->index);
     gboolean mine = g_strcmp0 (en->participant_id, kx->self_id) == 0;
     GError *err = NULL;
 
-    if (!e2ee_media_key (mk, kx->instance, e, en->index, base))
+    if (!gst_e2ee_media_key (mk, kx->instance, e, en->index, base))
       continue;
     if (gst_e2ee_keyring_add_key (kx->keyring, kid, base, sizeof (base),
             mine ? GST_E2EE_KEY_SEND : GST_E2EE_KEY_RECEIVE, en->participant_id,
@@ -264,17 +309,21 @@ install_epoch (E2eeKx *kx, guint64 e, const guint8 mk[E2EE_KEY_LEN])
     kx->epoch = e;
 }
 
+static void announce_leader (GstE2eeKx *kx);
+
 /* Sends with epoch e from now on; older epochs decrypt for the grace
- * period, then the keyring wipes them. */
+ * period, then the keyring wipes them. The security code shown is the one
+ * of the leader that certified the epoch: it changes only together with
+ * the epoch (a leader that never keyed us in shows no code). */
 static void
-switch_send (E2eeKx *kx, guint64 e, gint64 now_ms)
+switch_send (GstE2eeKx *kx, guint64 e, gint64 now_ms)
 {
   GError *err = NULL;
 
   if (e <= kx->send_epoch || !find_epoch (kx, e) || kx->my_index < 0)
     return;
   if (!gst_e2ee_keyring_set_send_kid (
-          kx->keyring, e2ee_media_kid (e, (guint16)kx->my_index), &err)) {
+          kx->keyring, gst_e2ee_media_kid (e, (guint16)kx->my_index), &err)) {
     GST_WARNING ("[%s] %s", kx->self_id, err->message);
     g_clear_error (&err);
     return;
@@ -293,13 +342,18 @@ switch_send (E2eeKx *kx, guint64 e, gint64 now_ms)
       i++;
     }
   }
+  if (g_strcmp0 (kx->code_leader, kx->leader_id) != 0) {
+    g_free (kx->code_leader);
+    kx->code_leader = g_strdup (kx->leader_id);
+    announce_leader (kx);
+  }
   emit (kx,
       gst_structure_new ("keyexchange-epoch", "epoch", G_TYPE_UINT64, e,
           "leader", G_TYPE_STRING, kx->leader_id, NULL));
 }
 
 static void
-wipe_all (E2eeKx *kx)
+wipe_all (GstE2eeKx *kx)
 {
   for (guint i = 0; i < kx->epochs->len; i++)
     g_array_unref (g_array_index (kx->epochs, Epoch, i).kids);
@@ -310,29 +364,30 @@ wipe_all (E2eeKx *kx)
 /* -------------------------------------------------------------- roster */
 
 static Peer *
-peer_for_entry (E2eeKx *kx, const E2eeRosterEntry *e)
+peer_for_entry (GstE2eeKx *kx, const GstE2eeRosterEntry *e)
 {
   Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
 
   if (!p) {
     p = g_new0 (Peer, 1);
     p->id = g_strdup (e->participant_id);
-    memcpy (p->ik, e->identity_key, E2EE_KEY_LEN);
-    memcpy (p->dh, e->dh_key, E2EE_KEY_LEN);
+    memcpy (p->ik, e->identity_key, GST_E2EE_KEY_LEN);
+    memcpy (p->dh, e->dh_key, GST_E2EE_KEY_LEN);
     p->name = g_strdup (e->display_name);
     p->seq = G_MAXUINT;
+    p->left = p->gone = g_hash_table_contains (kx->gone_ids, p->id);
     g_hash_table_insert (kx->peers, p->id, p);
   }
   return p;
 }
 
-static const E2eeRosterEntry *
-roster_entry (E2eeMsg *roster, const gchar *id)
+static const GstE2eeRosterEntry *
+roster_entry (GstE2eeMsg *roster, const gchar *id)
 {
   if (!roster || !roster->entries)
     return NULL;
   for (guint i = 0; i < roster->entries->len; i++) {
-    E2eeRosterEntry *e = g_ptr_array_index (roster->entries, i);
+    GstE2eeRosterEntry *e = g_ptr_array_index (roster->entries, i);
     if (g_strcmp0 (e->participant_id, id) == 0)
       return e;
   }
@@ -340,35 +395,35 @@ roster_entry (E2eeMsg *roster, const gchar *id)
 }
 
 static void
-announce_leader (E2eeKx *kx)
+announce_leader (GstE2eeKx *kx)
 {
-  Peer *l = g_hash_table_lookup (kx->peers, kx->leader_id);
+  Peer *l = g_hash_table_lookup (kx->peers, kx->code_leader);
   gchar *code;
 
   if (!l)
     return;
-  code = e2ee_security_code (kx->meeting_id, kx->instance, l->ik);
+  code = gst_e2ee_security_code (kx->meeting_id, kx->instance, l->ik);
   emit (kx,
       gst_structure_new ("keyexchange-leader", "leader", G_TYPE_STRING,
-          kx->leader_id, "security-code", G_TYPE_STRING, code, NULL));
+          kx->code_leader, "security-code", G_TYPE_STRING, code, NULL));
   g_free (code);
 }
 
 /* Makes roster (owned) the accepted one, reporting who joined and left. */
 static void
-accept_roster (
-    E2eeKx *kx, E2eeMsg *roster, const guint8 *data, gsize len, gint64 now_ms)
+accept_roster (GstE2eeKx *kx, GstE2eeMsg *roster, const guint8 *data, gsize len,
+    gint64 now_ms)
 {
-  E2eeMsg *old = kx->roster;
-  const E2eeRosterEntry *first = g_ptr_array_index (roster->entries, 0);
+  GstE2eeMsg *old = kx->roster;
+  const GstE2eeRosterEntry *first = g_ptr_array_index (roster->entries, 0);
   gboolean new_leader = g_strcmp0 (kx->leader_id, first->participant_id) != 0;
-  const E2eeRosterEntry *me;
+  const GstE2eeRosterEntry *me;
 
   for (guint i = 0; i < roster->entries->len; i++) {
-    E2eeRosterEntry *e = g_ptr_array_index (roster->entries, i);
+    GstE2eeRosterEntry *e = g_ptr_array_index (roster->entries, i);
     Peer *p = peer_for_entry (kx, e);
     if (!roster_entry (old, e->participant_id)) {
-      gchar *fp = e2ee_fingerprint (p->ik);
+      gchar *fp = gst_e2ee_fingerprint (p->ik);
       emit (kx,
           gst_structure_new ("keyexchange-joined", "participant-id",
               G_TYPE_STRING, e->participant_id, "display-name", G_TYPE_STRING,
@@ -378,9 +433,9 @@ accept_roster (
   }
   if (old) {
     for (guint i = 0; i < old->entries->len; i++) {
-      E2eeRosterEntry *e = g_ptr_array_index (old->entries, i);
+      GstE2eeRosterEntry *e = g_ptr_array_index (old->entries, i);
       if (!roster_entry (roster, e->participant_id)) {
-        gchar *fp = e2ee_fingerprint (e->identity_key);
+        gchar *fp = gst_e2ee_fingerprint (e->identity_key);
         emit (kx,
             gst_structure_new ("keyexchange-left", "participant-id",
                 G_TYPE_STRING, e->participant_id, "fingerprint", G_TYPE_STRING,
@@ -390,28 +445,37 @@ accept_roster (
     }
   }
   kx->roster = roster;
-  e2ee_msg_hash (data, len, kx->roster_hash);
+  gst_e2ee_msg_hash (data, len, kx->roster_hash);
   me = roster_entry (roster, kx->self_id);
-  if (old && roster_entry (old, kx->self_id) && !me)
+  if (old && roster_entry (old, kx->self_id) && !me) {
     emit (kx,
         gst_structure_new ("keyexchange-removed", "leader", G_TYPE_STRING,
             first->participant_id, NULL));
+    kx->excluded_told = TRUE; /* told, as removed */
+    kx->excluded_since_ms = now_ms;
+  }
+  if (me && kx->my_index < 0) {
+    /* every epoch distributed so far was made without us: a heartbeat
+     * naming one of them is no missing key of ours */
+    kx->member_from_epoch = MAX (kx->epoch_seen, kx->hb_epoch_seen) + 1;
+    kx->excluded_told = FALSE;
+  }
   kx->my_index = me ? me->index : -1;
-  e2ee_msg_free (old);
+  gst_e2ee_msg_free (old);
   if (new_leader) {
     g_free (kx->leader_id);
     kx->leader_id = g_strdup (first->participant_id);
     kx->leader_since_ms = now_ms;
     kx->have_hb = FALSE;
+    kx->n_hb_seen = 0;
     kx->last_hb_ms = now_ms;
-    announce_leader (kx);
   }
 }
 
 /* The present participant that should lead now: the lowest roster index
  * not known to be gone (docs/protocol.md 1.9). */
 static const gchar *
-designated_leader_without (E2eeKx *kx, const gchar *exclude)
+designated_leader_without (GstE2eeKx *kx, const gchar *exclude)
 {
   Peer *first = NULL;
   GHashTableIter it;
@@ -420,7 +484,7 @@ designated_leader_without (E2eeKx *kx, const gchar *exclude)
   if (!kx->roster)
     return NULL;
   for (guint i = 0; i < kx->roster->entries->len; i++) {
-    E2eeRosterEntry *e = g_ptr_array_index (kx->roster->entries, i);
+    GstE2eeRosterEntry *e = g_ptr_array_index (kx->roster->entries, i);
     Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
     if (p && !p->gone && g_strcmp0 (e->participant_id, exclude) != 0)
       return e->participant_id;
@@ -440,34 +504,69 @@ designated_leader_without (E2eeKx *kx, const gchar *exclude)
 }
 
 static const gchar *
-designated_leader (E2eeKx *kx)
+designated_leader (GstE2eeKx *kx)
 {
   return designated_leader_without (kx, NULL);
+}
+
+/* Whether author may take over from leader by the successor rule, as far as
+ * we know: what we know of the author's own presence does not count (a
+ * roster it signed while it was there stays valid; if it is gone now, the
+ * rule applies again at once). */
+static gboolean
+may_succeed (GstE2eeKx *kx, const gchar *author, const gchar *leader)
+{
+  Peer *first = NULL;
+  GHashTableIter it;
+  gpointer v;
+
+  if (!kx->roster || g_strcmp0 (author, leader) == 0)
+    return FALSE;
+  for (guint i = 0; i < kx->roster->entries->len; i++) {
+    GstE2eeRosterEntry *e = g_ptr_array_index (kx->roster->entries, i);
+    Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
+    if (g_strcmp0 (e->participant_id, leader) == 0)
+      continue;
+    if (g_strcmp0 (e->participant_id, author) == 0)
+      return TRUE;
+    if (p && !p->gone)
+      return FALSE; /* someone present comes first */
+  }
+  /* nobody of the roster is left: the first announcer among those present
+   * (1.9) */
+  g_hash_table_iter_init (&it, kx->peers);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Peer *p = v;
+    if (p->announced && (!p->gone || g_strcmp0 (p->id, author) == 0) &&
+        g_strcmp0 (p->id, leader) != 0 && (!first || p->seq < first->seq))
+      first = p;
+  }
+  return first && g_strcmp0 (first->id, author) == 0;
 }
 
 /* ------------------------------------------------------------- leading */
 
 static void
-send_heartbeat (E2eeKx *kx, gint64 now_ms)
+send_heartbeat (GstE2eeKx *kx, gint64 now_ms)
 {
-  E2eeMsg *m = new_msg (kx, E2EE_MSG_HEARTBEAT);
+  GstE2eeMsg *m = new_msg (kx, GST_E2EE_MSG_HEARTBEAT);
   GError *err = NULL;
   GBytes *b;
 
   m->counter = ++kx->my_hb_counter;
   m->roster_version = kx->roster->version;
-  memcpy (m->roster_hash, kx->roster_hash, E2EE_HASH_LEN);
+  memcpy (m->roster_hash, kx->roster_hash, GST_E2EE_HASH_LEN);
   m->epoch = kx->epoch;
   m->send_epoch = kx->send_epoch;
-  memcpy (m->prev_hash, kx->my_hb_hash, E2EE_HASH_LEN);
+  memcpy (m->prev_hash, kx->my_hb_hash, GST_E2EE_HASH_LEN);
   m->leader_time_ms = (guint64)now_ms;
-  b = e2ee_msg_encode (m, kx->identity, &err);
-  e2ee_msg_free (m);
+  b = gst_e2ee_msg_encode (m, kx->identity, &err);
+  gst_e2ee_msg_free (m);
   if (!b) {
     g_error_free (err);
     return;
   }
-  e2ee_msg_hash (
+  gst_e2ee_msg_hash (
       g_bytes_get_data (b, NULL), g_bytes_get_size (b), kx->my_hb_hash);
   if (kx->cb.send)
     kx->cb.send (kx, b, kx->user_data);
@@ -478,13 +577,13 @@ send_heartbeat (E2eeKx *kx, gint64 now_ms)
 /* Publishes a roster of the present participants (keeping indices) and
  * keys for a new epoch. */
 static void
-rekey (E2eeKx *kx, gint64 now_ms)
+rekey (GstE2eeKx *kx, gint64 now_ms)
 {
-  E2eeMsg *r = new_msg (kx, E2EE_MSG_ROSTER), *k;
+  GstE2eeMsg *r = new_msg (kx, GST_E2EE_MSG_ROSTER), *k;
   GHashTableIter it;
   gpointer v;
   GPtrArray *newcomers = g_ptr_array_new ();
-  guint8 mk[E2EE_KEY_LEN];
+  guint8 mk[GST_E2EE_KEY_LEN];
   GBytes *rb;
   GError *err = NULL;
   guint64 e;
@@ -493,13 +592,13 @@ rekey (E2eeKx *kx, gint64 now_ms)
   /* present members keep their index; newcomers by channel order */
   if (kx->roster) {
     r->version = kx->roster->version + 1;
-    memcpy (r->prev_hash, kx->roster_hash, E2EE_HASH_LEN);
+    memcpy (r->prev_hash, kx->roster_hash, GST_E2EE_HASH_LEN);
     for (guint i = 0; i < kx->roster->entries->len; i++) {
-      E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+      GstE2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
       Peer *p = g_hash_table_lookup (kx->peers, en->participant_id);
       if (p && !p->gone)
-        e2ee_msg_add_entry (r, en->index, en->participant_id, en->identity_key,
-            en->dh_key, en->display_name);
+        gst_e2ee_msg_add_entry (r, en->index, en->participant_id,
+            en->identity_key, en->dh_key, en->display_name);
     }
   } else {
     r->version = 1;
@@ -521,16 +620,16 @@ rekey (E2eeKx *kx, gint64 now_ms)
       }
   for (guint i = 0; i < newcomers->len && kx->next_index <= G_MAXUINT16; i++) {
     Peer *p = newcomers->pdata[i];
-    e2ee_msg_add_entry (
+    gst_e2ee_msg_add_entry (
         r, (guint16)kx->next_index++, p->id, p->ik, p->dh, p->name);
   }
   g_ptr_array_unref (newcomers);
 
-  rb = e2ee_msg_encode (r, kx->identity, &err);
+  rb = gst_e2ee_msg_encode (r, kx->identity, &err);
   if (!rb) {
     GST_ERROR ("[%s] roster: %s", kx->self_id, err->message);
     g_error_free (err);
-    e2ee_msg_free (r);
+    gst_e2ee_msg_free (r);
     return;
   }
   if (kx->cb.send)
@@ -541,21 +640,21 @@ rekey (E2eeKx *kx, gint64 now_ms)
 
   e = MAX (kx->epoch, kx->epoch_seen) + 1;
   randombytes_buf (mk, sizeof (mk));
-  k = new_msg (kx, E2EE_MSG_KEYS);
+  k = new_msg (kx, GST_E2EE_MSG_KEYS);
   k->epoch = e;
   k->roster_version = kx->roster->version;
   for (guint i = 0; i < kx->roster->entries->len; i++) {
-    E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+    GstE2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
     Peer *p = g_hash_table_lookup (kx->peers, en->participant_id);
-    E2eeKeyBox box;
+    GstE2eeKeyBox box;
     if (!p || g_strcmp0 (p->id, kx->self_id) == 0 || p->n_nonces == 0)
       continue;
-    if (e2ee_keybox_seal (kx->dh, p->dh, kx->meeting_id, kx->instance,
+    if (gst_e2ee_keybox_seal (kx->dh, p->dh, kx->meeting_id, kx->instance,
             kx->self_id, p->id, e, p->nonce[0], mk, &box))
-      e2ee_msg_add_box (k, &box);
+      gst_e2ee_msg_add_box (k, &box);
   }
   send_msg (kx, k);
-  e2ee_msg_free (k);
+  gst_e2ee_msg_free (k);
   install_epoch (kx, e, mk);
   sodium_memzero (mk, sizeof (mk));
   kx->pending_epoch = e;
@@ -570,7 +669,7 @@ rekey (E2eeKx *kx, gint64 now_ms)
 }
 
 static void
-become_leader (E2eeKx *kx, gint64 now_ms)
+become_leader (GstE2eeKx *kx, gint64 now_ms)
 {
   if (kx->leading)
     return;
@@ -580,20 +679,20 @@ become_leader (E2eeKx *kx, gint64 now_ms)
   if (kx->roster)
     for (guint i = 0; i < kx->roster->entries->len; i++)
       kx->next_index = MAX (kx->next_index,
-          ((E2eeRosterEntry *)g_ptr_array_index (kx->roster->entries, i))
+          ((GstE2eeRosterEntry *)g_ptr_array_index (kx->roster->entries, i))
                   ->index +
               1u);
-  memset (kx->my_hb_hash, 0, E2EE_HASH_LEN);
+  memset (kx->my_hb_hash, 0, GST_E2EE_HASH_LEN);
   kx->my_hb_counter = kx->have_hb ? kx->hb_counter : 0;
   rekey (kx, now_ms);
 }
 
 /* Every roster member has acknowledged the pending epoch. */
 static gboolean
-all_acked (E2eeKx *kx)
+all_acked (GstE2eeKx *kx)
 {
   for (guint i = 0; i < kx->roster->entries->len; i++) {
-    E2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
+    GstE2eeRosterEntry *en = g_ptr_array_index (kx->roster->entries, i);
     Peer *p = g_hash_table_lookup (kx->peers, en->participant_id);
     if (g_strcmp0 (en->participant_id, kx->self_id) == 0)
       continue;
@@ -604,7 +703,7 @@ all_acked (E2eeKx *kx)
 }
 
 static void
-confirm_pending (E2eeKx *kx, gint64 now_ms)
+confirm_pending (GstE2eeKx *kx, gint64 now_ms)
 {
   switch_send (kx, kx->pending_epoch, now_ms);
   kx->pending_epoch = 0;
@@ -612,7 +711,7 @@ confirm_pending (E2eeKx *kx, gint64 now_ms)
 }
 
 static void
-schedule_rekey (E2eeKx *kx, guint delay_ms, gint64 now_ms)
+schedule_rekey (GstE2eeKx *kx, guint delay_ms, gint64 now_ms)
 {
   gint64 due = now_ms + delay_ms;
 
@@ -628,7 +727,7 @@ schedule_rekey (E2eeKx *kx, guint delay_ms, gint64 now_ms)
  * for again whenever someone else goes too (the successor may be gone
  * before it could lead). */
 static void
-leader_check (E2eeKx *kx, const gchar *gone_id, gint64 now_ms)
+leader_check (GstE2eeKx *kx, const gchar *gone_id, gint64 now_ms)
 {
   Peer *lp =
       kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id) : NULL;
@@ -643,12 +742,19 @@ leader_check (E2eeKx *kx, const gchar *gone_id, gint64 now_ms)
     become_leader (kx, now_ms);
 }
 
+/* for_good: its LEAVE, or the channel said so (server ids are never
+ * reused in an instance), as opposed to a missed heartbeat: a later roster
+ * that still lists it does not bring it back. */
 static void
-mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
+mark_gone (GstE2eeKx *kx, const gchar *id, gboolean for_good, gint64 now_ms)
 {
   Peer *p = g_hash_table_lookup (kx->peers, id);
 
-  if (!p || p->gone || g_strcmp0 (id, kx->self_id) == 0)
+  if (g_strcmp0 (id, kx->self_id) == 0)
+    return;
+  if (p && for_good)
+    p->left = TRUE;
+  if (!p || p->gone)
     return;
   p->gone = TRUE;
   if (kx->leading) {
@@ -663,19 +769,21 @@ mark_gone (E2eeKx *kx, const gchar *id, gint64 now_ms)
   leader_check (kx, id, now_ms);
 }
 
+/* Only the first valid ANNOUNCE of a participant id counts (1.5): a replay
+ * changes nothing, and never brings back a participant that is gone. */
 static void
-on_announce (E2eeKx *kx, E2eeMsg *m, gint64 now_ms)
+on_announce (GstE2eeKx *kx, GstE2eeMsg *m, gint64 now_ms)
 {
   Peer *p = g_hash_table_lookup (kx->peers, m->sender_id);
 
   if (p && p->announced) {
-    if (memcmp (p->ik, m->identity_key, E2EE_KEY_LEN) != 0)
+    if (memcmp (p->ik, m->identity_key, GST_E2EE_KEY_LEN) != 0)
       emit (kx,
           gst_structure_new ("keyexchange-identity-conflict", "participant-id",
               G_TYPE_STRING, m->sender_id, NULL));
     return;
   }
-  if (p && memcmp (p->ik, m->identity_key, E2EE_KEY_LEN) != 0) {
+  if (p && memcmp (p->ik, m->identity_key, GST_E2EE_KEY_LEN) != 0) {
     /* known from a roster with another identity */
     emit (kx,
         gst_structure_new ("keyexchange-identity-conflict", "participant-id",
@@ -685,26 +793,41 @@ on_announce (E2eeKx *kx, E2eeMsg *m, gint64 now_ms)
   if (!p) {
     p = g_new0 (Peer, 1);
     p->id = g_strdup (m->sender_id);
-    memcpy (p->ik, m->identity_key, E2EE_KEY_LEN);
+    memcpy (p->ik, m->identity_key, GST_E2EE_KEY_LEN);
+    p->left = p->gone = g_hash_table_contains (kx->gone_ids, p->id);
     g_hash_table_insert (kx->peers, p->id, p);
   }
-  memcpy (p->dh, m->dh_key, E2EE_KEY_LEN);
+  memcpy (p->dh, m->dh_key, GST_E2EE_KEY_LEN);
   g_free (p->name);
   p->name = g_strdup (m->display_name);
-  memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
-  p->n_nonces = 1;
+  if (p->n_nonces == 0) {
+    /* a roster may have told us of it first, and an ACK with a newer
+     * nonce may have come before this ANNOUNCE */
+    memcpy (p->nonce[0], m->nonce, GST_E2EE_NONCE_LEN);
+    p->n_nonces = 1;
+  }
   p->announced = TRUE;
-  p->gone = FALSE;
   p->seq = kx->next_seq++;
+  if (p->gone)
+    return;
+  /* with the leader and every member gone, the first present announcer
+   * leads: this may be it (or us) */
+  leader_check (kx, p->id, now_ms);
   if (kx->leading && !roster_entry (kx->roster, p->id))
     schedule_rekey (kx, kx->cfg.join_batch_ms, now_ms);
 }
 
+/* ACKs of an author are ordered by their signed counter: an old or
+ * replayed one would rewind the liveness nonce and lock the author out of
+ * the next key box (1.8), so it is ignored. */
 static void
-on_ack (E2eeKx *kx, E2eeMsg *m, Peer *p, gint64 now_ms)
+on_ack (GstE2eeKx *kx, GstE2eeMsg *m, Peer *p, gint64 now_ms)
 {
-  memcpy (p->nonce[1], p->nonce[0], E2EE_NONCE_LEN);
-  memcpy (p->nonce[0], m->nonce, E2EE_NONCE_LEN);
+  if (m->counter <= p->ack_counter)
+    return;
+  p->ack_counter = m->counter;
+  memcpy (p->nonce[1], p->nonce[0], GST_E2EE_NONCE_LEN);
+  memcpy (p->nonce[0], m->nonce, GST_E2EE_NONCE_LEN);
   p->n_nonces = MIN (p->n_nonces + 1, 2u);
   if (m->acked_epoch > p->acked_epoch)
     p->acked_epoch = m->acked_epoch;
@@ -713,17 +836,17 @@ on_ack (E2eeKx *kx, E2eeMsg *m, Peer *p, gint64 now_ms)
 }
 
 static gboolean
-my_nonce (E2eeKx *kx, const guint8 *n)
+my_nonce (GstE2eeKx *kx, const guint8 *n)
 {
-  return sodium_memcmp (n, kx->my_nonce[0], E2EE_NONCE_LEN) == 0 ||
-      sodium_memcmp (n, kx->my_nonce[1], E2EE_NONCE_LEN) == 0;
+  return sodium_memcmp (n, kx->my_nonce[0], GST_E2EE_NONCE_LEN) == 0 ||
+      sodium_memcmp (n, kx->my_nonce[1], GST_E2EE_NONCE_LEN) == 0;
 }
 
 static void
-on_keys (E2eeKx *kx, E2eeMsg *m, Peer *author, gint64 now_ms)
+on_keys (GstE2eeKx *kx, GstE2eeMsg *m, Peer *author, gint64 now_ms)
 {
-  const E2eeKeyBox *mine = NULL;
-  guint8 mk[E2EE_KEY_LEN];
+  const GstE2eeKeyBox *mine = NULL;
+  guint8 mk[GST_E2EE_KEY_LEN];
 
   if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
     protocol_error (kx, m->sender_id,
@@ -738,7 +861,7 @@ on_keys (E2eeKx *kx, E2eeMsg *m, Peer *author, gint64 now_ms)
   if (m->epoch > kx->epoch_seen)
     kx->epoch_seen = m->epoch;
   for (guint i = 0; m->boxes && i < m->boxes->len; i++) {
-    E2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
+    GstE2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
     if (g_strcmp0 (b->recipient_id, kx->self_id) == 0)
       mine = b;
   }
@@ -753,7 +876,7 @@ on_keys (E2eeKx *kx, E2eeMsg *m, Peer *author, gint64 now_ms)
     protocol_error (kx, m->sender_id, "key box bound to a stale nonce");
     return;
   }
-  if (!e2ee_keybox_open (kx->dh, author->dh, kx->meeting_id, kx->instance,
+  if (!gst_e2ee_keybox_open (kx->dh, author->dh, kx->meeting_id, kx->instance,
           m->sender_id, kx->self_id, m->epoch, mine, mk)) {
     protocol_error (kx, m->sender_id, "key box does not open");
     return;
@@ -765,10 +888,12 @@ on_keys (E2eeKx *kx, E2eeMsg *m, Peer *author, gint64 now_ms)
 
 /* Returns TRUE when m was accepted (and is now owned by kx). */
 static gboolean
-on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
+on_roster (
+    GstE2eeKx *kx, GstE2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
 {
-  const E2eeRosterEntry *first;
-  guint8 h[E2EE_HASH_LEN];
+  const GstE2eeRosterEntry *first;
+  guint8 h[GST_E2EE_HASH_LEN];
+  Peer *lp;
 
   if (!m->entries || m->entries->len == 0) {
     protocol_error (kx, m->sender_id, "empty roster");
@@ -781,18 +906,18 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
   }
   /* identities must agree with what participants announced */
   for (guint i = 0; i < m->entries->len; i++) {
-    E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+    GstE2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
     Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
-    if (p && memcmp (p->ik, e->identity_key, E2EE_KEY_LEN) != 0) {
+    if (p && memcmp (p->ik, e->identity_key, GST_E2EE_KEY_LEN) != 0) {
       protocol_error (kx, m->sender_id, "roster changes an identity key");
       return FALSE;
     }
   }
   if (kx->roster) {
     if (m->version <= kx->roster->version) {
-      e2ee_msg_hash (data, len, h);
+      gst_e2ee_msg_hash (data, len, h);
       if (m->version == kx->roster->version &&
-          sodium_memcmp (h, kx->roster_hash, E2EE_HASH_LEN) != 0)
+          sodium_memcmp (h, kx->roster_hash, GST_E2EE_HASH_LEN) != 0)
         emit (kx,
             gst_structure_new ("keyexchange-fork", "participant-id",
                 G_TYPE_STRING, m->sender_id, "version", G_TYPE_UINT64,
@@ -801,22 +926,29 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
     }
     /* the leader, or its successor (the roster then drops the leader) */
     if (g_strcmp0 (m->sender_id, kx->leader_id) != 0 &&
-        (g_strcmp0 (m->sender_id,
-             designated_leader_without (kx, kx->leader_id)) != 0 ||
+        (!may_succeed (kx, m->sender_id, kx->leader_id) ||
             roster_entry (m, kx->leader_id))) {
       protocol_error (kx, m->sender_id,
           "roster from a participant that may "
           "not lead");
       return FALSE;
     }
-    if (m->version != kx->roster->version + 1 ||
-        sodium_memcmp (m->prev_hash, kx->roster_hash, E2EE_HASH_LEN) != 0) {
+    /* The next version must chain to ours: a different predecessor is a
+     * second signed version of ours (a fork). A later version skips some
+     * (the board keeps only each author's newest roster, or the channel
+     * lost one): nothing signed conflicts, so it is taken as it stands. */
+    if (m->version == kx->roster->version + 1 &&
+        sodium_memcmp (m->prev_hash, kx->roster_hash, GST_E2EE_HASH_LEN) != 0) {
       emit (kx,
           gst_structure_new ("keyexchange-fork", "participant-id",
               G_TYPE_STRING, m->sender_id, "version", G_TYPE_UINT64, m->version,
               NULL));
       return FALSE;
     }
+    if (m->version != kx->roster->version + 1)
+      GST_INFO ("[%s] roster %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT
+                ": versions skipped",
+          kx->self_id, m->version, kx->roster->version);
     if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
       /* a successor: the old leader must be gone from it */
       Peer *old = g_hash_table_lookup (kx->peers, kx->leader_id);
@@ -825,53 +957,105 @@ on_roster (E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
     }
   }
   for (guint i = 0; i < m->entries->len; i++) {
-    E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+    GstE2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
     Peer *p = g_hash_table_lookup (kx->peers, e->participant_id);
-    if (p)
+    if (p && !p->left)
       p->gone = FALSE;
   }
   accept_roster (kx, m, data, len, now_ms);
+  /* a leader we know to be gone (its LEAVE, or the channel said so, before
+   * its roster reached us): its successor takes over */
+  lp = g_hash_table_lookup (kx->peers, kx->leader_id);
+  if (lp && lp->gone && !kx->leading)
+    leader_check (kx, kx->leader_id, now_ms);
   return TRUE;
+}
+
+/* Heartbeats of the current leader that contradict each other: two
+ * different ones with one counter, or one whose predecessor is not the
+ * heartbeat we hold with the counter before. A gap (dropped) or a late one
+ * (reordered) contradicts nothing. */
+static gboolean
+heartbeat_conflicts (
+    GstE2eeKx *kx, const GstE2eeMsg *m, const guint8 h[GST_E2EE_HASH_LEN])
+{
+  for (guint i = 0; i < MIN (kx->n_hb_seen, (guint)HB_RING); i++) {
+    const HbSeen *s = &kx->hb_seen[i];
+    if (s->counter == m->counter &&
+        sodium_memcmp (s->hash, h, GST_E2EE_HASH_LEN) != 0)
+      return TRUE;
+    if (s->counter == m->counter + 1 &&
+        sodium_memcmp (s->prev, h, GST_E2EE_HASH_LEN) != 0)
+      return TRUE;
+    if (m->counter == s->counter + 1 &&
+        sodium_memcmp (m->prev_hash, s->hash, GST_E2EE_HASH_LEN) != 0)
+      return TRUE;
+    if ((s->counter < m->counter && m->leader_time_ms < s->time) ||
+        (s->counter > m->counter && m->leader_time_ms > s->time))
+      return TRUE; /* its monotonic clock went back */
+  }
+  return FALSE;
 }
 
 static void
 on_heartbeat (
-    E2eeKx *kx, E2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
+    GstE2eeKx *kx, GstE2eeMsg *m, const guint8 *data, gsize len, gint64 now_ms)
 {
+  guint8 h[GST_E2EE_HASH_LEN];
+  HbSeen *s;
+
   if (g_strcmp0 (m->sender_id, kx->leader_id) != 0) {
     protocol_error (kx, m->sender_id,
         "heartbeat from a participant that "
         "does not lead");
     return;
   }
-  if (kx->have_hb &&
-      (m->counter <= kx->hb_counter || m->leader_time_ms < kx->hb_time ||
-          sodium_memcmp (m->prev_hash, kx->hb_hash, E2EE_HASH_LEN) != 0)) {
-    if (m->counter <= kx->hb_counter)
-      return; /* old or replayed */
+  gst_e2ee_msg_hash (data, len, h);
+  if (kx->have_hb && heartbeat_conflicts (kx, m, h)) {
     emit (kx,
         gst_structure_new ("keyexchange-fork", "participant-id", G_TYPE_STRING,
             m->sender_id, "heartbeat", G_TYPE_UINT64, m->counter, NULL));
     return;
   }
-  if (!kx->roster || m->roster_version != kx->roster->version ||
-      sodium_memcmp (m->roster_hash, kx->roster_hash, E2EE_HASH_LEN) != 0) {
+  if (kx->have_hb && m->counter <= kx->hb_counter)
+    return; /* old, late or replayed: consistent, but nothing new */
+  if (kx->roster && m->roster_version == kx->roster->version &&
+      sodium_memcmp (m->roster_hash, kx->roster_hash, GST_E2EE_HASH_LEN) != 0) {
+    /* the leader signed another roster of this version */
     emit (kx,
         gst_structure_new ("keyexchange-fork", "participant-id", G_TYPE_STRING,
             m->sender_id, "roster-version", G_TYPE_UINT64, m->roster_version,
             NULL));
     return;
   }
+  /* a signed sign of life of the leader, newer than any before: the chain
+   * goes on from it even across a gap */
+  if (kx->have_hb && m->counter != kx->hb_counter + 1)
+    GST_INFO ("[%s] heartbeats %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+              " of %s missed",
+        kx->self_id, kx->hb_counter + 1, m->counter - 1, m->sender_id);
   kx->have_hb = TRUE;
   kx->hb_counter = m->counter;
   kx->hb_time = m->leader_time_ms;
-  e2ee_msg_hash (data, len, kx->hb_hash);
+  s = &kx->hb_seen[kx->n_hb_seen++ % HB_RING];
+  if (kx->n_hb_seen >= 2 * HB_RING)
+    kx->n_hb_seen -= HB_RING; /* stays >= HB_RING: the ring is full */
+  s->counter = m->counter;
+  s->time = m->leader_time_ms;
+  memcpy (s->hash, h, GST_E2EE_HASH_LEN);
+  memcpy (s->prev, m->prev_hash, GST_E2EE_HASH_LEN);
   kx->last_hb_ms = now_ms;
+  if (m->epoch > kx->hb_epoch_seen)
+    kx->hb_epoch_seen = m->epoch;
+  if (!kx->roster || m->roster_version != kx->roster->version)
+    return; /* about a roster we do not hold (yet): liveness only */
   if (m->send_epoch > kx->send_epoch) {
     if (find_epoch (kx, m->send_epoch))
       switch_send (kx, m->send_epoch, now_ms);
-    else if (kx->my_index >= 0 && m->send_epoch > kx->missing_epoch) {
-      /* the key in use never reached us: withheld, dropped or tampered */
+    else if (kx->my_index >= 0 && m->send_epoch >= kx->member_from_epoch &&
+        m->send_epoch > kx->missing_epoch) {
+      /* a key of an epoch made for us never reached us: withheld, dropped
+       * or tampered with */
       kx->missing_epoch = m->send_epoch;
       emit (kx,
           gst_structure_new ("keyexchange-missing-key", "epoch", G_TYPE_UINT64,
@@ -882,15 +1066,15 @@ on_heartbeat (
 
 /* The identity key a message must be signed with. */
 static const guint8 *
-author_key (E2eeKx *kx, E2eeMsg *m, Peer **peer)
+author_key (GstE2eeKx *kx, GstE2eeMsg *m, Peer **peer)
 {
   Peer *p = g_hash_table_lookup (kx->peers, m->sender_id);
-  const E2eeRosterEntry *e;
+  const GstE2eeRosterEntry *e;
 
   *peer = p;
-  if (m->type == E2EE_MSG_ANNOUNCE)
+  if (m->type == GST_E2EE_MSG_ANNOUNCE)
     return m->identity_key; /* self-signed; checked against history */
-  if (m->type == E2EE_MSG_ROSTER && !kx->roster && m->entries &&
+  if (m->type == GST_E2EE_MSG_ROSTER && !kx->roster && m->entries &&
       m->entries->len > 0) {
     e = g_ptr_array_index (m->entries, 0);
     if (!p && g_strcmp0 (e->participant_id, m->sender_id) == 0)
@@ -900,73 +1084,75 @@ author_key (E2eeKx *kx, E2eeMsg *m, Peer **peer)
 }
 
 void
-e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
+gst_e2ee_kx_receive (
+    GstE2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms)
 {
   GError *err = NULL;
-  E2eeMsg *m;
+  GstE2eeMsg *m;
   const guint8 *ik;
   Peer *p;
 
   if (kx->left)
     return;
   kx->now_ms = now_ms;
-  m = e2ee_msg_decode (data, len, &err);
+  m = gst_e2ee_msg_decode (data, len, &err);
   if (!m) {
-    protocol_error (kx, NULL, err->message);
+    unverified_error (kx, NULL, err->message);
     g_error_free (err);
     return;
   }
   if (g_strcmp0 (m->meeting_id, kx->meeting_id) != 0 ||
       !g_bytes_equal (m->instance, kx->instance)) {
-    protocol_error (kx, m->sender_id,
+    unverified_error (kx, m->sender_id,
         "message of another meeting or "
         "instance");
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
     return;
   }
   ik = author_key (kx, m, &p);
-  if (!ik || !e2ee_msg_verify (m, data, len, ik)) {
-    protocol_error (kx, m->sender_id,
+  if (!ik || !gst_e2ee_msg_verify (m, data, len, ik)) {
+    /* nothing proves who made it: the sender field is only a claim */
+    unverified_error (kx, m->sender_id,
         ik ? "bad signature" : "message from an unknown participant");
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
     return;
   }
   if (g_strcmp0 (m->sender_id, kx->self_id) == 0 &&
-      m->type != E2EE_MSG_ANNOUNCE) {
-    e2ee_msg_free (m); /* our own echo: applied when sent */
+      m->type != GST_E2EE_MSG_ANNOUNCE) {
+    gst_e2ee_msg_free (m); /* our own echo: applied when sent */
     return;
   }
   switch (m->type) {
-    case E2EE_MSG_ANNOUNCE:
+    case GST_E2EE_MSG_ANNOUNCE:
       on_announce (kx, m, now_ms);
       break;
-    case E2EE_MSG_ACK:
+    case GST_E2EE_MSG_ACK:
       if (p)
         on_ack (kx, m, p, now_ms);
       break;
-    case E2EE_MSG_KEYS:
+    case GST_E2EE_MSG_KEYS:
       on_keys (kx, m, p, now_ms);
       break;
-    case E2EE_MSG_ROSTER:
+    case GST_E2EE_MSG_ROSTER:
       if (on_roster (kx, m, data, len, now_ms))
         return; /* kept as the accepted roster */
       break;
-    case E2EE_MSG_HEARTBEAT:
+    case GST_E2EE_MSG_HEARTBEAT:
       on_heartbeat (kx, m, data, len, now_ms);
       break;
-    case E2EE_MSG_LEAVE:
-      mark_gone (kx, m->sender_id, now_ms);
+    case GST_E2EE_MSG_LEAVE:
+      mark_gone (kx, m->sender_id, TRUE, now_ms);
       break;
   }
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 /* ------------------------------------------------------------- public */
 
 void
-e2ee_kx_start (E2eeKx *kx, gint64 now_ms)
+gst_e2ee_kx_start (GstE2eeKx *kx, gint64 now_ms)
 {
-  E2eeMsg *m;
+  GstE2eeMsg *m;
 
   if (kx->started)
     return;
@@ -976,25 +1162,32 @@ e2ee_kx_start (E2eeKx *kx, gint64 now_ms)
   kx->last_ack_ms = now_ms;
   kx->last_hb_ms = now_ms;
   fresh_nonce (kx);
-  m = new_msg (kx, E2EE_MSG_ANNOUNCE);
-  memcpy (m->identity_key, kx->identity->pk, E2EE_KEY_LEN);
-  memcpy (m->dh_key, kx->dh->pk, E2EE_KEY_LEN);
+  m = new_msg (kx, GST_E2EE_MSG_ANNOUNCE);
+  memcpy (m->identity_key, kx->identity->pk, GST_E2EE_KEY_LEN);
+  memcpy (m->dh_key, kx->dh->pk, GST_E2EE_KEY_LEN);
   m->display_name = g_strdup (kx->self_name);
-  memcpy (m->nonce, kx->my_nonce[0], E2EE_NONCE_LEN);
+  memcpy (m->nonce, kx->my_nonce[0], GST_E2EE_NONCE_LEN);
   m->join_time_ms = (guint64)(g_get_real_time () / 1000);
   send_msg (kx, m);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 void
-e2ee_kx_peer_gone (E2eeKx *kx, const gchar *participant_id, gint64 now_ms)
+gst_e2ee_kx_peer_gone (
+    GstE2eeKx *kx, const gchar *participant_id, gint64 now_ms)
 {
-  if (!kx->left)
-    mark_gone (kx, participant_id, now_ms);
+  if (kx->left || !participant_id ||
+      g_strcmp0 (participant_id, kx->self_id) == 0)
+    return;
+  /* kept for a participant we do not know yet (its messages may come
+   * later in the board's history, or never) */
+  if (g_hash_table_size (kx->gone_ids) < 4 * GST_E2EE_MAX_ENTRIES)
+    g_hash_table_add (kx->gone_ids, g_strdup (participant_id));
+  mark_gone (kx, participant_id, TRUE, now_ms);
 }
 
 gint64
-e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
+gst_e2ee_kx_tick (GstE2eeKx *kx, gint64 now_ms)
 {
   gint64 next = now_ms + kx->cfg.heartbeat_ms;
 
@@ -1045,9 +1238,23 @@ e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
     if (kx->periodic_ms)
       next = MIN (next, kx->periodic_ms);
   } else if (kx->roster && kx->leader_id) {
+    /* left out: a live leader has not taken us in for a heartbeat timeout
+     * (it never saw our ANNOUNCE, or will not have us) */
+    if (kx->my_index < 0 && !kx->excluded_told && kx->have_hb) {
+      gint64 since = MAX (kx->start_ms, kx->excluded_since_ms);
+      if (now_ms - since >= (gint64)kx->cfg.heartbeat_timeout_ms) {
+        kx->excluded_told = TRUE;
+        emit (kx,
+            gst_structure_new ("keyexchange-excluded", "leader", G_TYPE_STRING,
+                kx->leader_id, "roster-version", G_TYPE_UINT64,
+                kx->roster->version, NULL));
+      } else {
+        next = MIN (next, since + kx->cfg.heartbeat_timeout_ms);
+      }
+    }
     if (now_ms - kx->last_hb_ms >= (gint64)kx->cfg.heartbeat_timeout_ms) {
       GST_INFO ("[%s] no heartbeat from %s", kx->self_id, kx->leader_id);
-      mark_gone (kx, kx->leader_id, now_ms);
+      mark_gone (kx, kx->leader_id, FALSE, now_ms);
     }
     next = MIN (next, kx->last_hb_ms + kx->cfg.heartbeat_timeout_ms);
   }
@@ -1055,16 +1262,16 @@ e2ee_kx_tick (E2eeKx *kx, gint64 now_ms)
 }
 
 void
-e2ee_kx_leave (E2eeKx *kx, gint64 now_ms)
+gst_e2ee_kx_leave (GstE2eeKx *kx, gint64 now_ms)
 {
-  E2eeMsg *m;
+  GstE2eeMsg *m;
 
   if (kx->left)
     return;
   if (kx->started) {
-    m = new_msg (kx, E2EE_MSG_LEAVE);
+    m = new_msg (kx, GST_E2EE_MSG_LEAVE);
     send_msg (kx, m);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
   kx->left = TRUE;
   kx->leading = FALSE;
@@ -1072,58 +1279,59 @@ e2ee_kx_leave (E2eeKx *kx, gint64 now_ms)
 }
 
 gboolean
-e2ee_kx_is_leader (E2eeKx *kx)
+gst_e2ee_kx_is_leader (GstE2eeKx *kx)
 {
   return kx->leading;
 }
 
 gboolean
-e2ee_kx_is_active (E2eeKx *kx)
+gst_e2ee_kx_is_active (GstE2eeKx *kx)
 {
   return !kx->left && kx->send_epoch > 0;
 }
 
 const gchar *
-e2ee_kx_get_leader (E2eeKx *kx)
+gst_e2ee_kx_get_leader (GstE2eeKx *kx)
 {
   return kx->leader_id;
 }
 
 guint64
-e2ee_kx_get_epoch (E2eeKx *kx)
+gst_e2ee_kx_get_epoch (GstE2eeKx *kx)
 {
   return kx->epoch;
 }
 
 guint64
-e2ee_kx_get_send_epoch (E2eeKx *kx)
+gst_e2ee_kx_get_send_epoch (GstE2eeKx *kx)
 {
   return kx->send_epoch;
 }
 
 gint
-e2ee_kx_get_index (E2eeKx *kx)
+gst_e2ee_kx_get_index (GstE2eeKx *kx)
 {
   return kx->my_index;
 }
 
 gchar *
-e2ee_kx_get_security_code (E2eeKx *kx)
+gst_e2ee_kx_get_security_code (GstE2eeKx *kx)
 {
   Peer *l =
-      kx->leader_id ? g_hash_table_lookup (kx->peers, kx->leader_id) : NULL;
-  return l ? e2ee_security_code (kx->meeting_id, kx->instance, l->ik) : NULL;
+      kx->code_leader ? g_hash_table_lookup (kx->peers, kx->code_leader) : NULL;
+  return l ? gst_e2ee_security_code (kx->meeting_id, kx->instance, l->ik)
+           : NULL;
 }
 
 GStrv
-e2ee_kx_get_roster (E2eeKx *kx)
+gst_e2ee_kx_get_roster (GstE2eeKx *kx)
 {
   GStrvBuilder *b = g_strv_builder_new ();
   GStrv v;
 
   for (guint i = 0; kx->roster && i < kx->roster->entries->len; i++)
     g_strv_builder_add (b,
-        ((E2eeRosterEntry *)g_ptr_array_index (kx->roster->entries, i))
+        ((GstE2eeRosterEntry *)g_ptr_array_index (kx->roster->entries, i))
             ->participant_id);
   v = g_strv_builder_end (b);
   g_strv_builder_unref (b);

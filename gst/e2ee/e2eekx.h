@@ -12,6 +12,7 @@
 #ifndef __E2EE_KX_H__
 #define __E2EE_KX_H__
 
+#include "e2ee-prelude.h"
 #include <gst/gst.h>
 
 #include "e2eeproto.h"
@@ -19,7 +20,7 @@
 
 G_BEGIN_DECLS
 
-typedef struct _E2eeKx E2eeKx;
+typedef struct _GstE2eeKx GstE2eeKx;
 
 typedef struct
 {
@@ -36,43 +37,63 @@ typedef struct
   guint grace_ms; /* old epochs decrypt this long (5000) */
   guint start_wait_ms; /* wait for a roster before leading (2000) */
   guint liveness_ms; /* a fresh nonce (ACK) at least this often (60000) */
-} E2eeKxConfig;
+} GstE2eeKxConfig;
 
 typedef struct
 {
   /* a message to put on the channel (delivered to every participant,
    * the author included) */
-  void (*send) (E2eeKx *kx, GBytes *msg, gpointer user_data);
+  void (*send) (GstE2eeKx *kx, GBytes *msg, gpointer user_data);
   /* something the application should know: a structure named
    * "keyexchange-<what>" (docs/protocol.md, element section) */
-  void (*event) (E2eeKx *kx, GstStructure *event, gpointer user_data);
-} E2eeKxCallbacks;
+  void (*event) (GstE2eeKx *kx, GstStructure *event, gpointer user_data);
+} GstE2eeKxCallbacks;
 
 /* identity and keyring are borrowed (keyring: a ref is taken). */
-E2eeKx *e2ee_kx_new (const E2eeKxConfig *config, const E2eeIdentity *identity,
-    GstE2eeKeyring *keyring, const E2eeKxCallbacks *callbacks,
-    gpointer user_data);
-void e2ee_kx_free (E2eeKx *kx);
+GST_E2EE_API
+GstE2eeKx *gst_e2ee_kx_new (const GstE2eeKxConfig *config,
+    const GstE2eeIdentity *identity, GstE2eeKeyring *keyring,
+    const GstE2eeKxCallbacks *callbacks, gpointer user_data);
+GST_E2EE_API
+void gst_e2ee_kx_free (GstE2eeKx *kx);
 
-void e2ee_kx_start (E2eeKx *kx, gint64 now_ms);
-void e2ee_kx_receive (E2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms);
-/* A hint from the channel (untrusted) that a participant is gone. */
-void e2ee_kx_peer_gone (E2eeKx *kx, const gchar *participant_id, gint64 now_ms);
+GST_E2EE_API
+void gst_e2ee_kx_start (GstE2eeKx *kx, gint64 now_ms);
+GST_E2EE_API
+void gst_e2ee_kx_receive (
+    GstE2eeKx *kx, const guint8 *data, gsize len, gint64 now_ms);
+/* A hint from the channel (untrusted) that a participant is gone for good
+ * (its connection closed; also one's own earlier connections). Kept even
+ * for a participant not known yet; a later roster does not bring it back. */
+GST_E2EE_API
+void gst_e2ee_kx_peer_gone (
+    GstE2eeKx *kx, const gchar *participant_id, gint64 now_ms);
 /* Runs the timers; returns when to call again (ms, absolute). */
-gint64 e2ee_kx_tick (E2eeKx *kx, gint64 now_ms);
+GST_E2EE_API
+gint64 gst_e2ee_kx_tick (GstE2eeKx *kx, gint64 now_ms);
 /* Leaves: sends LEAVE and wipes every key. */
-void e2ee_kx_leave (E2eeKx *kx, gint64 now_ms);
+GST_E2EE_API
+void gst_e2ee_kx_leave (GstE2eeKx *kx, gint64 now_ms);
 
-gboolean e2ee_kx_is_leader (E2eeKx *kx);
-gboolean e2ee_kx_is_active (E2eeKx *kx);
-const gchar *e2ee_kx_get_leader (E2eeKx *kx);
-guint64 e2ee_kx_get_epoch (E2eeKx *kx);
-guint64 e2ee_kx_get_send_epoch (E2eeKx *kx);
-gint e2ee_kx_get_index (E2eeKx *kx);
-/* NULL until a leader is known */
-gchar *e2ee_kx_get_security_code (E2eeKx *kx);
+GST_E2EE_API
+gboolean gst_e2ee_kx_is_leader (GstE2eeKx *kx);
+GST_E2EE_API
+gboolean gst_e2ee_kx_is_active (GstE2eeKx *kx);
+GST_E2EE_API
+const gchar *gst_e2ee_kx_get_leader (GstE2eeKx *kx);
+GST_E2EE_API
+guint64 gst_e2ee_kx_get_epoch (GstE2eeKx *kx);
+GST_E2EE_API
+guint64 gst_e2ee_kx_get_send_epoch (GstE2eeKx *kx);
+GST_E2EE_API
+gint gst_e2ee_kx_get_index (GstE2eeKx *kx);
+/* The code of the leader that certified the epoch we send with: NULL
+ * until one did; it changes only together with the send epoch. */
+GST_E2EE_API
+gchar *gst_e2ee_kx_get_security_code (GstE2eeKx *kx);
 /* participant ids of the accepted roster, in index order */
-GStrv e2ee_kx_get_roster (E2eeKx *kx);
+GST_E2EE_API
+GStrv gst_e2ee_kx_get_roster (GstE2eeKx *kx);
 
 G_END_DECLS
 

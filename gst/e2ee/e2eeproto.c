@@ -33,11 +33,11 @@ static const gchar *const contexts[] = {
 };
 
 const gchar *
-e2ee_msg_type_name (E2eeMsgType type)
+gst_e2ee_msg_type_name (GstE2eeMsgType type)
 {
   static const gchar *const names[] = { "unknown", "ANNOUNCE", "ACK", "KEYS",
     "ROSTER", "HEARTBEAT", "LEAVE" };
-  if (type < 1 || type > E2EE_MSG_LEAVE)
+  if (type < 1 || type > GST_E2EE_MSG_LEAVE)
     return names[0];
   return names[type];
 }
@@ -203,11 +203,11 @@ get_str16 (Reader *r, gsize min, gsize max, const gchar *what)
 
 /* -------------------------------------------------------------- messages */
 
-E2eeMsg *
-e2ee_msg_new (E2eeMsgType type, const gchar *meeting_id, GBytes *instance,
-    const gchar *sender_id)
+GstE2eeMsg *
+gst_e2ee_msg_new (GstE2eeMsgType type, const gchar *meeting_id,
+    GBytes *instance, const gchar *sender_id)
 {
-  E2eeMsg *m = g_new0 (E2eeMsg, 1);
+  GstE2eeMsg *m = g_new0 (GstE2eeMsg, 1);
 
   m->type = type;
   m->meeting_id = g_strdup (meeting_id);
@@ -217,14 +217,14 @@ e2ee_msg_new (E2eeMsgType type, const gchar *meeting_id, GBytes *instance,
 }
 
 static void
-box_free (E2eeKeyBox *b)
+box_free (GstE2eeKeyBox *b)
 {
   g_free (b->recipient_id);
   g_free (b);
 }
 
 static void
-entry_free (E2eeRosterEntry *e)
+entry_free (GstE2eeRosterEntry *e)
 {
   g_free (e->participant_id);
   g_free (e->display_name);
@@ -232,7 +232,7 @@ entry_free (E2eeRosterEntry *e)
 }
 
 void
-e2ee_msg_free (E2eeMsg *m)
+gst_e2ee_msg_free (GstE2eeMsg *m)
 {
   if (!m)
     return;
@@ -249,9 +249,9 @@ e2ee_msg_free (E2eeMsg *m)
 }
 
 void
-e2ee_msg_add_box (E2eeMsg *m, const E2eeKeyBox *box)
+gst_e2ee_msg_add_box (GstE2eeMsg *m, const GstE2eeKeyBox *box)
 {
-  E2eeKeyBox *b = g_memdup2 (box, sizeof (*box));
+  GstE2eeKeyBox *b = g_memdup2 (box, sizeof (*box));
 
   b->recipient_id = g_strdup (box->recipient_id);
   if (!m->boxes)
@@ -260,16 +260,16 @@ e2ee_msg_add_box (E2eeMsg *m, const E2eeKeyBox *box)
 }
 
 void
-e2ee_msg_add_entry (E2eeMsg *m, guint16 index, const gchar *participant_id,
-    const guint8 identity_key[E2EE_KEY_LEN], const guint8 dh_key[E2EE_KEY_LEN],
-    const gchar *display_name)
+gst_e2ee_msg_add_entry (GstE2eeMsg *m, guint16 index,
+    const gchar *participant_id, const guint8 identity_key[GST_E2EE_KEY_LEN],
+    const guint8 dh_key[GST_E2EE_KEY_LEN], const gchar *display_name)
 {
-  E2eeRosterEntry *e = g_new0 (E2eeRosterEntry, 1);
+  GstE2eeRosterEntry *e = g_new0 (GstE2eeRosterEntry, 1);
 
   e->index = index;
   e->participant_id = g_strdup (participant_id);
-  memcpy (e->identity_key, identity_key, E2EE_KEY_LEN);
-  memcpy (e->dh_key, dh_key, E2EE_KEY_LEN);
+  memcpy (e->identity_key, identity_key, GST_E2EE_KEY_LEN);
+  memcpy (e->dh_key, dh_key, GST_E2EE_KEY_LEN);
   e->display_name = g_strdup (display_name);
   if (!m->entries)
     m->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
@@ -293,27 +293,27 @@ check_str (
 }
 
 static gboolean
-check_header (const E2eeMsg *m, GError **error)
+check_header (const GstE2eeMsg *m, GError **error)
 {
   gsize ilen = m->instance ? g_bytes_get_size (m->instance) : 0;
 
-  if (m->type < E2EE_MSG_ANNOUNCE || m->type > E2EE_MSG_LEAVE) {
+  if (m->type < GST_E2EE_MSG_ANNOUNCE || m->type > GST_E2EE_MSG_LEAVE) {
     ERR (error, "unknown message type %d", m->type);
     return FALSE;
   }
-  if (ilen < E2EE_INSTANCE_MIN || ilen > E2EE_INSTANCE_MAX) {
+  if (ilen < GST_E2EE_INSTANCE_MIN || ilen > GST_E2EE_INSTANCE_MAX) {
     ERR (error, "instance must be %d..%d bytes, got %" G_GSIZE_FORMAT,
-        E2EE_INSTANCE_MIN, E2EE_INSTANCE_MAX, ilen);
+        GST_E2EE_INSTANCE_MIN, GST_E2EE_INSTANCE_MAX, ilen);
     return FALSE;
   }
   return check_str (
-             m->meeting_id, 1, E2EE_MEETING_ID_MAX, "meeting id", error) &&
-      check_str (m->sender_id, 1, E2EE_ID_MAX, "sender id", error);
+             m->meeting_id, 1, GST_E2EE_MEETING_ID_MAX, "meeting id", error) &&
+      check_str (m->sender_id, 1, GST_E2EE_ID_MAX, "sender id", error);
 }
 
 /* The header and body, without the signature. */
 static GByteArray *
-encode_unsigned (const E2eeMsg *m, GError **error)
+encode_unsigned (const GstE2eeMsg *m, GError **error)
 {
   GByteArray *b;
   guint n;
@@ -321,7 +321,7 @@ encode_unsigned (const E2eeMsg *m, GError **error)
   if (!check_header (m, error))
     return NULL;
   b = g_byte_array_sized_new (256);
-  put_u8 (b, E2EE_PROTO_VERSION);
+  put_u8 (b, GST_E2EE_PROTO_VERSION);
   put_u8 (b, m->type);
   put_str16 (b, m->meeting_id);
   put_vec16 (
@@ -329,22 +329,24 @@ encode_unsigned (const E2eeMsg *m, GError **error)
   put_str16 (b, m->sender_id);
 
   switch (m->type) {
-    case E2EE_MSG_ANNOUNCE:
-      if (!check_str (m->display_name, 0, E2EE_NAME_MAX, "display name", error))
+    case GST_E2EE_MSG_ANNOUNCE:
+      if (!check_str (
+              m->display_name, 0, GST_E2EE_NAME_MAX, "display name", error))
         goto fail;
-      put_bytes (b, m->identity_key, E2EE_KEY_LEN);
-      put_bytes (b, m->dh_key, E2EE_KEY_LEN);
+      put_bytes (b, m->identity_key, GST_E2EE_KEY_LEN);
+      put_bytes (b, m->dh_key, GST_E2EE_KEY_LEN);
       put_str16 (b, m->display_name);
-      put_bytes (b, m->nonce, E2EE_NONCE_LEN);
+      put_bytes (b, m->nonce, GST_E2EE_NONCE_LEN);
       put_u64 (b, m->join_time_ms);
       break;
-    case E2EE_MSG_ACK:
-      put_bytes (b, m->nonce, E2EE_NONCE_LEN);
+    case GST_E2EE_MSG_ACK:
+      put_bytes (b, m->nonce, GST_E2EE_NONCE_LEN);
       put_u64 (b, m->acked_epoch);
+      put_u64 (b, m->counter);
       break;
-    case E2EE_MSG_KEYS:
+    case GST_E2EE_MSG_KEYS:
       n = m->boxes ? m->boxes->len : 0;
-      if (n > E2EE_MAX_ENTRIES) {
+      if (n > GST_E2EE_MAX_ENTRIES) {
         ERR (error, "too many key boxes (%u)", n);
         goto fail;
       }
@@ -352,61 +354,62 @@ encode_unsigned (const E2eeMsg *m, GError **error)
       put_u64 (b, m->roster_version);
       put_u16 (b, (guint16)n);
       for (guint i = 0; i < n; i++) {
-        const E2eeKeyBox *k = g_ptr_array_index (m->boxes, i);
-        if (!check_str (k->recipient_id, 1, E2EE_ID_MAX, "recipient id", error))
+        const GstE2eeKeyBox *k = g_ptr_array_index (m->boxes, i);
+        if (!check_str (
+                k->recipient_id, 1, GST_E2EE_ID_MAX, "recipient id", error))
           goto fail;
         put_str16 (b, k->recipient_id);
-        put_bytes (b, k->recipient_nonce, E2EE_NONCE_LEN);
-        put_bytes (b, k->box_nonce, E2EE_NONCE_LEN);
-        put_vec16 (b, k->box, E2EE_BOX_LEN);
+        put_bytes (b, k->recipient_nonce, GST_E2EE_NONCE_LEN);
+        put_bytes (b, k->box_nonce, GST_E2EE_NONCE_LEN);
+        put_vec16 (b, k->box, GST_E2EE_BOX_LEN);
       }
       break;
-    case E2EE_MSG_ROSTER:
+    case GST_E2EE_MSG_ROSTER:
       n = m->entries ? m->entries->len : 0;
-      if (n > E2EE_MAX_ENTRIES) {
+      if (n > GST_E2EE_MAX_ENTRIES) {
         ERR (error, "too many roster entries (%u)", n);
         goto fail;
       }
       put_u64 (b, m->version);
-      put_bytes (b, m->prev_hash, E2EE_HASH_LEN);
+      put_bytes (b, m->prev_hash, GST_E2EE_HASH_LEN);
       put_u8 (b, m->flags);
       put_u16 (b, (guint16)n);
       for (guint i = 0; i < n; i++) {
-        const E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+        const GstE2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
         if (i > 0 &&
-            ((E2eeRosterEntry *)g_ptr_array_index (m->entries, i - 1))->index >=
-                e->index) {
+            ((GstE2eeRosterEntry *)g_ptr_array_index (m->entries, i - 1))
+                    ->index >= e->index) {
           ERR (error,
               "roster entries must be sorted by index, without "
               "duplicates");
           goto fail;
         }
-        if (!check_str (
-                e->participant_id, 1, E2EE_ID_MAX, "participant id", error) ||
+        if (!check_str (e->participant_id, 1, GST_E2EE_ID_MAX, "participant id",
+                error) ||
             !check_str (
-                e->display_name, 0, E2EE_NAME_MAX, "display name", error))
+                e->display_name, 0, GST_E2EE_NAME_MAX, "display name", error))
           goto fail;
         put_u16 (b, e->index);
         put_str16 (b, e->participant_id);
-        put_bytes (b, e->identity_key, E2EE_KEY_LEN);
-        put_bytes (b, e->dh_key, E2EE_KEY_LEN);
+        put_bytes (b, e->identity_key, GST_E2EE_KEY_LEN);
+        put_bytes (b, e->dh_key, GST_E2EE_KEY_LEN);
         put_str16 (b, e->display_name);
       }
       break;
-    case E2EE_MSG_HEARTBEAT:
+    case GST_E2EE_MSG_HEARTBEAT:
       put_u64 (b, m->counter);
       put_u64 (b, m->roster_version);
-      put_bytes (b, m->roster_hash, E2EE_HASH_LEN);
+      put_bytes (b, m->roster_hash, GST_E2EE_HASH_LEN);
       put_u64 (b, m->epoch);
       put_u64 (b, m->send_epoch);
-      put_bytes (b, m->prev_hash, E2EE_HASH_LEN);
+      put_bytes (b, m->prev_hash, GST_E2EE_HASH_LEN);
       put_u64 (b, m->leader_time_ms);
       break;
-    case E2EE_MSG_LEAVE:
+    case GST_E2EE_MSG_LEAVE:
       put_u8 (b, m->reason);
       break;
   }
-  if (b->len + E2EE_SIG_LEN > E2EE_MSG_MAX) {
+  if (b->len + GST_E2EE_SIG_LEN > GST_E2EE_MSG_MAX) {
     ERR (error, "message of %u bytes is over the limit", b->len);
     goto fail;
   }
@@ -418,13 +421,14 @@ fail:
 }
 
 GBytes *
-e2ee_msg_encode (const E2eeMsg *m, const E2eeIdentity *id, GError **error)
+gst_e2ee_msg_encode (
+    const GstE2eeMsg *m, const GstE2eeIdentity *id, GError **error)
 {
   GByteArray *b, *input;
-  guint8 sig[E2EE_SIG_LEN];
+  guint8 sig[GST_E2EE_SIG_LEN];
 
   g_return_val_if_fail (m != NULL && id != NULL, NULL);
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   b = encode_unsigned (m, error);
   if (!b)
     return NULL;
@@ -435,21 +439,21 @@ e2ee_msg_encode (const E2eeMsg *m, const E2eeIdentity *id, GError **error)
   g_byte_array_append (input, b->data, b->len);
   crypto_sign_detached (sig, NULL, input->data, input->len, id->sk);
   g_byte_array_unref (input);
-  g_byte_array_append (b, sig, E2EE_SIG_LEN);
+  g_byte_array_append (b, sig, GST_E2EE_SIG_LEN);
   return g_byte_array_free_to_bytes (b);
 }
 
 gboolean
-e2ee_msg_verify (const E2eeMsg *m, const guint8 *data, gsize len,
-    const guint8 identity_key[E2EE_KEY_LEN])
+gst_e2ee_msg_verify (const GstE2eeMsg *m, const guint8 *data, gsize len,
+    const guint8 identity_key[GST_E2EE_KEY_LEN])
 {
   GByteArray *input;
   gboolean ok;
 
-  if (!m || m->signed_len + E2EE_SIG_LEN != len || m->type < 1 ||
-      m->type > E2EE_MSG_LEAVE)
+  if (!m || m->signed_len + GST_E2EE_SIG_LEN != len || m->type < 1 ||
+      m->type > GST_E2EE_MSG_LEAVE)
     return FALSE;
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   input = g_byte_array_sized_new (len + 64);
   put_str16 (input, contexts[m->type]);
   g_byte_array_append (input, data, m->signed_len);
@@ -459,110 +463,115 @@ e2ee_msg_verify (const E2eeMsg *m, const guint8 *data, gsize len,
   return ok;
 }
 
-E2eeMsg *
-e2ee_msg_decode (const guint8 *data, gsize len, GError **error)
+GstE2eeMsg *
+gst_e2ee_msg_decode (const guint8 *data, gsize len, GError **error)
 {
   Reader r = { data, len, 0, error, FALSE };
-  E2eeMsg *m;
+  GstE2eeMsg *m;
   guint8 version;
   gsize n = 0;
   const guint8 *inst;
   guint count;
 
-  if (len > E2EE_MSG_MAX) {
+  if (len > GST_E2EE_MSG_MAX) {
     ERR (error, "message of %" G_GSIZE_FORMAT " bytes is over the limit", len);
     return NULL;
   }
   version = get_u8 (&r, "version");
   if (r.failed)
     return NULL;
-  if (version != E2EE_PROTO_VERSION) {
+  if (version != GST_E2EE_PROTO_VERSION) {
     ERR (error, "unsupported protocol version %u", version);
     return NULL;
   }
-  m = g_new0 (E2eeMsg, 1);
+  m = g_new0 (GstE2eeMsg, 1);
   m->type = get_u8 (&r, "type");
-  if (!r.failed && (m->type < E2EE_MSG_ANNOUNCE || m->type > E2EE_MSG_LEAVE)) {
+  if (!r.failed &&
+      (m->type < GST_E2EE_MSG_ANNOUNCE || m->type > GST_E2EE_MSG_LEAVE)) {
     ERR (error, "unknown message type %u", m->type);
     goto fail;
   }
-  m->meeting_id = get_str16 (&r, 1, E2EE_MEETING_ID_MAX, "meeting id");
-  inst = get_vec16 (&r, E2EE_INSTANCE_MIN, E2EE_INSTANCE_MAX, &n, "instance");
+  m->meeting_id = get_str16 (&r, 1, GST_E2EE_MEETING_ID_MAX, "meeting id");
+  inst = get_vec16 (
+      &r, GST_E2EE_INSTANCE_MIN, GST_E2EE_INSTANCE_MAX, &n, "instance");
   if (inst)
     m->instance = g_bytes_new (inst, n);
-  m->sender_id = get_str16 (&r, 1, E2EE_ID_MAX, "sender id");
+  m->sender_id = get_str16 (&r, 1, GST_E2EE_ID_MAX, "sender id");
   if (r.failed)
     goto fail;
 
   switch (m->type) {
-    case E2EE_MSG_ANNOUNCE:
-      get_bytes (&r, m->identity_key, E2EE_KEY_LEN, "identity key");
-      get_bytes (&r, m->dh_key, E2EE_KEY_LEN, "dh key");
-      m->display_name = get_str16 (&r, 0, E2EE_NAME_MAX, "display name");
-      get_bytes (&r, m->nonce, E2EE_NONCE_LEN, "nonce");
+    case GST_E2EE_MSG_ANNOUNCE:
+      get_bytes (&r, m->identity_key, GST_E2EE_KEY_LEN, "identity key");
+      get_bytes (&r, m->dh_key, GST_E2EE_KEY_LEN, "dh key");
+      m->display_name = get_str16 (&r, 0, GST_E2EE_NAME_MAX, "display name");
+      get_bytes (&r, m->nonce, GST_E2EE_NONCE_LEN, "nonce");
       m->join_time_ms = get_u64 (&r, "join time");
       break;
-    case E2EE_MSG_ACK:
-      get_bytes (&r, m->nonce, E2EE_NONCE_LEN, "nonce");
+    case GST_E2EE_MSG_ACK:
+      get_bytes (&r, m->nonce, GST_E2EE_NONCE_LEN, "nonce");
       m->acked_epoch = get_u64 (&r, "acked epoch");
+      m->counter = get_u64 (&r, "ack counter");
       break;
-    case E2EE_MSG_KEYS:
+    case GST_E2EE_MSG_KEYS:
       m->epoch = get_u64 (&r, "epoch");
       m->roster_version = get_u64 (&r, "roster version");
       count = get_u16 (&r, "box count");
       m->boxes = g_ptr_array_new_with_free_func ((GDestroyNotify)box_free);
       for (guint i = 0; i < count && !r.failed; i++) {
-        E2eeKeyBox *k = g_new0 (E2eeKeyBox, 1);
+        GstE2eeKeyBox *k = g_new0 (GstE2eeKeyBox, 1);
         const guint8 *bx;
         g_ptr_array_add (m->boxes, k);
-        k->recipient_id = get_str16 (&r, 1, E2EE_ID_MAX, "recipient id");
-        get_bytes (&r, k->recipient_nonce, E2EE_NONCE_LEN, "recipient nonce");
-        get_bytes (&r, k->box_nonce, E2EE_NONCE_LEN, "box nonce");
-        bx = get_vec16 (&r, E2EE_BOX_LEN, E2EE_BOX_LEN, &n, "key box");
+        k->recipient_id = get_str16 (&r, 1, GST_E2EE_ID_MAX, "recipient id");
+        get_bytes (
+            &r, k->recipient_nonce, GST_E2EE_NONCE_LEN, "recipient nonce");
+        get_bytes (&r, k->box_nonce, GST_E2EE_NONCE_LEN, "box nonce");
+        bx = get_vec16 (&r, GST_E2EE_BOX_LEN, GST_E2EE_BOX_LEN, &n, "key box");
         if (bx)
-          memcpy (k->box, bx, E2EE_BOX_LEN);
+          memcpy (k->box, bx, GST_E2EE_BOX_LEN);
       }
       break;
-    case E2EE_MSG_ROSTER:
+    case GST_E2EE_MSG_ROSTER:
       m->version = get_u64 (&r, "roster version");
-      get_bytes (&r, m->prev_hash, E2EE_HASH_LEN, "previous hash");
+      get_bytes (&r, m->prev_hash, GST_E2EE_HASH_LEN, "previous hash");
       m->flags = get_u8 (&r, "flags");
       count = get_u16 (&r, "entry count");
       m->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
       for (guint i = 0; i < count && !r.failed; i++) {
-        E2eeRosterEntry *e = g_new0 (E2eeRosterEntry, 1);
+        GstE2eeRosterEntry *e = g_new0 (GstE2eeRosterEntry, 1);
         g_ptr_array_add (m->entries, e);
         e->index = get_u16 (&r, "roster index");
         if (!r.failed && i > 0 &&
-            ((E2eeRosterEntry *)g_ptr_array_index (m->entries, i - 1))->index >=
-                e->index) {
+            ((GstE2eeRosterEntry *)g_ptr_array_index (m->entries, i - 1))
+                    ->index >= e->index) {
           ERR (error, "roster entries not sorted by index");
           r.failed = TRUE;
           break;
         }
-        e->participant_id = get_str16 (&r, 1, E2EE_ID_MAX, "participant id");
-        get_bytes (&r, e->identity_key, E2EE_KEY_LEN, "identity key");
-        get_bytes (&r, e->dh_key, E2EE_KEY_LEN, "dh key");
-        e->display_name = get_str16 (&r, 0, E2EE_NAME_MAX, "display name");
+        e->participant_id =
+            get_str16 (&r, 1, GST_E2EE_ID_MAX, "participant id");
+        get_bytes (&r, e->identity_key, GST_E2EE_KEY_LEN, "identity key");
+        get_bytes (&r, e->dh_key, GST_E2EE_KEY_LEN, "dh key");
+        e->display_name = get_str16 (&r, 0, GST_E2EE_NAME_MAX, "display name");
       }
       break;
-    case E2EE_MSG_HEARTBEAT:
+    case GST_E2EE_MSG_HEARTBEAT:
       m->counter = get_u64 (&r, "counter");
       m->roster_version = get_u64 (&r, "roster version");
-      get_bytes (&r, m->roster_hash, E2EE_HASH_LEN, "roster hash");
+      get_bytes (&r, m->roster_hash, GST_E2EE_HASH_LEN, "roster hash");
       m->epoch = get_u64 (&r, "epoch");
       m->send_epoch = get_u64 (&r, "send epoch");
-      get_bytes (&r, m->prev_hash, E2EE_HASH_LEN, "previous hash");
+      get_bytes (&r, m->prev_hash, GST_E2EE_HASH_LEN, "previous hash");
       m->leader_time_ms = get_u64 (&r, "leader time");
       break;
-    case E2EE_MSG_LEAVE:
+    case GST_E2EE_MSG_LEAVE:
       m->reason = get_u8 (&r, "reason");
       break;
   }
   if (r.failed)
     goto fail;
   m->signed_len = r.pos;
-  get_bytes (&r, m->signature, E2EE_SIG_LEN, "signature");
+  get_bytes (&r, m->signature, GST_E2EE_SIG_LEN, "signature");
   if (r.failed)
     goto fail;
   if (r.pos != len) {
@@ -573,23 +582,23 @@ e2ee_msg_decode (const guint8 *data, gsize len, GError **error)
   return m;
 
 fail:
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
   return NULL;
 }
 
 void
-e2ee_msg_hash (const guint8 *data, gsize len, guint8 out[E2EE_HASH_LEN])
+gst_e2ee_msg_hash (const guint8 *data, gsize len, guint8 out[GST_E2EE_HASH_LEN])
 {
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   crypto_hash_sha256 (out, data, len);
 }
 
 /* ---------------------------------------------------------- identities */
 
-static E2eeIdentity *
+static GstE2eeIdentity *
 identity_alloc (void)
 {
-  E2eeIdentity *id = g_new0 (E2eeIdentity, 1);
+  GstE2eeIdentity *id = g_new0 (GstE2eeIdentity, 1);
 
   id->sk = sodium_malloc (crypto_sign_SECRETKEYBYTES);
   if (!id->sk) {
@@ -599,12 +608,12 @@ identity_alloc (void)
   return id;
 }
 
-E2eeIdentity *
-e2ee_identity_new (void)
+GstE2eeIdentity *
+gst_e2ee_identity_new (void)
 {
-  E2eeIdentity *id;
+  GstE2eeIdentity *id;
 
-  if (!sframe_init ())
+  if (!gst_e2ee_sframe_init ())
     return NULL;
   id = identity_alloc ();
   if (id)
@@ -613,7 +622,7 @@ e2ee_identity_new (void)
 }
 
 void
-e2ee_identity_free (E2eeIdentity *id)
+gst_e2ee_identity_free (GstE2eeIdentity *id)
 {
   if (!id)
     return;
@@ -621,15 +630,15 @@ e2ee_identity_free (E2eeIdentity *id)
   g_free (id);
 }
 
-E2eeIdentity *
-e2ee_identity_load_or_create (const gchar *path, GError **error)
+GstE2eeIdentity *
+gst_e2ee_identity_load_or_create (const gchar *path, GError **error)
 {
-  E2eeIdentity *id;
+  GstE2eeIdentity *id;
   gchar *contents = NULL, hex[2 * crypto_sign_SECRETKEYBYTES + 2];
   gsize len;
   GStatBuf st;
 
-  if (!sframe_init ())
+  if (!gst_e2ee_sframe_init ())
     return NULL;
   if (g_stat (path, &st) != 0) {
     if (errno != ENOENT) {
@@ -637,7 +646,7 @@ e2ee_identity_load_or_create (const gchar *path, GError **error)
           "cannot read identity file %s: %s", path, g_strerror (errno));
       return NULL;
     }
-    id = e2ee_identity_new ();
+    id = gst_e2ee_identity_new ();
     if (!id)
       return NULL;
     sodium_bin2hex (hex, sizeof (hex), id->sk, crypto_sign_SECRETKEYBYTES);
@@ -647,7 +656,7 @@ e2ee_identity_load_or_create (const gchar *path, GError **error)
             G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
             error)) {
       sodium_memzero (hex, sizeof (hex));
-      e2ee_identity_free (id);
+      gst_e2ee_identity_free (id);
       return NULL;
     }
     sodium_memzero (hex, sizeof (hex));
@@ -678,7 +687,7 @@ e2ee_identity_load_or_create (const gchar *path, GError **error)
         2 * crypto_sign_SECRETKEYBYTES);
     sodium_memzero (contents, len);
     g_free (contents);
-    e2ee_identity_free (id);
+    gst_e2ee_identity_free (id);
     return NULL;
   }
   sodium_memzero (contents, len);
@@ -697,7 +706,7 @@ e2ee_identity_load_or_create (const gchar *path, GError **error)
           "identity file %s is inconsistent (public half does not match "
           "the seed)",
           path);
-      e2ee_identity_free (id);
+      gst_e2ee_identity_free (id);
       return NULL;
     }
   }
@@ -705,17 +714,17 @@ e2ee_identity_load_or_create (const gchar *path, GError **error)
 }
 
 gchar *
-e2ee_fingerprint (const guint8 pk[E2EE_KEY_LEN])
+gst_e2ee_fingerprint (const guint8 pk[GST_E2EE_KEY_LEN])
 {
   static const char ctx[] = "gst-e2ee/1 fingerprint";
   crypto_hash_sha256_state st;
   guint8 h[crypto_hash_sha256_BYTES];
   GString *s = g_string_sized_new (40);
 
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   crypto_hash_sha256_init (&st);
   crypto_hash_sha256_update (&st, (const guint8 *)ctx, sizeof (ctx) - 1);
-  crypto_hash_sha256_update (&st, pk, E2EE_KEY_LEN);
+  crypto_hash_sha256_update (&st, pk, GST_E2EE_KEY_LEN);
   crypto_hash_sha256_final (&st, h);
   for (guint i = 0; i < 16; i++) {
     if (i && i % 2 == 0)
@@ -727,14 +736,14 @@ e2ee_fingerprint (const guint8 pk[E2EE_KEY_LEN])
 
 /* ------------------------------------------------------ keys and boxes */
 
-E2eeDhKey *
-e2ee_dh_key_new (void)
+GstE2eeDhKey *
+gst_e2ee_dh_key_new (void)
 {
-  E2eeDhKey *k;
+  GstE2eeDhKey *k;
 
-  if (!sframe_init ())
+  if (!gst_e2ee_sframe_init ())
     return NULL;
-  k = g_new0 (E2eeDhKey, 1);
+  k = g_new0 (GstE2eeDhKey, 1);
   k->sk = sodium_malloc (crypto_box_SECRETKEYBYTES);
   if (!k->sk) {
     g_free (k);
@@ -745,7 +754,7 @@ e2ee_dh_key_new (void)
 }
 
 void
-e2ee_dh_key_free (E2eeDhKey *k)
+gst_e2ee_dh_key_free (GstE2eeDhKey *k)
 {
   if (!k)
     return;
@@ -815,67 +824,67 @@ box_ad (const gchar *meeting_id, GBytes *instance, const gchar *leader_id,
   put_str16 (ad, leader_id);
   put_str16 (ad, recipient_id);
   put_u64 (ad, epoch);
-  put_bytes (ad, nonce, E2EE_NONCE_LEN);
+  put_bytes (ad, nonce, GST_E2EE_NONCE_LEN);
   return ad;
 }
 
 gboolean
-e2ee_keybox_seal (const E2eeDhKey *leader,
-    const guint8 recipient_pk[E2EE_KEY_LEN], const gchar *meeting_id,
+gst_e2ee_keybox_seal (const GstE2eeDhKey *leader,
+    const guint8 recipient_pk[GST_E2EE_KEY_LEN], const gchar *meeting_id,
     GBytes *instance, const gchar *leader_id, const gchar *recipient_id,
-    guint64 epoch, const guint8 recipient_nonce[E2EE_NONCE_LEN],
-    const guint8 mk[E2EE_KEY_LEN], E2eeKeyBox *out)
+    guint64 epoch, const guint8 recipient_nonce[GST_E2EE_NONCE_LEN],
+    const guint8 mk[GST_E2EE_KEY_LEN], GstE2eeKeyBox *out)
 {
   guint8 key[32];
   GByteArray *ad;
   gboolean ok;
 
-  if (!sframe_init () ||
+  if (!gst_e2ee_sframe_init () ||
       !box_key (
           leader->sk, recipient_pk, leader->pk, recipient_pk, instance, key))
     return FALSE;
   memset (out, 0, sizeof (*out));
   out->recipient_id = (gchar *)recipient_id; /* borrowed; caller copies */
-  memcpy (out->recipient_nonce, recipient_nonce, E2EE_NONCE_LEN);
-  randombytes_buf (out->box_nonce, E2EE_NONCE_LEN);
+  memcpy (out->recipient_nonce, recipient_nonce, GST_E2EE_NONCE_LEN);
+  randombytes_buf (out->box_nonce, GST_E2EE_NONCE_LEN);
   ad = box_ad (
       meeting_id, instance, leader_id, recipient_id, epoch, recipient_nonce);
   ok = crypto_aead_xchacha20poly1305_ietf_encrypt (out->box, NULL, mk,
-           E2EE_KEY_LEN, ad->data, ad->len, NULL, out->box_nonce, key) == 0;
+           GST_E2EE_KEY_LEN, ad->data, ad->len, NULL, out->box_nonce, key) == 0;
   g_byte_array_unref (ad);
   sodium_memzero (key, sizeof (key));
   return ok;
 }
 
 gboolean
-e2ee_keybox_open (const E2eeDhKey *recipient,
-    const guint8 leader_pk[E2EE_KEY_LEN], const gchar *meeting_id,
+gst_e2ee_keybox_open (const GstE2eeDhKey *recipient,
+    const guint8 leader_pk[GST_E2EE_KEY_LEN], const gchar *meeting_id,
     GBytes *instance, const gchar *leader_id, const gchar *recipient_id,
-    guint64 epoch, const E2eeKeyBox *box, guint8 mk[E2EE_KEY_LEN])
+    guint64 epoch, const GstE2eeKeyBox *box, guint8 mk[GST_E2EE_KEY_LEN])
 {
-  guint8 key[32], tmp[E2EE_KEY_LEN];
+  guint8 key[32], tmp[GST_E2EE_KEY_LEN];
   GByteArray *ad;
   gboolean ok;
 
-  if (!sframe_init () ||
+  if (!gst_e2ee_sframe_init () ||
       !box_key (
           recipient->sk, leader_pk, leader_pk, recipient->pk, instance, key))
     return FALSE;
   ad = box_ad (meeting_id, instance, leader_id, recipient_id, epoch,
       box->recipient_nonce);
   ok = crypto_aead_xchacha20poly1305_ietf_decrypt (tmp, NULL, NULL, box->box,
-           E2EE_BOX_LEN, ad->data, ad->len, box->box_nonce, key) == 0;
+           GST_E2EE_BOX_LEN, ad->data, ad->len, box->box_nonce, key) == 0;
   g_byte_array_unref (ad);
   sodium_memzero (key, sizeof (key));
   if (ok)
-    memcpy (mk, tmp, E2EE_KEY_LEN);
+    memcpy (mk, tmp, GST_E2EE_KEY_LEN);
   sodium_memzero (tmp, sizeof (tmp));
   return ok;
 }
 
 gboolean
-e2ee_media_key (const guint8 mk[E2EE_KEY_LEN], GBytes *instance, guint64 epoch,
-    guint16 index, guint8 out[32])
+gst_e2ee_media_key (const guint8 mk[GST_E2EE_KEY_LEN], GBytes *instance,
+    guint64 epoch, guint16 index, guint8 out[32])
 {
   static const char label[] = "gst-e2ee/1 media";
   GByteArray *info;
@@ -888,33 +897,33 @@ e2ee_media_key (const guint8 mk[E2EE_KEY_LEN], GBytes *instance, guint64 epoch,
   put_u64 (info, epoch);
   put_u16 (info, index);
   ok = hkdf_sha256 (g_bytes_get_data (instance, NULL),
-      g_bytes_get_size (instance), mk, E2EE_KEY_LEN, info->data, info->len, out,
-      32);
+      g_bytes_get_size (instance), mk, GST_E2EE_KEY_LEN, info->data, info->len,
+      out, 32);
   g_byte_array_unref (info);
   return ok;
 }
 
 guint64
-e2ee_media_kid (guint64 epoch, guint16 index)
+gst_e2ee_media_kid (guint64 epoch, guint16 index)
 {
   return (epoch << 16) | index;
 }
 
 gchar *
-e2ee_security_code (const gchar *meeting_id, GBytes *instance,
-    const guint8 leader_identity_key[E2EE_KEY_LEN])
+gst_e2ee_security_code (const gchar *meeting_id, GBytes *instance,
+    const guint8 leader_identity_key[GST_E2EE_KEY_LEN])
 {
   static const char ctx[] = "gst-e2ee/1 security code";
   GByteArray *in = g_byte_array_sized_new (256);
   guint8 h[crypto_hash_sha512_BYTES];
   GString *s = g_string_sized_new (48);
 
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   put_bytes (in, (const guint8 *)ctx, sizeof (ctx) - 1);
   put_str16 (in, meeting_id);
   put_vec16 (
       in, g_bytes_get_data (instance, NULL), g_bytes_get_size (instance));
-  put_bytes (in, leader_identity_key, E2EE_KEY_LEN);
+  put_bytes (in, leader_identity_key, GST_E2EE_KEY_LEN);
   crypto_hash_sha512 (h, in->data, in->len);
   g_byte_array_unref (in);
   for (guint i = 0; i < 4; i++) {

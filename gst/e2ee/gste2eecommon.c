@@ -24,22 +24,22 @@ gst_e2ee_cipher_suite_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80,
+    { GST_E2EE_SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80,
         "AES_128_CTR_HMAC_SHA256_80 (0x0001): AES-128-CTR + HMAC-SHA256, "
         "80-bit tag",
         "aes-128-ctr-hmac-sha256-80" },
-    { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64,
+    { GST_E2EE_SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64,
         "AES_128_CTR_HMAC_SHA256_64 (0x0002): AES-128-CTR + HMAC-SHA256, "
         "64-bit tag",
         "aes-128-ctr-hmac-sha256-64" },
-    { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32,
+    { GST_E2EE_SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32,
         "AES_128_CTR_HMAC_SHA256_32 (0x0003): AES-128-CTR + HMAC-SHA256, "
         "32-bit tag",
         "aes-128-ctr-hmac-sha256-32" },
-    { SFRAME_SUITE_AES_128_GCM_SHA256_128,
+    { GST_E2EE_SFRAME_SUITE_AES_128_GCM_SHA256_128,
         "AES_128_GCM_SHA256_128 (0x0004): AES-128-GCM, 128-bit tag",
         "aes-128-gcm-sha256-128" },
-    { SFRAME_SUITE_AES_256_GCM_SHA512_128,
+    { GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128,
         "AES_256_GCM_SHA512_128 (0x0005): AES-256-GCM, 128-bit tag",
         "aes-256-gcm-sha512-128" },
     { 0, NULL, NULL },
@@ -53,7 +53,7 @@ gst_e2ee_cipher_suite_get_type (void)
 }
 
 const gchar *
-e2ee_suite_nick (SFrameSuite suite)
+e2ee_suite_nick (GstE2eeSFrameSuite suite)
 {
   GEnumClass *klass = g_type_class_ref (GST_TYPE_E2EE_CIPHER_SUITE);
   GEnumValue *v = g_enum_get_value (klass, suite);
@@ -63,7 +63,7 @@ e2ee_suite_nick (SFrameSuite suite)
   return v ? v->value_nick : NULL;
 }
 
-SFrameSuite
+GstE2eeSFrameSuite
 e2ee_suite_from_nick (const gchar *nick)
 {
   GEnumClass *klass;
@@ -74,7 +74,7 @@ e2ee_suite_from_nick (const gchar *nick)
   klass = g_type_class_ref (GST_TYPE_E2EE_CIPHER_SUITE);
   v = g_enum_get_value_by_nick (klass, nick);
   g_type_class_unref (klass);
-  return v ? (SFrameSuite)v->value : 0;
+  return v ? (GstE2eeSFrameSuite)v->value : 0;
 }
 
 GType
@@ -242,7 +242,7 @@ e2ee_default_counter_dir (void)
 
 gboolean
 e2ee_counter_store_open (E2eeCounterStore *s, const gchar *dir,
-    SFrameSuite suite, guint64 kid, const guint8 *key, gsize key_len,
+    GstE2eeSFrameSuite suite, guint64 kid, const guint8 *key, gsize key_len,
     GError **error)
 {
   static const char ctx[] = "gst-e2ee sframe counter v1";

@@ -43,7 +43,7 @@ typedef enum
 #define GST_TYPE_E2EE_RTP_AUTH_FIELDS (gst_e2ee_rtp_auth_fields_get_type ())
 GType gst_e2ee_rtp_auth_fields_get_type (void);
 
-#define DEFAULT_CIPHER_SUITE SFRAME_SUITE_AES_256_GCM_SHA512_128
+#define DEFAULT_CIPHER_SUITE GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128
 #define DEFAULT_RTP_AUTH_FIELDS                                                \
   (GST_E2EE_RTP_AUTH_MARKER | GST_E2EE_RTP_AUTH_PAYLOAD_TYPE)
 
@@ -56,8 +56,8 @@ GType gst_e2ee_rtp_auth_fields_get_type (void);
 
 /* The cipher-suite nick of a suite ("aes-256-gcm-sha512-128"), NULL for
  * none; and back, 0 for a name that is not a suite. */
-G_GNUC_INTERNAL const gchar *e2ee_suite_nick (SFrameSuite suite);
-G_GNUC_INTERNAL SFrameSuite e2ee_suite_from_nick (const gchar *nick);
+G_GNUC_INTERNAL const gchar *e2ee_suite_nick (GstE2eeSFrameSuite suite);
+G_GNUC_INTERNAL GstE2eeSFrameSuite e2ee_suite_from_nick (const gchar *nick);
 
 #define E2EE_RTP_METADATA_MAX (1 + 1 + 4 + 4 + 2 + 1 + 15 * 4)
 
@@ -101,7 +101,7 @@ typedef struct
 
 G_GNUC_INTERNAL
 gboolean e2ee_counter_store_open (E2eeCounterStore *s, const gchar *dir,
-    SFrameSuite suite, guint64 kid, const guint8 *key, gsize key_len,
+    GstE2eeSFrameSuite suite, guint64 kid, const guint8 *key, gsize key_len,
     GError **error);
 G_GNUC_INTERNAL
 gboolean e2ee_counter_store_next (

@@ -35,7 +35,7 @@ typedef enum
 typedef struct
 {
   SFrameKidEntry entry;
-  SFrameCipher *cipher;
+  GstE2eeSFrameCipher *cipher;
   GstE2eeKey *key; /* keyring mode */
   gchar *sender;
   /* stats (object lock) */
@@ -53,9 +53,9 @@ struct _GstE2eeDec
   GstPad *srcpad;
 
   /* properties, object lock */
-  SFrameSuite suite;
+  GstE2eeSFrameSuite suite;
   gboolean suite_set; /* cipher-suite was set: it overrides the caps */
-  SFrameSuite caps_suite; /* the stream's suite from its caps, 0: none */
+  GstE2eeSFrameSuite caps_suite; /* the stream's suite from its caps, 0: none */
   guint8 *key;
   gsize key_len;
   gchar *key_error;
@@ -74,7 +74,7 @@ struct _GstE2eeDec
   gint cur_cookie;
   gint cur_tune_cookie;
   gboolean static_mode;
-  SFrameSuite cur_suite;
+  GstE2eeSFrameSuite cur_suite;
   guint8 *cur_key;
   gsize cur_key_len;
   guint64 cur_kid;

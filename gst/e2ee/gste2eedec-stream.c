@@ -37,7 +37,7 @@ clock_now (GstE2eeDec *self)
 void
 gst_e2ee_dec_kid_state_free (KidState *st)
 {
-  g_clear_pointer (&st->cipher, sframe_cipher_free);
+  g_clear_pointer (&st->cipher, gst_e2ee_sframe_cipher_free);
   g_clear_pointer (&st->key, gst_e2ee_key_unref);
   g_free (st->sender);
   sframe_replay_clear (&st->entry.replay);
@@ -77,16 +77,16 @@ candidate_for (GstE2eeDec *self, guint64 kid)
     if ((self->cur_kid == ANY_KID || self->cur_kid == kid) &&
         sframe_token_bucket_take (
             &self->derive_bucket, g_get_monotonic_time ()))
-      c->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO, kid,
-          self->cur_key, self->cur_key_len);
+      c->cipher = gst_e2ee_sframe_cipher_new (self->cur_suite,
+          GST_E2EE_SFRAME_BACKEND_AUTO, kid, self->cur_key, self->cur_key_len);
   } else if (self->cur_keyring) {
     GstE2eeKey *key =
         gst_e2ee_keyring_lookup (self->cur_keyring, kid, GST_E2EE_KEY_RECEIVE);
     if (key) {
       gsize len;
       const guint8 *base = gst_e2ee_key_get_base_key (key, &len);
-      c->cipher = sframe_cipher_new (
-          self->cur_suite, SFRAME_BACKEND_AUTO, kid, base, len);
+      c->cipher = gst_e2ee_sframe_cipher_new (
+          self->cur_suite, GST_E2EE_SFRAME_BACKEND_AUTO, kid, base, len);
       c->key = key;
       c->sender = g_strdup (gst_e2ee_key_get_sender (key));
     }
@@ -231,10 +231,10 @@ frame_parse (GstE2eeDec *self, GstBuffer *in, gboolean for_write, Frame *f)
     f->sf = f->map.data;
     f->sf_len = f->map.size;
   }
-  f->hlen = sframe_header_decode (f->sf, f->sf_len, &f->kid, &f->ctr);
+  f->hlen = gst_e2ee_sframe_header_decode (f->sf, f->sf_len, &f->kid, &f->ctr);
   if (f->hlen < 0)
     GST_DEBUG_OBJECT (
-        self, "not an SFrame: %s", sframe_result_to_string (f->hlen));
+        self, "not an SFrame: %s", gst_e2ee_sframe_result_to_string (f->hlen));
   return f->hlen >= 0;
 }
 
@@ -267,8 +267,9 @@ frame_open (KidState *st, Frame *f, GstBuffer *in, GstBuffer **out)
     gst_buffer_map (*out, &omap, GST_MAP_WRITE);
     dst = omap.data + f->hdr_len;
   }
-  n = sframe_cipher_decrypt (st->cipher, f->sf, f->sf_len, f->hlen, f->ctr,
-      f->meta, f->mlen, dst, f->sf_len - MIN ((gsize)f->hlen, f->sf_len));
+  n = gst_e2ee_sframe_cipher_decrypt (st->cipher, f->sf, f->sf_len, f->hlen,
+      f->ctr, f->meta, f->mlen, dst,
+      f->sf_len - MIN ((gsize)f->hlen, f->sf_len));
   if (n >= 0 && f->hdr_len) {
     guint8 *h = dst - f->hdr_len;
     if (f->inplace)
@@ -368,7 +369,7 @@ decrypt_one (GstE2eeDec *self, GstBuffer *in, GstBuffer **out)
       if (n < 0)
         GST_DEBUG_OBJECT (self,
             "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %s", f.kid,
-            f.ctr, sframe_result_to_string (n));
+            f.ctr, gst_e2ee_sframe_result_to_string (n));
     }
   }
   frame_unmap (self, in, &f);

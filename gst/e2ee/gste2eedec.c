@@ -508,7 +508,7 @@ gst_e2ee_dec_get_property (
 /* The suite to decrypt with (object lock held): a cipher-suite that was set
  * overrides the stream's caps; else the suite the caps name; else the
  * default. */
-static SFrameSuite
+static GstE2eeSFrameSuite
 effective_suite (GstE2eeDec *self)
 {
   if (self->suite_set || !self->caps_suite)
@@ -519,9 +519,9 @@ effective_suite (GstE2eeDec *self)
 /* A new suite from the caps (0: none) resets the keys derived for the old
  * one, as a cipher-suite change does. */
 static void
-set_caps_suite (GstE2eeDec *self, SFrameSuite suite)
+set_caps_suite (GstE2eeDec *self, GstE2eeSFrameSuite suite)
 {
-  SFrameSuite before, after;
+  GstE2eeSFrameSuite before, after;
 
   GST_OBJECT_LOCK (self);
   before = effective_suite (self);
@@ -568,7 +568,7 @@ gst_e2ee_dec_change_state (GstElement *element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
       gboolean have_key;
-      if (!sframe_init ()) {
+      if (!gst_e2ee_sframe_init ()) {
         GST_ELEMENT_ERROR (self, LIBRARY, INIT,
             ("libsodium or OpenSSL failed to initialise"), (NULL));
         return GST_STATE_CHANGE_FAILURE;
@@ -681,7 +681,7 @@ typedef enum
 /* The suite a stream's caps name; *why says what is wrong when it is not
  * CAPS_SUITE_OK. */
 static CapsSuite
-suite_of_caps (const GstStructure *s, SFrameSuite *suite, gchar **why)
+suite_of_caps (const GstStructure *s, GstE2eeSFrameSuite *suite, gchar **why)
 {
   const GValue *v;
   const gchar *name;
@@ -708,7 +708,8 @@ suite_of_caps (const GstStructure *s, SFrameSuite *suite, gchar **why)
     g_free (str);
     return CAPS_SUITE_UNUSABLE;
   }
-  if (!sframe_backend_available (*suite, SFRAME_BACKEND_AUTO)) {
+  if (!gst_e2ee_sframe_backend_available (
+          *suite, GST_E2EE_SFRAME_BACKEND_AUTO)) {
     *why = g_strdup_printf (
         "SFrame cipher suite %s is not available on this machine", name);
     *suite = 0;
@@ -724,7 +725,7 @@ static GstCaps *
 caps_from_upstream (GstE2eeDec *self, GstCaps *caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
-  SFrameSuite suite, prop;
+  GstE2eeSFrameSuite suite, prop;
   CapsSuite res;
   gboolean set;
   gchar *why = NULL;

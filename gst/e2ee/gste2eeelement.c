@@ -18,7 +18,7 @@ e2ee_element_init (GstPlugin *plugin)
   static gsize done = 0;
 
   if (g_once_init_enter (&done)) {
-    if (!sframe_init ())
+    if (!gst_e2ee_sframe_init ())
       g_critical ("e2ee: libsodium or OpenSSL could not be initialised");
     gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
     gst_type_mark_as_plugin_api (GST_TYPE_E2EE_RTP_AUTH_FIELDS, 0);

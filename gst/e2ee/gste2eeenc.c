@@ -296,7 +296,7 @@ struct _GstE2eeEnc
   GstPad *srcpad;
 
   /* properties, under the object lock */
-  SFrameSuite suite;
+  GstE2eeSFrameSuite suite;
   guint8 *key; /* sodium_malloc, NULL without a key */
   gsize key_len;
   gchar *key_error;
@@ -309,11 +309,12 @@ struct _GstE2eeEnc
   /* streaming thread */
   gint cur_cookie;
   gboolean static_mode;
-  SFrameSuite cur_suite;
+  GstE2eeSFrameSuite cur_suite;
   guint cur_auth_fields;
   gboolean rtp_mode;
-  SFrameSuite caps_suite; /* the suite the output caps name, 0 before caps */
-  SFrameCipher *cipher;
+  GstE2eeSFrameSuite
+      caps_suite; /* the suite the output caps name, 0 before caps */
+  GstE2eeSFrameCipher *cipher;
   GstE2eeKey *send_key; /* keyring mode */
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
@@ -504,7 +505,7 @@ gst_e2ee_enc_init (GstE2eeEnc *self)
 static void
 reset_crypto (GstE2eeEnc *self)
 {
-  g_clear_pointer (&self->cipher, sframe_cipher_free);
+  g_clear_pointer (&self->cipher, gst_e2ee_sframe_cipher_free);
   g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
   gst_clear_object (&self->cur_keyring);
   if (self->store_open)
@@ -675,7 +676,7 @@ gst_e2ee_enc_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!sframe_init ()) {
+      if (!gst_e2ee_sframe_init ()) {
         GST_ELEMENT_ERROR (self, LIBRARY, INIT,
             ("libsodium or OpenSSL failed to initialise"), (NULL));
         return GST_STATE_CHANGE_FAILURE;
@@ -746,7 +747,7 @@ gst_e2ee_enc_query (GstPad *pad, GstObject *parent, GstQuery *query)
  * `sframe-suite`; anything else becomes application/x-sframe carrying the
  * input caps and the suite. */
 static GstCaps *
-marked_caps (GstCaps *in, gboolean rtp, SFrameSuite suite)
+marked_caps (GstCaps *in, gboolean rtp, GstE2eeSFrameSuite suite)
 {
   const gchar *nick = e2ee_suite_nick (suite);
   GstCaps *out;
@@ -826,8 +827,8 @@ ensure_cipher (GstE2eeEnc *self)
       gboolean ok = e2ee_counter_store_open (
           &self->store, dir, self->suite, kid, self->key, self->key_len, &err);
       if (ok)
-        self->cipher = sframe_cipher_new (
-            self->suite, SFRAME_BACKEND_AUTO, kid, self->key, self->key_len);
+        self->cipher = gst_e2ee_sframe_cipher_new (self->suite,
+            GST_E2EE_SFRAME_BACKEND_AUTO, kid, self->key, self->key_len);
       GST_OBJECT_UNLOCK (self);
       g_free (dir);
       if (!ok) {
@@ -847,7 +848,8 @@ ensure_cipher (GstE2eeEnc *self)
           "pre-shared key, KID %" G_GUINT64_FORMAT
           ", counters from %" G_GUINT64_FORMAT ", backend %s",
           kid, self->store.next,
-          sframe_backend_name (sframe_cipher_get_backend (self->cipher)));
+          gst_e2ee_sframe_backend_name (
+              gst_e2ee_sframe_cipher_get_backend (self->cipher)));
       return TRUE;
     }
     GST_OBJECT_UNLOCK (self);
@@ -870,13 +872,13 @@ ensure_cipher (GstE2eeEnc *self)
         gst_e2ee_key_unref (key);
       return TRUE;
     }
-    g_clear_pointer (&self->cipher, sframe_cipher_free);
+    g_clear_pointer (&self->cipher, gst_e2ee_sframe_cipher_free);
     g_clear_pointer (&self->send_key, gst_e2ee_key_unref);
     if (key) {
       gsize len;
       const guint8 *base = gst_e2ee_key_get_base_key (key, &len);
-      self->cipher = sframe_cipher_new (self->cur_suite, SFRAME_BACKEND_AUTO,
-          gst_e2ee_key_get_kid (key), base, len);
+      self->cipher = gst_e2ee_sframe_cipher_new (self->cur_suite,
+          GST_E2EE_SFRAME_BACKEND_AUTO, gst_e2ee_key_get_kid (key), base, len);
       if (!self->cipher) {
         gst_e2ee_key_unref (key);
         GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -989,18 +991,19 @@ seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
     const guint8 *meta, gsize mlen, guint64 ctr, GstMemory **hmem_out,
     GstMemory **tmem_out)
 {
-  gsize hlen = sframe_header_len (sframe_cipher_get_kid (self->cipher), ctr);
-  gsize nt = sframe_cipher_overhead (self->cipher, ctr) - hlen;
+  gsize hlen = gst_e2ee_sframe_header_len (
+      gst_e2ee_sframe_cipher_get_kid (self->cipher), ctr);
+  gsize nt = gst_e2ee_sframe_cipher_overhead (self->cipher, ctr) - hlen;
   GstMemory *hmem, *tmem;
   gsize hl = 0;
-  SFrameResult r = SFRAME_ERR_CRYPTO;
+  GstE2eeSFrameResult r = GST_E2EE_SFRAME_ERR_CRYPTO;
 
   if (G_LIKELY (skip + hlen <= SMALL_MEM_SIZE && nt <= SMALL_MEM_SIZE)) {
     /* ours alone until inserted: written without a map */
     hmem = small_mem_take (self->small, skip + hlen);
     tmem = small_mem_take (self->small, nt);
     memcpy (((SmallMem *)hmem)->data, data, skip);
-    r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+    r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
         ((SmallMem *)hmem)->data + skip, &hl, data + skip, len,
         ((SmallMem *)tmem)->data);
   } else {
@@ -1009,21 +1012,21 @@ seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
     tmem = gst_allocator_alloc (NULL, nt, NULL);
     if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
       if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
-        guint8 tag[SFRAME_TAG_MAX];
+        guint8 tag[GST_E2EE_SFRAME_TAG_MAX];
         memcpy (hm.data, data, skip);
-        r = sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
-            hm.data + skip, &hl, data + skip, len, tag);
+        r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta,
+            mlen, hm.data + skip, &hl, data + skip, len, tag);
         memcpy (tm.data, tag, nt);
         gst_memory_unmap (tmem, &tm);
       }
       gst_memory_unmap (hmem, &hm);
     }
   }
-  if (r != SFRAME_OK || hl != hlen) {
+  if (r != GST_E2EE_SFRAME_OK || hl != hlen) {
     gst_memory_unref (hmem);
     gst_memory_unref (tmem);
     GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (r));
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (r));
     return FALSE;
   }
   *hmem_out = hmem;
@@ -1175,12 +1178,12 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
       return NULL;
     return in;
   }
-  cap = hdr_len + plen + sframe_cipher_overhead (self->cipher, ctr);
+  cap = hdr_len + plen + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
   out = output_buffer (self, cap);
   gst_buffer_map (out, &map, GST_MAP_WRITE);
   gst_buffer_extract (in, 0, map.data, hdr_len);
   map.data[0] &= ~0x20; /* padding is not carried over */
-  n = sframe_cipher_encrypt (self->cipher, ctr, meta, mlen,
+  n = gst_e2ee_sframe_cipher_encrypt (self->cipher, ctr, meta, mlen,
       gst_rtp_buffer_get_payload (&rtp), plen, map.data + hdr_len,
       cap - hdr_len);
   gst_buffer_unmap (out, &map);
@@ -1188,7 +1191,7 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   if (n < 0) {
     gst_buffer_unref (out);
     GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (n));
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (n));
     return NULL;
   }
   gst_buffer_set_size (out, hdr_len + n);
@@ -1210,17 +1213,17 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ))
     return NULL;
-  cap = imap.size + sframe_cipher_overhead (self->cipher, ctr);
+  cap = imap.size + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
   out = gst_buffer_new_allocate (NULL, cap, NULL);
   gst_buffer_map (out, &omap, GST_MAP_WRITE);
-  n = sframe_cipher_encrypt (
+  n = gst_e2ee_sframe_cipher_encrypt (
       self->cipher, ctr, NULL, 0, imap.data, imap.size, omap.data, cap);
   gst_buffer_unmap (out, &omap);
   gst_buffer_unmap (in, &imap);
   if (n < 0) {
     gst_buffer_unref (out);
     GST_WARNING_OBJECT (
-        self, "encryption failed: %s", sframe_result_to_string (n));
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (n));
     return NULL;
   }
   gst_buffer_set_size (out, n);
@@ -1270,7 +1273,7 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
   }
   if (*out != in)
     e2ee_copy_metadata (*out, in);
-  kid = sframe_cipher_get_kid (self->cipher);
+  kid = gst_e2ee_sframe_cipher_get_kid (self->cipher);
   account (self, kid, ctr, in_size, gst_buffer_get_size (*out));
   return GST_FLOW_OK;
 }

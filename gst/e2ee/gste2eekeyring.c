@@ -265,7 +265,7 @@ gst_e2ee_keyring_class_init (GstE2eeKeyringClass *klass)
 GstE2eeKeyring *
 gst_e2ee_keyring_new (const gchar *meeting_id)
 {
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   return g_object_new (GST_TYPE_E2EE_KEYRING, "meeting-id", meeting_id, NULL);
 }
 
@@ -647,7 +647,7 @@ gst_e2ee_keyring_get_n_keys (GstE2eeKeyring *keyring)
 /* -------------------------------------------------------------- context */
 
 /**
- * gst_context_new_e2ee_keyring:
+ * gst_e2ee_context_new_keyring:
  * @keyring: the keyring to share
  * @persistent: whether the context survives READY→NULL
  *
@@ -655,7 +655,7 @@ gst_e2ee_keyring_get_n_keys (GstE2eeKeyring *keyring)
  * %GST_E2EE_KEYRING_CONTEXT_TYPE holding @keyring
  */
 GstContext *
-gst_context_new_e2ee_keyring (GstE2eeKeyring *keyring, gboolean persistent)
+gst_e2ee_context_new_keyring (GstE2eeKeyring *keyring, gboolean persistent)
 {
   GstContext *ctx = gst_context_new (GST_E2EE_KEYRING_CONTEXT_TYPE, persistent);
   GstStructure *s = gst_context_writable_structure (ctx);
@@ -666,7 +666,7 @@ gst_context_new_e2ee_keyring (GstE2eeKeyring *keyring, gboolean persistent)
 }
 
 gboolean
-gst_context_get_e2ee_keyring (GstContext *context, GstE2eeKeyring **keyring)
+gst_e2ee_context_get_keyring (GstContext *context, GstE2eeKeyring **keyring)
 {
   const GstStructure *s;
 
@@ -717,7 +717,7 @@ gst_e2ee_keyring_handle_set_context (
 {
   GstE2eeKeyring *kr = NULL, *old;
 
-  if (!context || !gst_context_get_e2ee_keyring (context, &kr))
+  if (!context || !gst_e2ee_context_get_keyring (context, &kr))
     return FALSE;
   GST_OBJECT_LOCK (element);
   old = *keyring;
@@ -753,7 +753,7 @@ gst_e2ee_keyring_handle_context_query (
     gst_structure_set (gst_context_writable_structure (ctx), "keyring",
         GST_TYPE_E2EE_KEYRING, kr, NULL);
   } else {
-    ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+    ctx = gst_e2ee_context_new_keyring (kr, TRUE);
   }
   gst_query_set_context (query, ctx);
   gst_context_unref (ctx);

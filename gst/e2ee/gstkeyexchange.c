@@ -27,10 +27,13 @@
  * display-name, fingerprint, verification: new / known / verified /
  * identity-changed), `keyexchange-left` (participant-id, fingerprint,
  * verification), `keyexchange-leader` (leader, security-code),
- * `keyexchange-epoch` (epoch, leader), `keyexchange-error` (participant-id,
- * reason), `keyexchange-missing-key` (epoch, leader), `keyexchange-fork`,
- * `keyexchange-identity-changed`, `keyexchange-identity-conflict`,
- * `keyexchange-removed`.  docs/keyexchange.md describes each.
+ * `keyexchange-epoch` (epoch, leader), `keyexchange-error`
+ * (sender-verified, reason, and participant-id when verified or
+ * claimed-participant-id when not), `keyexchange-missing-key` (epoch,
+ * leader), `keyexchange-fork`, `keyexchange-identity-changed`,
+ * `keyexchange-identity-conflict`, `keyexchange-removed`,
+ * `keyexchange-excluded` (leader, roster-version).  docs/keyexchange.md
+ * describes each.
  *
  * ## Example pipelines
  * |[
@@ -105,7 +108,7 @@ struct _GstKeyExchange
   guint heartbeat_interval;
 
   GstE2eeKeyring *keyring;
-  E2eeIdentity *identity;
+  GstE2eeIdentity *identity;
 
   /* start and stop: from the state change and from a transport's
    * channel-ready (run_lock) */
@@ -119,7 +122,7 @@ struct _GstKeyExchange
   GMainLoop *loop;
   GThread *thread;
   GSource *timer;
-  E2eeKx *kx;
+  GstE2eeKx *kx;
   GHashTable *known; /* participant id -> fingerprint[ verified] */
   GMutex inbox_lock;
   GQueue inbox; /* Work, in channel order */
@@ -216,15 +219,15 @@ verify_identity (GstKeyExchange *self, const gchar *id, const gchar *fp)
 static void
 update_state (GstKeyExchange *self)
 {
-  gchar *code = e2ee_kx_get_security_code (self->kx);
-  GStrv roster = e2ee_kx_get_roster (self->kx);
+  gchar *code = gst_e2ee_kx_get_security_code (self->kx);
+  GStrv roster = gst_e2ee_kx_get_roster (self->kx);
 
   GST_OBJECT_LOCK (self);
   g_free (self->security_code);
   self->security_code = code;
   g_free (self->leader);
-  self->leader = g_strdup (e2ee_kx_get_leader (self->kx));
-  self->epoch = e2ee_kx_get_send_epoch (self->kx);
+  self->leader = g_strdup (gst_e2ee_kx_get_leader (self->kx));
+  self->epoch = gst_e2ee_kx_get_send_epoch (self->kx);
   g_strfreev (self->roster);
   self->roster = roster;
   GST_OBJECT_UNLOCK (self);
@@ -234,7 +237,7 @@ static void queue_work (GstKeyExchange *self, GBytes *msg, const gchar *gone);
 static void rearm (GstKeyExchange *self, gint64 next);
 
 static void
-on_kx_send (E2eeKx *kx, GBytes *msg, gpointer user_data)
+on_kx_send (GstE2eeKx *kx, GBytes *msg, gpointer user_data)
 {
   GstKeyExchange *self = user_data;
 
@@ -248,7 +251,7 @@ on_kx_send (E2eeKx *kx, GBytes *msg, gpointer user_data)
 }
 
 static void
-on_kx_event (E2eeKx *kx, GstStructure *ev, gpointer user_data)
+on_kx_event (GstE2eeKx *kx, GstStructure *ev, gpointer user_data)
 {
   GstKeyExchange *self = user_data;
 
@@ -300,7 +303,7 @@ on_timer (gpointer data)
 {
   GstKeyExchange *self = data;
 
-  rearm (self, e2ee_kx_tick (self->kx, now_ms ()));
+  rearm (self, gst_e2ee_kx_tick (self->kx, now_ms ()));
   update_state (self);
   return G_SOURCE_REMOVE;
 }
@@ -336,10 +339,10 @@ drain (gpointer data)
       if (w->msg) {
         gsize n;
         const guint8 *d = g_bytes_get_data (w->msg, &n);
-        e2ee_kx_receive (self->kx, d, n, now_ms ());
+        gst_e2ee_kx_receive (self->kx, d, n, now_ms ());
       }
       if (w->gone)
-        e2ee_kx_peer_gone (self->kx, w->gone, now_ms ());
+        gst_e2ee_kx_peer_gone (self->kx, w->gone, now_ms ());
     }
     work_free (w);
     g_mutex_lock (&self->inbox_lock);
@@ -347,7 +350,7 @@ drain (gpointer data)
   self->drain_scheduled = FALSE;
   g_mutex_unlock (&self->inbox_lock);
   if (self->kx) {
-    rearm (self, e2ee_kx_tick (self->kx, now_ms ()));
+    rearm (self, gst_e2ee_kx_tick (self->kx, now_ms ()));
     update_state (self);
   }
   return G_SOURCE_REMOVE;
@@ -414,8 +417,8 @@ start_kx (gpointer data)
 {
   GstKeyExchange *self = data;
 
-  e2ee_kx_start (self->kx, now_ms ());
-  rearm (self, e2ee_kx_tick (self->kx, now_ms ()));
+  gst_e2ee_kx_start (self->kx, now_ms ());
+  rearm (self, gst_e2ee_kx_tick (self->kx, now_ms ()));
   return G_SOURCE_REMOVE;
 }
 
@@ -427,7 +430,7 @@ stop_kx (gpointer data)
   /* a restart for a new instance: the old meeting is gone, and a LEAVE of
    * it would only reach the new one */
   if (!self->quiet_stop)
-    e2ee_kx_leave (self->kx, now_ms ());
+    gst_e2ee_kx_leave (self->kx, now_ms ());
   if (self->timer) {
     g_source_destroy (self->timer);
     g_clear_pointer (&self->timer, g_source_unref);
@@ -439,8 +442,8 @@ stop_kx (gpointer data)
 static gboolean
 start (GstKeyExchange *self)
 {
-  E2eeKxConfig cfg = { 0 };
-  E2eeKxCallbacks cb = { on_kx_send, on_kx_event };
+  GstE2eeKxConfig cfg = { 0 };
+  GstE2eeKxCallbacks cb = { on_kx_send, on_kx_event };
   GError *err = NULL;
   gchar *identity_file, *known;
 
@@ -462,8 +465,8 @@ start (GstKeyExchange *self)
   GST_OBJECT_UNLOCK (self);
 
   self->identity = identity_file
-      ? e2ee_identity_load_or_create (identity_file, &err)
-      : e2ee_identity_new (); /* guest: throwaway */
+      ? gst_e2ee_identity_load_or_create (identity_file, &err)
+      : gst_e2ee_identity_new (); /* guest: throwaway */
   g_free (identity_file);
   if (!self->identity) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -477,7 +480,7 @@ start (GstKeyExchange *self)
   g_free (known);
 
   GST_OBJECT_LOCK (self);
-  self->kx = e2ee_kx_new (&cfg, self->identity, self->keyring, &cb, self);
+  self->kx = gst_e2ee_kx_new (&cfg, self->identity, self->keyring, &cb, self);
   GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->inbox_lock);
   self->context = g_main_context_new ();
@@ -512,8 +515,8 @@ stop (GstKeyExchange *self)
   g_queue_clear_full (&self->inbox, (GDestroyNotify)work_free);
   self->drain_scheduled = FALSE;
   g_mutex_unlock (&self->inbox_lock);
-  g_clear_pointer (&self->kx, e2ee_kx_free);
-  g_clear_pointer (&self->identity, e2ee_identity_free);
+  g_clear_pointer (&self->kx, gst_e2ee_kx_free);
+  g_clear_pointer (&self->identity, gst_e2ee_identity_free);
   g_clear_pointer (&self->known, g_hash_table_unref);
 }
 
@@ -542,7 +545,7 @@ ensure_keyring (GstKeyExchange *self)
   GST_OBJECT_UNLOCK (self);
   self->keyring = gst_e2ee_keyring_new (meeting);
   g_free (meeting);
-  ctx = gst_context_new_e2ee_keyring (self->keyring, TRUE);
+  ctx = gst_e2ee_context_new_keyring (self->keyring, TRUE);
   gst_element_set_context (GST_ELEMENT (self), ctx);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_have_context (GST_OBJECT (self), ctx));
@@ -660,9 +663,9 @@ gst_key_exchange_set_property (
     case PROP_INSTANCE: {
       const gchar *hex = g_value_get_string (value);
       gsize n = hex ? strlen (hex) / 2 : 0;
-      guint8 buf[E2EE_INSTANCE_MAX];
-      gboolean ok = hex && strlen (hex) % 2 == 0 && n >= E2EE_INSTANCE_MIN &&
-          n <= E2EE_INSTANCE_MAX;
+      guint8 buf[GST_E2EE_INSTANCE_MAX];
+      gboolean ok = hex && strlen (hex) % 2 == 0 &&
+          n >= GST_E2EE_INSTANCE_MIN && n <= GST_E2EE_INSTANCE_MAX;
       for (gsize i = 0; ok && i < n; i++) {
         gint hi = g_ascii_xdigit_value (hex[2 * i]);
         gint lo = g_ascii_xdigit_value (hex[2 * i + 1]);
@@ -746,7 +749,7 @@ gst_key_exchange_get_property (
       break;
     case PROP_FINGERPRINT:
       if (self->identity)
-        g_value_take_string (value, e2ee_fingerprint (self->identity->pk));
+        g_value_take_string (value, gst_e2ee_fingerprint (self->identity->pk));
       break;
     case PROP_SECURITY_CODE:
       g_value_set_string (value, self->security_code);
@@ -890,7 +893,9 @@ gst_key_exchange_class_init (GstKeyExchangeClass *klass)
    * @keyexchange: the element
    * @participant_id: who the channel says is gone
    *
-   * Action signal: a hint from the (untrusted) channel.
+   * Action signal: a hint from the (untrusted) channel that this
+   * participant's connection is gone for good (also one's own earlier
+   * connections after a reconnect into the same instance).
    */
   signals[SIGNAL_PARTICIPANT_GONE] =
       g_signal_new_class_handler ("participant-gone", G_TYPE_FROM_CLASS (klass),

@@ -13,17 +13,17 @@
 #include <openssl/params.h>
 #include <sodium.h>
 
-static const SFrameSuiteInfo suites[] = {
-  { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80, "AES_128_CTR_HMAC_SHA256_80", 32,
-      16, 48, 12, 10 },
-  { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64, "AES_128_CTR_HMAC_SHA256_64", 32,
-      16, 48, 12, 8 },
-  { SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32, "AES_128_CTR_HMAC_SHA256_32", 32,
-      16, 48, 12, 4 },
-  { SFRAME_SUITE_AES_128_GCM_SHA256_128, "AES_128_GCM_SHA256_128", 32, 0, 16,
-      12, 16 },
-  { SFRAME_SUITE_AES_256_GCM_SHA512_128, "AES_256_GCM_SHA512_128", 64, 0, 32,
-      12, 16 },
+static const GstE2eeSFrameSuiteInfo suites[] = {
+  { GST_E2EE_SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_80,
+      "AES_128_CTR_HMAC_SHA256_80", 32, 16, 48, 12, 10 },
+  { GST_E2EE_SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_64,
+      "AES_128_CTR_HMAC_SHA256_64", 32, 16, 48, 12, 8 },
+  { GST_E2EE_SFRAME_SUITE_AES_128_CTR_HMAC_SHA256_32,
+      "AES_128_CTR_HMAC_SHA256_32", 32, 16, 48, 12, 4 },
+  { GST_E2EE_SFRAME_SUITE_AES_128_GCM_SHA256_128, "AES_128_GCM_SHA256_128", 32,
+      0, 16, 12, 16 },
+  { GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128, "AES_256_GCM_SHA512_128", 64,
+      0, 32, 12, 16 },
 };
 
 /* Fetched once: implicit fetches by name cost a lookup on every init. */
@@ -38,10 +38,10 @@ static gboolean sodium_gcm_ok;
  * bytes on the project's machines). */
 #define SODIUM_GCM_MAX 256
 
-struct _SFrameCipher
+struct _GstE2eeSFrameCipher
 {
-  const SFrameSuiteInfo *info;
-  SFrameBackend backend;
+  const GstE2eeSFrameSuiteInfo *info;
+  GstE2eeSFrameBackend backend;
   guint64 kid;
   /* sodium_malloc'd, guarded, wiped on free */
   guint8 *salt; /* Nn bytes */
@@ -70,15 +70,15 @@ do_init (gpointer data)
 }
 
 gboolean
-sframe_init (void)
+gst_e2ee_sframe_init (void)
 {
   static GOnce once = G_ONCE_INIT;
   g_once (&once, do_init, NULL);
   return GPOINTER_TO_INT (once.retval) == 2;
 }
 
-const SFrameSuiteInfo *
-sframe_suite_info (SFrameSuite suite)
+const GstE2eeSFrameSuiteInfo *
+gst_e2ee_sframe_suite_info (GstE2eeSFrameSuite suite)
 {
   if (suite < 1 || suite > G_N_ELEMENTS (suites))
     return NULL;
@@ -86,20 +86,20 @@ sframe_suite_info (SFrameSuite suite)
 }
 
 const gchar *
-sframe_result_to_string (SFrameResult r)
+gst_e2ee_sframe_result_to_string (GstE2eeSFrameResult r)
 {
   switch (r) {
-    case SFRAME_OK:
+    case GST_E2EE_SFRAME_OK:
       return "ok";
-    case SFRAME_ERR_TRUNCATED:
+    case GST_E2EE_SFRAME_ERR_TRUNCATED:
       return "truncated";
-    case SFRAME_ERR_AUTH:
+    case GST_E2EE_SFRAME_ERR_AUTH:
       return "authentication failed";
-    case SFRAME_ERR_TOO_BIG:
+    case GST_E2EE_SFRAME_ERR_TOO_BIG:
       return "too big";
-    case SFRAME_ERR_CRYPTO:
+    case GST_E2EE_SFRAME_ERR_CRYPTO:
       return "crypto library error";
-    case SFRAME_ERR_UNSUPPORTED:
+    case GST_E2EE_SFRAME_ERR_UNSUPPORTED:
       return "unsupported";
   }
   return "unknown";
@@ -117,7 +117,7 @@ min_bytes (guint64 v)
 }
 
 gsize
-sframe_header_len (guint64 kid, guint64 ctr)
+gst_e2ee_sframe_header_len (guint64 kid, guint64 ctr)
 {
   return 1 + (kid < 8 ? 0 : min_bytes (kid)) + (ctr < 8 ? 0 : min_bytes (ctr));
 }
@@ -131,7 +131,8 @@ put_be (guint8 *p, guint64 v, guint n)
 }
 
 gsize
-sframe_header_encode (guint64 kid, guint64 ctr, guint8 out[SFRAME_HEADER_MAX])
+gst_e2ee_sframe_header_encode (
+    guint64 kid, guint64 ctr, guint8 out[GST_E2EE_SFRAME_HEADER_MAX])
 {
   guint8 cfg = 0, *p = out + 1;
 
@@ -167,7 +168,7 @@ get_field (
   }
   n = small + 1;
   if (avail < n)
-    return SFRAME_ERR_TRUNCATED;
+    return GST_E2EE_SFRAME_ERR_TRUNCATED;
   for (guint i = 0; i < n; i++)
     x = (x << 8) | p[i];
   /* RFC 9605 section 4.3 tells senders to use the shortest form; longer
@@ -178,13 +179,14 @@ get_field (
 }
 
 gint
-sframe_header_decode (const guint8 *buf, gsize len, guint64 *kid, guint64 *ctr)
+gst_e2ee_sframe_header_decode (
+    const guint8 *buf, gsize len, guint64 *kid, guint64 *ctr)
 {
   gint a, b;
   guint8 cfg;
 
   if (len < 1)
-    return SFRAME_ERR_TRUNCATED;
+    return GST_E2EE_SFRAME_ERR_TRUNCATED;
   cfg = buf[0];
   a = get_field (buf + 1, len - 1, cfg & 0x80, (cfg >> 4) & 0x7, kid);
   if (a < 0)
@@ -232,10 +234,11 @@ hkdf (const gchar *md, gboolean extract, const guint8 *key, gsize key_len,
 }
 
 gboolean
-sframe_derive (SFrameSuite suite, guint64 kid, const guint8 *base_key,
-    gsize base_key_len, guint8 *sframe_key, guint8 *sframe_salt)
+gst_e2ee_sframe_derive (GstE2eeSFrameSuite suite, guint64 kid,
+    const guint8 *base_key, gsize base_key_len, guint8 *sframe_key,
+    guint8 *sframe_salt)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
   static const char key_label[] = "SFrame 1.0 Secret key ";
   static const char salt_label[] = "SFrame 1.0 Secret salt ";
   guint8 label[64], secret[64];
@@ -243,7 +246,7 @@ sframe_derive (SFrameSuite suite, guint64 kid, const guint8 *base_key,
   gsize n;
   gboolean ok;
 
-  if (!info || !sframe_init ())
+  if (!info || !gst_e2ee_sframe_init ())
     return FALSE;
   md = info->nh == 64 ? "SHA512" : "SHA256";
   if (!hkdf (md, TRUE, base_key, base_key_len, NULL, 0, secret, info->nh))
@@ -267,57 +270,59 @@ sframe_derive (SFrameSuite suite, guint64 kid, const guint8 *base_key,
 /* ------------------------------------------------------------------ AEAD */
 
 static gboolean
-is_ctr_suite (const SFrameSuiteInfo *info)
+is_ctr_suite (const GstE2eeSFrameSuiteInfo *info)
 {
   return info->nka != 0;
 }
 
-SFrameBackend
-sframe_backend_for_suite (SFrameSuite suite)
+GstE2eeSFrameBackend
+gst_e2ee_sframe_backend_for_suite (GstE2eeSFrameSuite suite)
 {
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   /* Measured with tests/bench/bench-sframe (tests/bench/README.md): for
    * suite 5 libsodium 1.0.18's AES-256-GCM is faster on small packets and
    * OpenSSL's on large ones, so AUTO keeps both and picks per packet
    * (SODIUM_GCM_MAX). Without AES-NI libsodium has no AES-GCM and OpenSSL
    * does everything. The other suites use OpenSSL (AES-CTR, AES-128-GCM,
    * HMAC-SHA256). */
-  if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_gcm_ok)
-    return SFRAME_BACKEND_AUTO;
-  return SFRAME_BACKEND_OPENSSL;
+  if (suite == GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_gcm_ok)
+    return GST_E2EE_SFRAME_BACKEND_AUTO;
+  return GST_E2EE_SFRAME_BACKEND_OPENSSL;
 }
 
 gboolean
-sframe_backend_available (SFrameSuite suite, SFrameBackend b)
+gst_e2ee_sframe_backend_available (
+    GstE2eeSFrameSuite suite, GstE2eeSFrameBackend b)
 {
-  if (!sframe_init () || !sframe_suite_info (suite))
+  if (!gst_e2ee_sframe_init () || !gst_e2ee_sframe_suite_info (suite))
     return FALSE;
   switch (b) {
-    case SFRAME_BACKEND_AUTO:
-    case SFRAME_BACKEND_OPENSSL:
+    case GST_E2EE_SFRAME_BACKEND_AUTO:
+    case GST_E2EE_SFRAME_BACKEND_OPENSSL:
       return TRUE;
-    case SFRAME_BACKEND_SODIUM:
-      return suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_gcm_ok;
+    case GST_E2EE_SFRAME_BACKEND_SODIUM:
+      return suite == GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128 &&
+          sodium_gcm_ok;
   }
   return FALSE;
 }
 
 const gchar *
-sframe_backend_name (SFrameBackend b)
+gst_e2ee_sframe_backend_name (GstE2eeSFrameBackend b)
 {
   switch (b) {
-    case SFRAME_BACKEND_AUTO:
+    case GST_E2EE_SFRAME_BACKEND_AUTO:
       return "auto";
-    case SFRAME_BACKEND_OPENSSL:
+    case GST_E2EE_SFRAME_BACKEND_OPENSSL:
       return "openssl";
-    case SFRAME_BACKEND_SODIUM:
+    case GST_E2EE_SFRAME_BACKEND_SODIUM:
       return "libsodium";
   }
   return "unknown";
 }
 
 static void
-cipher_wipe (SFrameCipher *c)
+cipher_wipe (GstE2eeSFrameCipher *c)
 {
   if (c->salt)
     sodium_free (c->salt);
@@ -332,7 +337,7 @@ cipher_wipe (SFrameCipher *c)
 }
 
 void
-sframe_cipher_free (SFrameCipher *c)
+gst_e2ee_sframe_cipher_free (GstE2eeSFrameCipher *c)
 {
   if (!c)
     return;
@@ -343,20 +348,20 @@ sframe_cipher_free (SFrameCipher *c)
 /* Prepares c for key (Nk bytes) and salt (Nn bytes, may be NULL for raw AEAD
  * use). */
 static gboolean
-cipher_setup (SFrameCipher *c, const SFrameSuiteInfo *info,
-    SFrameBackend backend, const guint8 *key, const guint8 *salt)
+cipher_setup (GstE2eeSFrameCipher *c, const GstE2eeSFrameSuiteInfo *info,
+    GstE2eeSFrameBackend backend, const guint8 *key, const guint8 *salt)
 {
   const EVP_CIPHER *evp;
 
   c->info = info;
-  if (backend == SFRAME_BACKEND_AUTO)
-    backend = sframe_backend_for_suite (info->id);
-  if (!sframe_backend_available (info->id, backend))
+  if (backend == GST_E2EE_SFRAME_BACKEND_AUTO)
+    backend = gst_e2ee_sframe_backend_for_suite (info->id);
+  if (!gst_e2ee_sframe_backend_available (info->id, backend))
     return FALSE;
   /* AUTO here means both: libsodium for small packets, OpenSSL above */
   c->backend = backend;
 
-  c->salt = sodium_malloc (SFRAME_NONCE_LEN);
+  c->salt = sodium_malloc (GST_E2EE_SFRAME_NONCE_LEN);
   if (!c->salt)
     return FALSE;
   if (salt)
@@ -373,11 +378,11 @@ cipher_setup (SFrameCipher *c, const SFrameSuiteInfo *info,
     if (!c->hmac || EVP_MAC_init (c->hmac, key + info->nka, info->nh, prm) != 1)
       return FALSE;
     evp = evp_aes128_ctr;
-  } else if (backend != SFRAME_BACKEND_OPENSSL) {
+  } else if (backend != GST_E2EE_SFRAME_BACKEND_OPENSSL) {
     c->gcm = sodium_malloc (crypto_aead_aes256gcm_statebytes ());
     if (!c->gcm || crypto_aead_aes256gcm_beforenm (c->gcm, key) != 0)
       return FALSE;
-    if (backend == SFRAME_BACKEND_SODIUM)
+    if (backend == GST_E2EE_SFRAME_BACKEND_SODIUM)
       return TRUE;
     evp = evp_aes256_gcm;
   } else {
@@ -400,80 +405,81 @@ cipher_setup (SFrameCipher *c, const SFrameSuiteInfo *info,
   return TRUE;
 }
 
-static SFrameCipher *
-cipher_new_raw (const SFrameSuiteInfo *info, SFrameBackend backend,
-    const guint8 *key, const guint8 *salt)
+static GstE2eeSFrameCipher *
+cipher_new_raw (const GstE2eeSFrameSuiteInfo *info,
+    GstE2eeSFrameBackend backend, const guint8 *key, const guint8 *salt)
 {
-  SFrameCipher *c = g_new0 (SFrameCipher, 1);
+  GstE2eeSFrameCipher *c = g_new0 (GstE2eeSFrameCipher, 1);
   if (!cipher_setup (c, info, backend, key, salt)) {
-    sframe_cipher_free (c);
+    gst_e2ee_sframe_cipher_free (c);
     return NULL;
   }
   return c;
 }
 
-SFrameCipher *
-sframe_cipher_new (SFrameSuite suite, SFrameBackend backend, guint64 kid,
-    const guint8 *base_key, gsize base_key_len)
+GstE2eeSFrameCipher *
+gst_e2ee_sframe_cipher_new (GstE2eeSFrameSuite suite,
+    GstE2eeSFrameBackend backend, guint64 kid, const guint8 *base_key,
+    gsize base_key_len)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
   guint8 *km;
-  SFrameCipher *c = NULL;
+  GstE2eeSFrameCipher *c = NULL;
 
-  if (!info || !sframe_init ())
+  if (!info || !gst_e2ee_sframe_init ())
     return NULL;
-  km = sodium_malloc (SFRAME_KEY_MAX + SFRAME_NONCE_LEN);
+  km = sodium_malloc (GST_E2EE_SFRAME_KEY_MAX + GST_E2EE_SFRAME_NONCE_LEN);
   if (!km)
     return NULL;
-  if (sframe_derive (
-          suite, kid, base_key, base_key_len, km, km + SFRAME_KEY_MAX))
-    c = cipher_new_raw (info, backend, km, km + SFRAME_KEY_MAX);
+  if (gst_e2ee_sframe_derive (
+          suite, kid, base_key, base_key_len, km, km + GST_E2EE_SFRAME_KEY_MAX))
+    c = cipher_new_raw (info, backend, km, km + GST_E2EE_SFRAME_KEY_MAX);
   sodium_free (km);
   if (c)
     c->kid = kid;
   return c;
 }
 
-SFrameSuite
-sframe_cipher_get_suite (const SFrameCipher *c)
+GstE2eeSFrameSuite
+gst_e2ee_sframe_cipher_get_suite (const GstE2eeSFrameCipher *c)
 {
   return c->info->id;
 }
 
 guint64
-sframe_cipher_get_kid (const SFrameCipher *c)
+gst_e2ee_sframe_cipher_get_kid (const GstE2eeSFrameCipher *c)
 {
   return c->kid;
 }
 
-SFrameBackend
-sframe_cipher_get_backend (const SFrameCipher *c)
+GstE2eeSFrameBackend
+gst_e2ee_sframe_cipher_get_backend (const GstE2eeSFrameCipher *c)
 {
   return c->backend;
 }
 
 gsize
-sframe_cipher_overhead (const SFrameCipher *c, guint64 ctr)
+gst_e2ee_sframe_cipher_overhead (const GstE2eeSFrameCipher *c, guint64 ctr)
 {
-  return sframe_header_len (c->kid, ctr) + c->info->nt;
+  return gst_e2ee_sframe_header_len (c->kid, ctr) + c->info->nt;
 }
 
 static void
-make_nonce (const SFrameCipher *c, guint64 ctr, guint8 nonce[16])
+make_nonce (const GstE2eeSFrameCipher *c, guint64 ctr, guint8 nonce[16])
 {
-  memcpy (nonce, c->salt, SFRAME_NONCE_LEN);
+  memcpy (nonce, c->salt, GST_E2EE_SFRAME_NONCE_LEN);
   for (guint i = 0; i < 8; i++)
-    nonce[SFRAME_NONCE_LEN - 1 - i] ^= (guint8)(ctr >> (8 * i));
+    nonce[GST_E2EE_SFRAME_NONCE_LEN - 1 - i] ^= (guint8)(ctr >> (8 * i));
   /* AES-CTR initial counter block: nonce || 32-bit block counter 0 */
-  memset (nonce + SFRAME_NONCE_LEN, 0, 4);
+  memset (nonce + GST_E2EE_SFRAME_NONCE_LEN, 0, 4);
 }
 
 /* HMAC tag of the CTR suites (RFC 9605 section 4.5.1) over the AAD given in
  * two parts (header, metadata). */
 static gboolean
-ctr_hmac_tag (const SFrameCipher *c, const guint8 *nonce, const guint8 *aad1,
-    gsize aad1_len, const guint8 *aad2, gsize aad2_len, const guint8 *ct,
-    gsize ct_len, guint8 tag[32])
+ctr_hmac_tag (const GstE2eeSFrameCipher *c, const guint8 *nonce,
+    const guint8 *aad1, gsize aad1_len, const guint8 *aad2, gsize aad2_len,
+    const guint8 *ct, gsize ct_len, guint8 tag[32])
 {
   guint8 lens[24];
   size_t outl;
@@ -483,7 +489,7 @@ ctr_hmac_tag (const SFrameCipher *c, const guint8 *nonce, const guint8 *aad1,
   /* re-initialising with no key keeps the key set at setup */
   return EVP_MAC_init (c->hmac, NULL, 0, NULL) == 1 &&
       EVP_MAC_update (c->hmac, lens, sizeof (lens)) == 1 &&
-      EVP_MAC_update (c->hmac, nonce, SFRAME_NONCE_LEN) == 1 &&
+      EVP_MAC_update (c->hmac, nonce, GST_E2EE_SFRAME_NONCE_LEN) == 1 &&
       EVP_MAC_update (c->hmac, aad1, aad1_len) == 1 &&
       (aad2_len == 0 || EVP_MAC_update (c->hmac, aad2, aad2_len) == 1) &&
       EVP_MAC_update (c->hmac, ct, ct_len) == 1 &&
@@ -517,13 +523,13 @@ evp_aad (EVP_CIPHER_CTX *ctx, const guint8 *aad, gsize len)
 
 /* AEAD.Encrypt with the AAD in two parts; ct gets pt_len bytes (ct may be
  * pt: in place) and tag the Nt bytes of the tag. */
-static SFrameResult
-seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
+static GstE2eeSFrameResult
+seal (GstE2eeSFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     const guint8 *aad2, gsize aad2_len, const guint8 *pt, gsize pt_len,
     guint8 *ct, guint8 *tag_out)
 {
   guint8 nonce[16];
-  const SFrameSuiteInfo *info = c->info;
+  const GstE2eeSFrameSuiteInfo *info = c->info;
   int outl;
 
   make_nonce (c, ctr, nonce);
@@ -532,27 +538,28 @@ seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     guint8 tag[32];
     if (EVP_EncryptInit_ex2 (c->enc, NULL, NULL, nonce, NULL) != 1 ||
         !evp_crypt (c->enc, pt, pt_len, ct))
-      return SFRAME_ERR_CRYPTO;
+      return GST_E2EE_SFRAME_ERR_CRYPTO;
     if (!ctr_hmac_tag (
             c, nonce, aad1, aad1_len, aad2, aad2_len, ct, pt_len, tag))
-      return SFRAME_ERR_CRYPTO;
+      return GST_E2EE_SFRAME_ERR_CRYPTO;
     memcpy (tag_out, tag, info->nt);
-    return SFRAME_OK;
+    return GST_E2EE_SFRAME_OK;
   }
 
   if (c->gcm &&
-      (c->backend == SFRAME_BACKEND_SODIUM || pt_len < SODIUM_GCM_MAX)) {
-    guint8 aad[SFRAME_HEADER_MAX + SFRAME_METADATA_MAX];
+      (c->backend == GST_E2EE_SFRAME_BACKEND_SODIUM ||
+          pt_len < SODIUM_GCM_MAX)) {
+    guint8 aad[GST_E2EE_SFRAME_HEADER_MAX + GST_E2EE_SFRAME_METADATA_MAX];
     unsigned long long maclen;
     if (aad1_len + aad2_len > sizeof (aad))
-      return SFRAME_ERR_TOO_BIG;
+      return GST_E2EE_SFRAME_ERR_TOO_BIG;
     memcpy (aad, aad1, aad1_len);
     if (aad2_len)
       memcpy (aad + aad1_len, aad2, aad2_len);
     if (crypto_aead_aes256gcm_encrypt_detached_afternm (ct, tag_out, &maclen,
             pt, pt_len, aad, aad1_len + aad2_len, NULL, nonce, c->gcm) != 0)
-      return SFRAME_ERR_CRYPTO;
-    return SFRAME_OK;
+      return GST_E2EE_SFRAME_ERR_CRYPTO;
+    return GST_E2EE_SFRAME_OK;
   }
 
   if (EVP_EncryptInit_ex2 (c->enc, NULL, NULL, nonce, NULL) != 1 ||
@@ -560,23 +567,23 @@ seal (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
       !evp_crypt (c->enc, pt, pt_len, ct) ||
       EVP_EncryptFinal_ex (c->enc, tag_out, &outl) != 1 ||
       EVP_CIPHER_CTX_ctrl (c->enc, EVP_CTRL_GCM_GET_TAG, 16, tag_out) != 1)
-    return SFRAME_ERR_CRYPTO;
-  return SFRAME_OK;
+    return GST_E2EE_SFRAME_ERR_CRYPTO;
+  return GST_E2EE_SFRAME_OK;
 }
 
 /* AEAD.Decrypt; ct_len includes the tag. On failure out is wiped. */
-static SFrameResult
-open_ (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
+static GstE2eeSFrameResult
+open_ (GstE2eeSFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     const guint8 *aad2, gsize aad2_len, const guint8 *ct, gsize ct_len,
     guint8 *pt)
 {
   guint8 nonce[16];
-  const SFrameSuiteInfo *info = c->info;
+  const GstE2eeSFrameSuiteInfo *info = c->info;
   gsize len;
   int outl;
 
   if (ct_len < info->nt)
-    return SFRAME_ERR_TRUNCATED;
+    return GST_E2EE_SFRAME_ERR_TRUNCATED;
   len = ct_len - info->nt;
   make_nonce (c, ctr, nonce);
 
@@ -584,30 +591,31 @@ open_ (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
     guint8 tag[32];
     gboolean ok;
     if (!ctr_hmac_tag (c, nonce, aad1, aad1_len, aad2, aad2_len, ct, len, tag))
-      return SFRAME_ERR_CRYPTO;
+      return GST_E2EE_SFRAME_ERR_CRYPTO;
     ok = sodium_memcmp (tag, ct + len, info->nt) == 0;
     sodium_memzero (tag, sizeof (tag));
     if (!ok)
-      return SFRAME_ERR_AUTH;
+      return GST_E2EE_SFRAME_ERR_AUTH;
     if (EVP_EncryptInit_ex2 (c->dec, NULL, NULL, nonce, NULL) != 1 ||
         !evp_crypt (c->dec, ct, len, pt))
-      return SFRAME_ERR_CRYPTO;
-    return SFRAME_OK;
+      return GST_E2EE_SFRAME_ERR_CRYPTO;
+    return GST_E2EE_SFRAME_OK;
   }
 
-  if (c->gcm && (c->backend == SFRAME_BACKEND_SODIUM || len < SODIUM_GCM_MAX)) {
-    guint8 aad[SFRAME_HEADER_MAX + SFRAME_METADATA_MAX];
+  if (c->gcm &&
+      (c->backend == GST_E2EE_SFRAME_BACKEND_SODIUM || len < SODIUM_GCM_MAX)) {
+    guint8 aad[GST_E2EE_SFRAME_HEADER_MAX + GST_E2EE_SFRAME_METADATA_MAX];
     if (aad1_len + aad2_len > sizeof (aad))
-      return SFRAME_ERR_TOO_BIG;
+      return GST_E2EE_SFRAME_ERR_TOO_BIG;
     memcpy (aad, aad1, aad1_len);
     if (aad2_len)
       memcpy (aad + aad1_len, aad2, aad2_len);
     if (crypto_aead_aes256gcm_decrypt_detached_afternm (pt, NULL, ct, len,
             ct + len, aad, aad1_len + aad2_len, nonce, c->gcm) != 0) {
       sodium_memzero (pt, len);
-      return SFRAME_ERR_AUTH;
+      return GST_E2EE_SFRAME_ERR_AUTH;
     }
-    return SFRAME_OK;
+    return GST_E2EE_SFRAME_OK;
   }
 
   if (EVP_DecryptInit_ex2 (c->dec, NULL, NULL, nonce, NULL) != 1 ||
@@ -615,121 +623,126 @@ open_ (SFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
       !evp_crypt (c->dec, ct, len, pt) ||
       EVP_CIPHER_CTX_ctrl (
           c->dec, EVP_CTRL_GCM_SET_TAG, 16, (void *)(ct + len)) != 1)
-    return SFRAME_ERR_CRYPTO;
+    return GST_E2EE_SFRAME_ERR_CRYPTO;
   if (EVP_DecryptFinal_ex (c->dec, pt + len, &outl) != 1) {
     /* OpenSSL decrypts before it checks: never let that plaintext out */
     sodium_memzero (pt, len);
-    return SFRAME_ERR_AUTH;
+    return GST_E2EE_SFRAME_ERR_AUTH;
   }
-  return SFRAME_OK;
+  return GST_E2EE_SFRAME_OK;
 }
 
-SFrameResult
-sframe_aead_seal (SFrameSuite suite, SFrameBackend backend, const guint8 *key,
-    const guint8 *nonce, const guint8 *aad, gsize aad_len, const guint8 *pt,
-    gsize pt_len, guint8 *ct)
+GstE2eeSFrameResult
+gst_e2ee_sframe_aead_seal (GstE2eeSFrameSuite suite,
+    GstE2eeSFrameBackend backend, const guint8 *key, const guint8 *nonce,
+    const guint8 *aad, gsize aad_len, const guint8 *pt, gsize pt_len,
+    guint8 *ct)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
-  SFrameCipher *c;
-  SFrameResult r;
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
+  GstE2eeSFrameCipher *c;
+  GstE2eeSFrameResult r;
 
-  if (!info || !sframe_init ())
-    return SFRAME_ERR_UNSUPPORTED;
+  if (!info || !gst_e2ee_sframe_init ())
+    return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
   /* CTR 0 makes the nonce equal to the salt */
   c = cipher_new_raw (info, backend, key, nonce);
   if (!c)
-    return SFRAME_ERR_UNSUPPORTED;
+    return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
   r = seal (c, 0, aad, aad_len, NULL, 0, pt, pt_len, ct, ct + pt_len);
-  sframe_cipher_free (c);
+  gst_e2ee_sframe_cipher_free (c);
   return r;
 }
 
-SFrameResult
-sframe_aead_open (SFrameSuite suite, SFrameBackend backend, const guint8 *key,
-    const guint8 *nonce, const guint8 *aad, gsize aad_len, const guint8 *ct,
-    gsize ct_len, guint8 *pt)
+GstE2eeSFrameResult
+gst_e2ee_sframe_aead_open (GstE2eeSFrameSuite suite,
+    GstE2eeSFrameBackend backend, const guint8 *key, const guint8 *nonce,
+    const guint8 *aad, gsize aad_len, const guint8 *ct, gsize ct_len,
+    guint8 *pt)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
-  SFrameCipher *c;
-  SFrameResult r;
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
+  GstE2eeSFrameCipher *c;
+  GstE2eeSFrameResult r;
 
-  if (!info || !sframe_init ())
-    return SFRAME_ERR_UNSUPPORTED;
+  if (!info || !gst_e2ee_sframe_init ())
+    return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
   c = cipher_new_raw (info, backend, key, nonce);
   if (!c)
-    return SFRAME_ERR_UNSUPPORTED;
+    return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
   r = open_ (c, 0, aad, aad_len, NULL, 0, ct, ct_len, pt);
-  sframe_cipher_free (c);
+  gst_e2ee_sframe_cipher_free (c);
   return r;
 }
 
 gssize
-sframe_cipher_encrypt (SFrameCipher *c, guint64 ctr, const guint8 *metadata,
-    gsize metadata_len, const guint8 *pt, gsize pt_len, guint8 *out,
-    gsize out_size)
+gst_e2ee_sframe_cipher_encrypt (GstE2eeSFrameCipher *c, guint64 ctr,
+    const guint8 *metadata, gsize metadata_len, const guint8 *pt, gsize pt_len,
+    guint8 *out, gsize out_size)
 {
   gsize hlen;
-  SFrameResult r;
+  GstE2eeSFrameResult r;
 
-  if (metadata_len > SFRAME_METADATA_MAX)
-    return SFRAME_ERR_TOO_BIG;
-  if (pt_len > out_size || out_size - pt_len < sframe_cipher_overhead (c, ctr))
-    return SFRAME_ERR_TOO_BIG;
-  hlen = sframe_header_encode (c->kid, ctr, out);
+  if (metadata_len > GST_E2EE_SFRAME_METADATA_MAX)
+    return GST_E2EE_SFRAME_ERR_TOO_BIG;
+  if (pt_len > out_size ||
+      out_size - pt_len < gst_e2ee_sframe_cipher_overhead (c, ctr))
+    return GST_E2EE_SFRAME_ERR_TOO_BIG;
+  hlen = gst_e2ee_sframe_header_encode (c->kid, ctr, out);
   r = seal (c, ctr, out, hlen, metadata, metadata_len, pt, pt_len, out + hlen,
       out + hlen + pt_len);
-  if (r != SFRAME_OK)
+  if (r != GST_E2EE_SFRAME_OK)
     return r;
   return (gssize)(hlen + pt_len + c->info->nt);
 }
 
-SFrameResult
-sframe_cipher_encrypt_inplace (SFrameCipher *c, guint64 ctr,
-    const guint8 *metadata, gsize metadata_len, guint8 hdr[SFRAME_HEADER_MAX],
-    gsize *hdr_len, guint8 *buf, gsize len, guint8 tag[SFRAME_TAG_MAX])
+GstE2eeSFrameResult
+gst_e2ee_sframe_cipher_encrypt_inplace (GstE2eeSFrameCipher *c, guint64 ctr,
+    const guint8 *metadata, gsize metadata_len,
+    guint8 hdr[GST_E2EE_SFRAME_HEADER_MAX], gsize *hdr_len, guint8 *buf,
+    gsize len, guint8 tag[GST_E2EE_SFRAME_TAG_MAX])
 {
-  if (metadata_len > SFRAME_METADATA_MAX)
-    return SFRAME_ERR_TOO_BIG;
-  if (len > G_MAXSIZE - SFRAME_HEADER_MAX - SFRAME_TAG_MAX)
-    return SFRAME_ERR_TOO_BIG;
-  *hdr_len = sframe_header_encode (c->kid, ctr, hdr);
+  if (metadata_len > GST_E2EE_SFRAME_METADATA_MAX)
+    return GST_E2EE_SFRAME_ERR_TOO_BIG;
+  if (len > G_MAXSIZE - GST_E2EE_SFRAME_HEADER_MAX - GST_E2EE_SFRAME_TAG_MAX)
+    return GST_E2EE_SFRAME_ERR_TOO_BIG;
+  *hdr_len = gst_e2ee_sframe_header_encode (c->kid, ctr, hdr);
   return seal (
       c, ctr, hdr, *hdr_len, metadata, metadata_len, buf, len, buf, tag);
 }
 
 gssize
-sframe_cipher_decrypt (SFrameCipher *c, const guint8 *sframe, gsize len,
-    gsize hdr_len, guint64 ctr, const guint8 *metadata, gsize metadata_len,
-    guint8 *out, gsize out_size)
+gst_e2ee_sframe_cipher_decrypt (GstE2eeSFrameCipher *c, const guint8 *sframe,
+    gsize len, gsize hdr_len, guint64 ctr, const guint8 *metadata,
+    gsize metadata_len, guint8 *out, gsize out_size)
 {
   gsize pt_len;
-  SFrameResult r;
+  GstE2eeSFrameResult r;
 
-  if (metadata_len > SFRAME_METADATA_MAX)
-    return SFRAME_ERR_TOO_BIG;
+  if (metadata_len > GST_E2EE_SFRAME_METADATA_MAX)
+    return GST_E2EE_SFRAME_ERR_TOO_BIG;
   if (hdr_len > len || len - hdr_len < c->info->nt)
-    return SFRAME_ERR_TRUNCATED;
+    return GST_E2EE_SFRAME_ERR_TRUNCATED;
   pt_len = len - hdr_len - c->info->nt;
   if (out_size < pt_len)
-    return SFRAME_ERR_TOO_BIG;
+    return GST_E2EE_SFRAME_ERR_TOO_BIG;
   r = open_ (c, ctr, sframe, hdr_len, metadata, metadata_len, sframe + hdr_len,
       len - hdr_len, out);
-  if (r != SFRAME_OK)
+  if (r != GST_E2EE_SFRAME_OK)
     return r;
   return (gssize)pt_len;
 }
 
 gssize
-sframe_decrypt (SFrameCipher *c, const guint8 *sframe, gsize len,
-    const guint8 *metadata, gsize metadata_len, guint8 *out, gsize out_size)
+gst_e2ee_sframe_decrypt (GstE2eeSFrameCipher *c, const guint8 *sframe,
+    gsize len, const guint8 *metadata, gsize metadata_len, guint8 *out,
+    gsize out_size)
 {
   guint64 kid, ctr;
-  gint hlen = sframe_header_decode (sframe, len, &kid, &ctr);
+  gint hlen = gst_e2ee_sframe_header_decode (sframe, len, &kid, &ctr);
 
   if (hlen < 0)
     return hlen;
   if (kid != c->kid)
-    return SFRAME_ERR_AUTH;
-  return sframe_cipher_decrypt (
+    return GST_E2EE_SFRAME_ERR_AUTH;
+  return gst_e2ee_sframe_cipher_decrypt (
       c, sframe, len, (gsize)hlen, ctr, metadata, metadata_len, out, out_size);
 }

@@ -49,30 +49,30 @@ typedef struct
 } Sink;
 
 static void
-sink_send (E2eeKx *kx, GBytes *msg, gpointer data)
+sink_send (GstE2eeKx *kx, GBytes *msg, gpointer data)
 {
   Sink *s = data;
   g_ptr_array_add (s->out, g_bytes_ref (msg));
 }
 
 static void
-drop_event (E2eeKx *kx, GstStructure *ev, gpointer data)
+drop_event (GstE2eeKx *kx, GstStructure *ev, gpointer data)
 {
   gst_structure_free (ev);
 }
 
 static GBytes *
-announce (E2eeIdentity *id, E2eeDhKey *dh, const gchar *pid, GBytes *inst)
+announce (GstE2eeIdentity *id, GstE2eeDhKey *dh, const gchar *pid, GBytes *inst)
 {
-  E2eeMsg *m = e2ee_msg_new (E2EE_MSG_ANNOUNCE, "bench", inst, pid);
+  GstE2eeMsg *m = gst_e2ee_msg_new (GST_E2EE_MSG_ANNOUNCE, "bench", inst, pid);
   GBytes *b;
 
   memcpy (m->identity_key, id->pk, 32);
   memcpy (m->dh_key, dh->pk, 32);
   m->display_name = g_strdup (pid);
   randombytes_buf (m->nonce, sizeof (m->nonce));
-  b = e2ee_msg_encode (m, id, NULL);
-  e2ee_msg_free (m);
+  b = gst_e2ee_msg_encode (m, id, NULL);
+  gst_e2ee_msg_free (m);
   return b;
 }
 
@@ -81,13 +81,13 @@ bench_rekey (guint n, guint reps)
 {
   guint8 ib[16] = { 7 };
   GBytes *inst = g_bytes_new (ib, sizeof (ib));
-  E2eeIdentity *lid = e2ee_identity_new ();
+  GstE2eeIdentity *lid = gst_e2ee_identity_new ();
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("bench");
   Sink sink = { g_ptr_array_new_with_free_func (
       (GDestroyNotify)g_bytes_unref) };
-  E2eeKxCallbacks cb = { sink_send, drop_event };
-  E2eeKxConfig cfg = { 0 };
-  E2eeKx *kx;
+  GstE2eeKxCallbacks cb = { sink_send, drop_event };
+  GstE2eeKxConfig cfg = { 0 };
+  GstE2eeKx *kx;
   gint64 now = 0, *samples = g_new (gint64, reps);
   gsize bytes = 0;
 
@@ -99,39 +99,40 @@ bench_rekey (guint n, guint reps)
   cfg.ack_timeout_ms = 1;
   cfg.grace_ms = 1;
   cfg.rekey_interval_ms = 100000;
-  kx = e2ee_kx_new (&cfg, lid, kr, &cb, &sink);
-  e2ee_kx_start (kx, now);
+  kx = gst_e2ee_kx_new (&cfg, lid, kr, &cb, &sink);
+  gst_e2ee_kx_start (kx, now);
   /* the leader's own announce comes first on the board, then n-1 others */
   {
     GBytes *own = g_ptr_array_index (sink.out, 0);
-    e2ee_kx_receive (
+    gst_e2ee_kx_receive (
         kx, g_bytes_get_data (own, NULL), g_bytes_get_size (own), now);
   }
   for (guint i = 1; i < n; i++) {
-    E2eeIdentity *id = e2ee_identity_new ();
-    E2eeDhKey *dh = e2ee_dh_key_new ();
+    GstE2eeIdentity *id = gst_e2ee_identity_new ();
+    GstE2eeDhKey *dh = gst_e2ee_dh_key_new ();
     gchar *pid = g_strdup_printf ("p%04u", i);
     GBytes *a = announce (id, dh, pid, inst);
-    e2ee_kx_receive (kx, g_bytes_get_data (a, NULL), g_bytes_get_size (a), now);
+    gst_e2ee_kx_receive (
+        kx, g_bytes_get_data (a, NULL), g_bytes_get_size (a), now);
     g_bytes_unref (a);
     g_free (pid);
-    e2ee_dh_key_free (dh);
-    e2ee_identity_free (id);
+    gst_e2ee_dh_key_free (dh);
+    gst_e2ee_identity_free (id);
   }
   now = 3000;
-  e2ee_kx_tick (kx, now); /* becomes leader: epoch 1 */
-  g_assert (e2ee_kx_is_leader (kx));
+  gst_e2ee_kx_tick (kx, now); /* becomes leader: epoch 1 */
+  g_assert (gst_e2ee_kx_is_leader (kx));
 
   for (guint r = 0; r < reps; r++) {
     gint64 t0;
     guint before = sink.out->len;
     now += 100000; /* the periodic rekey is due */
     t0 = cpu_ns ();
-    e2ee_kx_tick (kx, now);
+    gst_e2ee_kx_tick (kx, now);
     samples[r] = cpu_ns () - t0;
     for (guint i = before; i < sink.out->len; i++)
       bytes += g_bytes_get_size (sink.out->pdata[i]);
-    e2ee_kx_tick (kx, now + 5); /* send switch, old epoch retired */
+    gst_e2ee_kx_tick (kx, now + 5); /* send switch, old epoch retired */
   }
   qsort (samples, reps, sizeof (gint64), (GCompareFunc)cmp_i64);
   printf (
@@ -139,12 +140,12 @@ bench_rekey (guint n, guint reps)
       "(min %.2f, max %.2f)  %7.1f KiB sent per rekey  epoch %" G_GUINT64_FORMAT
       "\n",
       n, samples[reps / 2] / 1e6, samples[0] / 1e6, samples[reps - 1] / 1e6,
-      bytes / 1024.0 / reps, e2ee_kx_get_epoch (kx));
+      bytes / 1024.0 / reps, gst_e2ee_kx_get_epoch (kx));
   g_free (samples);
-  e2ee_kx_free (kx);
+  gst_e2ee_kx_free (kx);
   g_ptr_array_unref (sink.out);
   gst_object_unref (kr);
-  e2ee_identity_free (lid);
+  gst_e2ee_identity_free (lid);
   g_bytes_unref (inst);
 }
 
@@ -159,14 +160,14 @@ typedef struct
 typedef struct
 {
   Board *board;
-  E2eeKx *kx;
-  E2eeIdentity *id;
+  GstE2eeKx *kx;
+  GstE2eeIdentity *id;
   GstE2eeKeyring *kr;
   guint cursor;
 } Part;
 
 static void
-board_send (E2eeKx *kx, GBytes *msg, gpointer data)
+board_send (GstE2eeKx *kx, GBytes *msg, gpointer data)
 {
   Part *p = data;
   g_ptr_array_add (p->board->log, g_bytes_ref (msg));
@@ -182,8 +183,8 @@ static Part *
 part_new (Board *b, const gchar *pid, GBytes *inst)
 {
   Part *p = g_new0 (Part, 1);
-  E2eeKxConfig cfg = { 0 };
-  E2eeKxCallbacks cb = { board_send, drop_event };
+  GstE2eeKxConfig cfg = { 0 };
+  GstE2eeKxCallbacks cb = { board_send, drop_event };
 
   cfg.meeting_id = "bench";
   cfg.instance = inst;
@@ -191,11 +192,11 @@ part_new (Board *b, const gchar *pid, GBytes *inst)
   cfg.heartbeat_ms = 1000;
   cfg.start_wait_ms = 100;
   p->board = b;
-  p->id = e2ee_identity_new ();
+  p->id = gst_e2ee_identity_new ();
   p->kr = gst_e2ee_keyring_new ("bench");
-  p->kx = e2ee_kx_new (&cfg, p->id, p->kr, &cb, p);
+  p->kx = gst_e2ee_kx_new (&cfg, p->id, p->kr, &cb, p);
   g_ptr_array_add (b->parts, p);
-  e2ee_kx_start (p->kx, now_ms ());
+  gst_e2ee_kx_start (p->kx, now_ms ());
   return p;
 }
 
@@ -210,13 +211,13 @@ board_step (Board *b)
       Part *p = b->parts->pdata[i];
       while (p->cursor < b->log->len) {
         GBytes *m = b->log->pdata[p->cursor++];
-        e2ee_kx_receive (
+        gst_e2ee_kx_receive (
             p->kx, g_bytes_get_data (m, NULL), g_bytes_get_size (m), now_ms ());
         more = TRUE;
       }
     }
     for (guint i = 0; i < b->parts->len; i++)
-      e2ee_kx_tick (((Part *)b->parts->pdata[i])->kx, now_ms ());
+      gst_e2ee_kx_tick (((Part *)b->parts->pdata[i])->kx, now_ms ());
   }
 }
 
@@ -241,23 +242,24 @@ bench_join (guint n, guint reps)
     }
     alice = b.parts->pdata[0];
     deadline = now_ms () + 10000;
-    while (e2ee_kx_get_send_epoch (((Part *)b.parts->pdata[n - 1])->kx) == 0 &&
+    while (
+        gst_e2ee_kx_get_send_epoch (((Part *)b.parts->pdata[n - 1])->kx) == 0 &&
         now_ms () < deadline) {
       board_step (&b);
       g_usleep (1000);
     }
-    e0 = e2ee_kx_get_send_epoch (alice->kx);
+    e0 = gst_e2ee_kx_get_send_epoch (alice->kx);
 
     t0 = now_ms ();
     joiner = part_new (&b, "joiner", inst);
     deadline = t0 + 10000;
     while (!t_frame && now_ms () < deadline) {
       board_step (&b);
-      if (!t_key && e2ee_kx_get_epoch (joiner->kx) > e0)
+      if (!t_key && gst_e2ee_kx_get_epoch (joiner->kx) > e0)
         t_key = now_ms ();
       /* alice's frames decrypt at the joiner once she sends with a key the
        * joiner holds */
-      if (t_key && e2ee_kx_get_send_epoch (alice->kx) > e0)
+      if (t_key && gst_e2ee_kx_get_send_epoch (alice->kx) > e0)
         t_frame = now_ms ();
       g_usleep (500);
     }
@@ -267,9 +269,9 @@ bench_join (guint n, guint reps)
         n, t_key - t0, t_frame - t0, t_frame - t_key);
     for (guint i = 0; i < b.parts->len; i++) {
       Part *p = b.parts->pdata[i];
-      e2ee_kx_free (p->kx);
+      gst_e2ee_kx_free (p->kx);
       gst_object_unref (p->kr);
-      e2ee_identity_free (p->id);
+      gst_e2ee_identity_free (p->id);
       g_free (p);
     }
     g_ptr_array_unref (b.parts);
@@ -284,7 +286,7 @@ main (int argc, char **argv)
   const gchar *only = g_getenv ("BENCH_ONLY");
 
   gst_init (&argc, &argv);
-  sframe_init ();
+  gst_e2ee_sframe_init ();
   printf ("== key exchange (leader CPU: thread CPU clock; join: wall clock, "
           "in-process)\n");
   if (!only || strstr (only, "rekey")) {

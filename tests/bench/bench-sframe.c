@@ -3,13 +3,13 @@
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Measures sframe_cipher_encrypt() and sframe_cipher_decrypt() for every
- * cipher suite (suite 5 with both backends) at 100 and 1200 bytes of
- * payload (BENCH_SIZES=100,200,... for others), and the raw AEAD loops of
- * bench-common.c as the floor.  Every case runs BENCH_REPS times (default 11),
- * the repetitions of all cases interleaved, each for about BENCH_REP_MS
- * (default 20) ms; the table gives the median ns per packet, packets per second
- * and the range.
+ * Measures gst_e2ee_sframe_cipher_encrypt() and
+ * gst_e2ee_sframe_cipher_decrypt() for every cipher suite (suite 5 with both
+ * backends) at 100 and 1200 bytes of payload (BENCH_SIZES=100,200,... for
+ * others), and the raw AEAD loops of bench-common.c as the floor.  Every case
+ * runs BENCH_REPS times (default 11), the repetitions of all cases interleaved,
+ * each for about BENCH_REP_MS (default 20) ms; the table gives the median ns
+ * per packet, packets per second and the range.
  *
  *   bench-sframe [--tsv]
  */
@@ -31,7 +31,7 @@ typedef struct
   gchar *name; /* e.g. "sframe-s5-openssl" */
   gboolean decrypt;
   gsize size;
-  SFrameCipher *cipher; /* or raw */
+  GstE2eeSFrameCipher *cipher; /* or raw */
   BenchRaw *raw;
   guint8 pt[MAX_PAYLOAD];
   guint8 meta[BENCH_RAW_AAD_LEN];
@@ -52,10 +52,11 @@ run_one (Case *c)
     return bench_raw_seal (c->raw, c->ctr++, c->meta, c->pt, c->size, c->out);
   }
   if (c->decrypt)
-    return sframe_cipher_decrypt (c->cipher, c->ct, c->ct_len, c->hdr_len, 1000,
-               c->meta, META_LEN, c->out, sizeof (c->out)) == (gssize)c->size;
-  return sframe_cipher_encrypt (c->cipher, c->ctr++, c->meta, META_LEN, c->pt,
-             c->size, c->out, sizeof (c->out)) > 0;
+    return gst_e2ee_sframe_cipher_decrypt (c->cipher, c->ct, c->ct_len,
+               c->hdr_len, 1000, c->meta, META_LEN, c->out,
+               sizeof (c->out)) == (gssize)c->size;
+  return gst_e2ee_sframe_cipher_encrypt (c->cipher, c->ctr++, c->meta, META_LEN,
+             c->pt, c->size, c->out, sizeof (c->out)) > 0;
 }
 
 /* ns per packet over n packets */
@@ -91,31 +92,32 @@ case_new (const gchar *name, gboolean decrypt, gsize size)
 }
 
 static Case *
-sframe_case (SFrameSuite s, SFrameBackend b, gboolean decrypt, gsize size)
+sframe_case (
+    GstE2eeSFrameSuite s, GstE2eeSFrameBackend b, gboolean decrypt, gsize size)
 {
   gchar *name;
   Case *c;
   gssize n;
 
-  if (!sframe_backend_available (s, b))
+  if (!gst_e2ee_sframe_backend_available (s, b))
     return NULL;
   name = g_strdup_printf ("sframe-s%d-%s", s,
-      b == SFRAME_BACKEND_AUTO
-          ? sframe_backend_name (sframe_backend_for_suite (s))
-          : sframe_backend_name (b));
+      b == GST_E2EE_SFRAME_BACKEND_AUTO
+          ? gst_e2ee_sframe_backend_name (gst_e2ee_sframe_backend_for_suite (s))
+          : gst_e2ee_sframe_backend_name (b));
   c = case_new (name, decrypt, size);
   g_free (name);
-  c->cipher = sframe_cipher_new (s, b, 1, base_key, sizeof (base_key));
+  c->cipher = gst_e2ee_sframe_cipher_new (s, b, 1, base_key, sizeof (base_key));
   if (!c->cipher) {
     fprintf (stderr, "bench-sframe: no cipher for suite %d\n", s);
     exit (1);
   }
-  n = sframe_cipher_encrypt (
+  n = gst_e2ee_sframe_cipher_encrypt (
       c->cipher, 1000, c->meta, META_LEN, c->pt, size, c->ct, sizeof (c->ct));
   if (n <= 0)
     exit (1);
   c->ct_len = n;
-  c->hdr_len = sframe_header_len (1, 1000);
+  c->hdr_len = gst_e2ee_sframe_header_len (1, 1000);
   return c;
 }
 
@@ -138,7 +140,7 @@ raw_case (BenchRawKind k, gboolean decrypt, gsize size)
 static void
 case_free (Case *c)
 {
-  sframe_cipher_free (c->cipher);
+  gst_e2ee_sframe_cipher_free (c->cipher);
   bench_raw_free (c->raw);
   g_free (c->ns);
   g_free (c->name);
@@ -188,18 +190,21 @@ main (int argc, char **argv)
   guint rep_ms = bench_env_uint ("BENCH_REP_MS", 20);
   GPtrArray *cases = g_ptr_array_new_with_free_func ((GDestroyNotify)case_free);
 
-  if (!sframe_init ()) {
-    fprintf (stderr, "bench-sframe: sframe_init failed\n");
+  if (!gst_e2ee_sframe_init ()) {
+    fprintf (stderr, "bench-sframe: gst_e2ee_sframe_init failed\n");
     return 1;
   }
   for (guint d = 0; d < 2; d++) {
     for (guint z = 0; z < n_sizes; z++) {
-      for (SFrameSuite s = 1; s <= 5; s++) {
+      for (GstE2eeSFrameSuite s = 1; s <= 5; s++) {
         Case *c = sframe_case (s,
-            s == 5 ? SFRAME_BACKEND_OPENSSL : SFRAME_BACKEND_AUTO, d, sizes[z]);
+            s == 5 ? GST_E2EE_SFRAME_BACKEND_OPENSSL
+                   : GST_E2EE_SFRAME_BACKEND_AUTO,
+            d, sizes[z]);
         if (c)
           g_ptr_array_add (cases, c);
-        if (s == 5 && (c = sframe_case (s, SFRAME_BACKEND_SODIUM, d, sizes[z])))
+        if (s == 5 &&
+            (c = sframe_case (s, GST_E2EE_SFRAME_BACKEND_SODIUM, d, sizes[z])))
           g_ptr_array_add (cases, c);
       }
       for (BenchRawKind k = 0; k < BENCH_RAW_N; k++) {

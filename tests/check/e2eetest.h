@@ -147,7 +147,7 @@ sframe_kid_ctr (GstBuffer *buf, gboolean rtp_mode, guint64 *kid, guint64 *ctr)
     gst_buffer_unmap (buf, &m);
   }
   d = g_bytes_get_data (b, &n);
-  fail_unless (sframe_header_decode (d, n, kid, ctr) > 0);
+  fail_unless (gst_e2ee_sframe_header_decode (d, n, kid, ctr) > 0);
   g_bytes_unref (b);
 }
 

@@ -85,18 +85,18 @@ caps_is_rtp (guint v)
 /* Cipher contexts of the oracle and of SEAL, per (suite, key, KID). */
 typedef struct
 {
-  SFrameSuite suite;
+  GstE2eeSFrameSuite suite;
   gboolean alt;
   guint64 kid;
-  SFrameCipher *cipher;
+  GstE2eeSFrameCipher *cipher;
 } CachedCipher;
 
 #define CACHE_SIZE 64
 static CachedCipher cache[CACHE_SIZE];
 static guint cache_next;
 
-static SFrameCipher *
-get_cipher (SFrameSuite suite, gboolean alt, guint64 kid)
+static GstE2eeSFrameCipher *
+get_cipher (GstE2eeSFrameSuite suite, gboolean alt, guint64 kid)
 {
   CachedCipher *c;
 
@@ -106,14 +106,15 @@ get_cipher (SFrameSuite suite, gboolean alt, guint64 kid)
       return c->cipher;
   }
   c = &cache[cache_next++ % CACHE_SIZE];
-  g_clear_pointer (&c->cipher, sframe_cipher_free);
+  g_clear_pointer (&c->cipher, gst_e2ee_sframe_cipher_free);
   c->suite = suite;
   c->alt = alt;
   c->kid = kid;
-  c->cipher = alt ? sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, kid,
-                        fuzz_alt_key, sizeof (fuzz_alt_key))
-                  : sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, kid,
-                        fuzz_base_key, sizeof (fuzz_base_key));
+  c->cipher = alt
+      ? gst_e2ee_sframe_cipher_new (suite, GST_E2EE_SFRAME_BACKEND_AUTO, kid,
+            fuzz_alt_key, sizeof (fuzz_alt_key))
+      : gst_e2ee_sframe_cipher_new (suite, GST_E2EE_SFRAME_BACKEND_AUTO, kid,
+            fuzz_base_key, sizeof (fuzz_base_key));
   CHECK (c->cipher != NULL);
   return c->cipher;
 }
@@ -122,7 +123,7 @@ static void
 cleanup (void)
 {
   for (guint i = 0; i < CACHE_SIZE; i++)
-    g_clear_pointer (&cache[i].cipher, sframe_cipher_free);
+    g_clear_pointer (&cache[i].cipher, gst_e2ee_sframe_cipher_free);
   for (guint i = 0; i < N_CAPS; i++)
     gst_clear_caps (&caps_variants[i]);
   if (state_dir) {
@@ -172,7 +173,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
    * fatal-criticals raise SIGTRAP, which libFuzzer does not catch) */
   g_log_set_default_handler (log_handler, NULL);
   GST_PLUGIN_STATIC_REGISTER (e2ee);
-  CHECK (sframe_init ());
+  CHECK (gst_e2ee_sframe_init ());
 
   caps_variants[CAPS_RTP] =
       gst_caps_from_string ("application/x-rtp, "
@@ -257,7 +258,7 @@ typedef struct
 
 typedef struct
 {
-  SFrameSuite suite;
+  GstE2eeSFrameSuite suite;
   guint auth_fields; /* what SEAL authenticates */
   guint64 fields_seen; /* every rtp-auth-fields value set (bit i = i) */
   guint pending_fields; /* set while playing, applied at the next reset */
@@ -297,15 +298,15 @@ expect_sframe (Oracle *o, const guint8 *rtp_hdr, gsize rtp_hdr_len,
     const guint8 *sf, gsize sf_len, const guint8 *meta, gsize mlen)
 {
   guint64 kid, ctr;
-  gint hlen = sframe_header_decode (sf, sf_len, &kid, &ctr);
+  gint hlen = gst_e2ee_sframe_header_decode (sf, sf_len, &kid, &ctr);
 
   if (hlen < 0 ||
       !(o->loose || o->kid_filter == ANY_KID || o->kid_filter == kid))
     return;
   for (guint alt = 0; alt < 2; alt++) {
-    SFrameCipher *c = get_cipher (o->suite, alt, kid);
+    GstE2eeSFrameCipher *c = get_cipher (o->suite, alt, kid);
     guint8 *pt = g_malloc (rtp_hdr_len + sf_len + 1);
-    gssize n = sframe_cipher_decrypt (
+    gssize n = gst_e2ee_sframe_cipher_decrypt (
         c, sf, sf_len, hlen, ctr, meta, mlen, pt + rtp_hdr_len, sf_len);
     if (n >= 0) {
       GBytes *b;
@@ -414,7 +415,7 @@ seal (Oracle *o, Reader *body)
 {
   guint64 kid = rd_varint (body), ctr = rd_varint (body);
   guint8 flags = rd_u8 (body);
-  SFrameCipher *c = get_cipher (o->suite, flags & 1, kid);
+  GstE2eeSFrameCipher *c = get_cipher (o->suite, flags & 1, kid);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   const guint8 *pt = body->p;
   gsize pt_len = body->n, hdr = 0, cap;
@@ -436,9 +437,9 @@ seal (Oracle *o, Reader *body)
     mlen = e2ee_rtp_metadata (&rtp, o->auth_fields, meta);
   }
   /* exactly the room the API documents */
-  cap = hdr + pt_len + sframe_cipher_overhead (c, ctr);
+  cap = hdr + pt_len + gst_e2ee_sframe_cipher_overhead (c, ctr);
   out = g_malloc (cap);
-  n = sframe_cipher_encrypt (
+  n = gst_e2ee_sframe_cipher_encrypt (
       c, ctr, meta, mlen, pt, pt_len, out + hdr, cap - hdr);
   CHECK (n == (gssize)(cap - hdr));
   if (hdr) {
@@ -466,7 +467,7 @@ flood (GstHarness *h, Oracle *o, guint record, guint count)
 
   count = MIN (count, FUZZ_FLOOD_MAX);
   for (guint i = 0; i < count; i++) {
-    guint8 pkt[12 + SFRAME_HEADER_MAX + 24];
+    guint8 pkt[12 + GST_E2EE_SFRAME_HEADER_MAX + 24];
     gsize off = 0, n;
     if (o->rtp_mode) {
       memset (pkt, 0, 12);
@@ -475,7 +476,7 @@ flood (GstHarness *h, Oracle *o, guint record, guint count)
       pkt[3] = (guint8)i;
       off = 12;
     }
-    n = sframe_header_encode (
+    n = gst_e2ee_sframe_header_encode (
         FUZZ_FLOOD_KID_BASE + (guint64)record * 4096 + i, i, pkt + off);
     memset (pkt + off + n, 0xa5, 24);
     gst_buffer_list_add (list, new_buffer (pkt, off + n + 24));
@@ -610,7 +611,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       CHECK (gst_e2ee_keyring_add_key (kr, k, fuzz_base_key,
           sizeof (fuzz_base_key), GST_E2EE_KEY_RECEIVE, k & 1 ? "alice" : NULL,
           NULL));
-    ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+    ctx = gst_e2ee_context_new_keyring (kr, TRUE);
     gst_element_set_context (dec, ctx);
     gst_context_unref (ctx);
   } else {

@@ -5,18 +5,18 @@
  *
  * Input: one untrusted message, as it would come from the channel.
  *
- *  1. e2ee_msg_decode() on an exactly sized copy: either NULL with a
+ *  1. gst_e2ee_msg_decode() on an exactly sized copy: either NULL with a
  *     GError, or a message whose fields are within the limits of
  *     docs/protocol.md 1.3 and whose signed_len leaves exactly the 64-byte
  *     signature;
  *  2. canonical round trip: the decoded message re-encoded with a fixed
  *     identity gives the input back byte for byte up to the signature,
  *     and decodes to the same fields;
- *  3. e2ee_msg_verify() with the fixed identity key succeeds exactly when
+ *  3. gst_e2ee_msg_verify() with the fixed identity key succeeds exactly when
  *     the input carries the signature the fixed identity makes (Ed25519 is
  *     deterministic and unforgeable), and never with a key nobody signs
- *     with; e2ee_msg_hash() is SHA-256 of the input;
- *  4. KEYS: e2ee_keybox_open() of every box with fixed recipient and leader
+ *     with; gst_e2ee_msg_hash() is SHA-256 of the input;
+ *  4. KEYS: gst_e2ee_keybox_open() of every box with fixed recipient and leader
  *     keys either fails without touching the output, or gives the one
  *     meeting key ever sealed with those keys (a seed holds such a box).
  *
@@ -57,11 +57,11 @@ check_failed (const char *file, int line, const char *what)
 #define FUZZ_PROTO_OTHER_SEED 0x99
 
 static guint8 signer_sk[crypto_sign_SECRETKEYBYTES];
-static E2eeIdentity signer;
+static GstE2eeIdentity signer;
 static guint8 other_pk[crypto_sign_PUBLICKEYBYTES];
 static guint8 leader_pk[32];
 static guint8 recipient_sk[32];
-static E2eeDhKey recipient;
+static GstE2eeDhKey recipient;
 static guint8 fuzz_mk[32];
 
 int
@@ -99,40 +99,41 @@ str_ok (const gchar *s, gsize min, gsize max)
 
 /* The limits of docs/protocol.md 1.3 on a decoded message. */
 static void
-check_limits (const E2eeMsg *m)
+check_limits (const GstE2eeMsg *m)
 {
   gsize il;
 
-  CHECK (m->type >= E2EE_MSG_ANNOUNCE && m->type <= E2EE_MSG_LEAVE);
-  CHECK (e2ee_msg_type_name (m->type) != NULL);
-  CHECK (str_ok (m->meeting_id, 0, E2EE_MEETING_ID_MAX));
+  CHECK (m->type >= GST_E2EE_MSG_ANNOUNCE && m->type <= GST_E2EE_MSG_LEAVE);
+  CHECK (gst_e2ee_msg_type_name (m->type) != NULL);
+  CHECK (str_ok (m->meeting_id, 0, GST_E2EE_MEETING_ID_MAX));
   CHECK (m->instance != NULL);
   il = g_bytes_get_size (m->instance);
-  CHECK (il >= E2EE_INSTANCE_MIN && il <= E2EE_INSTANCE_MAX);
-  CHECK (str_ok (m->sender_id, 0, E2EE_ID_MAX));
-  if (m->type == E2EE_MSG_ANNOUNCE)
-    CHECK (str_ok (m->display_name, 0, E2EE_NAME_MAX));
+  CHECK (il >= GST_E2EE_INSTANCE_MIN && il <= GST_E2EE_INSTANCE_MAX);
+  CHECK (str_ok (m->sender_id, 0, GST_E2EE_ID_MAX));
+  if (m->type == GST_E2EE_MSG_ANNOUNCE)
+    CHECK (str_ok (m->display_name, 0, GST_E2EE_NAME_MAX));
   else
     CHECK (m->display_name == NULL);
-  if (m->type == E2EE_MSG_KEYS) {
-    CHECK (m->boxes != NULL && m->boxes->len <= E2EE_MAX_ENTRIES);
+  if (m->type == GST_E2EE_MSG_KEYS) {
+    CHECK (m->boxes != NULL && m->boxes->len <= GST_E2EE_MAX_ENTRIES);
     for (guint i = 0; i < m->boxes->len; i++) {
-      const E2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
-      CHECK (str_ok (b->recipient_id, 0, E2EE_ID_MAX));
+      const GstE2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
+      CHECK (str_ok (b->recipient_id, 0, GST_E2EE_ID_MAX));
     }
   } else {
     CHECK (m->boxes == NULL || m->boxes->len == 0);
   }
-  if (m->type == E2EE_MSG_ROSTER) {
-    CHECK (m->entries != NULL && m->entries->len <= E2EE_MAX_ENTRIES);
+  if (m->type == GST_E2EE_MSG_ROSTER) {
+    CHECK (m->entries != NULL && m->entries->len <= GST_E2EE_MAX_ENTRIES);
     for (guint i = 0; i < m->entries->len; i++) {
-      const E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
-      CHECK (str_ok (e->participant_id, 0, E2EE_ID_MAX));
-      CHECK (str_ok (e->display_name, 0, E2EE_NAME_MAX));
+      const GstE2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+      CHECK (str_ok (e->participant_id, 0, GST_E2EE_ID_MAX));
+      CHECK (str_ok (e->display_name, 0, GST_E2EE_NAME_MAX));
       /* sorted by index (1.7) */
       if (i > 0)
-        CHECK (((const E2eeRosterEntry *)g_ptr_array_index (m->entries, i - 1))
-                   ->index < e->index);
+        CHECK (
+            ((const GstE2eeRosterEntry *)g_ptr_array_index (m->entries, i - 1))
+                ->index < e->index);
     }
   } else {
     CHECK (m->entries == NULL || m->entries->len == 0);
@@ -147,67 +148,67 @@ len_of (const GPtrArray *a)
 
 /* Every field but the signature. */
 static void
-check_same (const E2eeMsg *a, const E2eeMsg *b)
+check_same (const GstE2eeMsg *a, const GstE2eeMsg *b)
 {
   CHECK (a->type == b->type);
   CHECK (g_strcmp0 (a->meeting_id, b->meeting_id) == 0);
   CHECK (g_bytes_equal (a->instance, b->instance));
   CHECK (g_strcmp0 (a->sender_id, b->sender_id) == 0);
-  CHECK (memcmp (a->identity_key, b->identity_key, E2EE_KEY_LEN) == 0);
-  CHECK (memcmp (a->dh_key, b->dh_key, E2EE_KEY_LEN) == 0);
+  CHECK (memcmp (a->identity_key, b->identity_key, GST_E2EE_KEY_LEN) == 0);
+  CHECK (memcmp (a->dh_key, b->dh_key, GST_E2EE_KEY_LEN) == 0);
   CHECK (g_strcmp0 (a->display_name, b->display_name) == 0);
   CHECK (a->join_time_ms == b->join_time_ms);
-  CHECK (memcmp (a->nonce, b->nonce, E2EE_NONCE_LEN) == 0);
+  CHECK (memcmp (a->nonce, b->nonce, GST_E2EE_NONCE_LEN) == 0);
   CHECK (a->acked_epoch == b->acked_epoch);
   CHECK (a->epoch == b->epoch);
   CHECK (a->roster_version == b->roster_version);
   CHECK (len_of (a->boxes) == len_of (b->boxes));
   for (guint i = 0; i < len_of (a->boxes); i++) {
-    const E2eeKeyBox *x = g_ptr_array_index (a->boxes, i);
-    const E2eeKeyBox *y = g_ptr_array_index (b->boxes, i);
+    const GstE2eeKeyBox *x = g_ptr_array_index (a->boxes, i);
+    const GstE2eeKeyBox *y = g_ptr_array_index (b->boxes, i);
     CHECK (g_strcmp0 (x->recipient_id, y->recipient_id) == 0);
-    CHECK (
-        memcmp (x->recipient_nonce, y->recipient_nonce, E2EE_NONCE_LEN) == 0);
-    CHECK (memcmp (x->box_nonce, y->box_nonce, E2EE_NONCE_LEN) == 0);
-    CHECK (memcmp (x->box, y->box, E2EE_BOX_LEN) == 0);
+    CHECK (memcmp (x->recipient_nonce, y->recipient_nonce,
+               GST_E2EE_NONCE_LEN) == 0);
+    CHECK (memcmp (x->box_nonce, y->box_nonce, GST_E2EE_NONCE_LEN) == 0);
+    CHECK (memcmp (x->box, y->box, GST_E2EE_BOX_LEN) == 0);
   }
   CHECK (a->version == b->version);
-  CHECK (memcmp (a->prev_hash, b->prev_hash, E2EE_HASH_LEN) == 0);
+  CHECK (memcmp (a->prev_hash, b->prev_hash, GST_E2EE_HASH_LEN) == 0);
   CHECK (a->flags == b->flags);
   CHECK (len_of (a->entries) == len_of (b->entries));
   for (guint i = 0; i < len_of (a->entries); i++) {
-    const E2eeRosterEntry *x = g_ptr_array_index (a->entries, i);
-    const E2eeRosterEntry *y = g_ptr_array_index (b->entries, i);
+    const GstE2eeRosterEntry *x = g_ptr_array_index (a->entries, i);
+    const GstE2eeRosterEntry *y = g_ptr_array_index (b->entries, i);
     CHECK (x->index == y->index);
     CHECK (g_strcmp0 (x->participant_id, y->participant_id) == 0);
-    CHECK (memcmp (x->identity_key, y->identity_key, E2EE_KEY_LEN) == 0);
-    CHECK (memcmp (x->dh_key, y->dh_key, E2EE_KEY_LEN) == 0);
+    CHECK (memcmp (x->identity_key, y->identity_key, GST_E2EE_KEY_LEN) == 0);
+    CHECK (memcmp (x->dh_key, y->dh_key, GST_E2EE_KEY_LEN) == 0);
     CHECK (g_strcmp0 (x->display_name, y->display_name) == 0);
   }
   CHECK (a->counter == b->counter);
-  CHECK (memcmp (a->roster_hash, b->roster_hash, E2EE_HASH_LEN) == 0);
+  CHECK (memcmp (a->roster_hash, b->roster_hash, GST_E2EE_HASH_LEN) == 0);
   CHECK (a->send_epoch == b->send_epoch);
   CHECK (a->leader_time_ms == b->leader_time_ms);
   CHECK (a->reason == b->reason);
 }
 
 static void
-open_boxes (const E2eeMsg *m)
+open_boxes (const GstE2eeMsg *m)
 {
   for (guint i = 0; i < len_of (m->boxes); i++) {
-    const E2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
+    const GstE2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
     guint8 mk[32], before[32];
 
     memset (mk, 0xa5, sizeof (mk));
     memcpy (before, mk, sizeof (mk));
-    if (e2ee_keybox_open (&recipient, leader_pk, m->meeting_id, m->instance,
+    if (gst_e2ee_keybox_open (&recipient, leader_pk, m->meeting_id, m->instance,
             m->sender_id, b->recipient_id, m->epoch, b, mk))
       CHECK (memcmp (mk, fuzz_mk, 32) == 0);
     else
       CHECK (memcmp (mk, before, 32) == 0);
     /* the leader's own key as the recipient's: never opens */
     memset (mk, 0xa5, sizeof (mk));
-    CHECK (!e2ee_keybox_open (&recipient, recipient.pk, m->meeting_id,
+    CHECK (!gst_e2ee_keybox_open (&recipient, recipient.pk, m->meeting_id,
         m->instance, m->sender_id, b->recipient_id, m->epoch, b, mk));
     CHECK (memcmp (mk, before, 32) == 0);
   }
@@ -218,7 +219,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   GError *err = NULL;
   guint8 *copy;
-  E2eeMsg *m, *m2;
+  GstE2eeMsg *m, *m2;
   GBytes *enc;
   const guint8 *e;
   gsize elen;
@@ -229,7 +230,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   copy = g_malloc (size ? size : 1);
   if (size)
     memcpy (copy, data, size);
-  m = e2ee_msg_decode (copy, size, &err);
+  m = gst_e2ee_msg_decode (copy, size, &err);
   if (!m) {
     CHECK (err != NULL && err->message != NULL);
     g_error_free (err);
@@ -237,42 +238,43 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   }
   CHECK (err == NULL);
-  CHECK (size > E2EE_SIG_LEN && size <= E2EE_MSG_MAX);
-  CHECK (m->signed_len + E2EE_SIG_LEN == size);
-  CHECK (memcmp (m->signature, copy + m->signed_len, E2EE_SIG_LEN) == 0);
+  CHECK (size > GST_E2EE_SIG_LEN && size <= GST_E2EE_MSG_MAX);
+  CHECK (m->signed_len + GST_E2EE_SIG_LEN == size);
+  CHECK (memcmp (m->signature, copy + m->signed_len, GST_E2EE_SIG_LEN) == 0);
   check_limits (m);
 
   /* canonical: re-encoded, the same bytes up to the signature */
-  enc = e2ee_msg_encode (m, &signer, &err);
+  enc = gst_e2ee_msg_encode (m, &signer, &err);
   CHECK (enc != NULL && err == NULL);
   e = g_bytes_get_data (enc, &elen);
   CHECK (elen == size);
   CHECK (memcmp (e, copy, m->signed_len) == 0);
-  m2 = e2ee_msg_decode (e, elen, &err);
+  m2 = gst_e2ee_msg_decode (e, elen, &err);
   CHECK (m2 != NULL && err == NULL);
   check_same (m, m2);
   CHECK (m2->signed_len == m->signed_len);
-  CHECK (e2ee_msg_verify (m2, e, elen, signer.pk));
-  CHECK (!e2ee_msg_verify (m2, e, elen, other_pk));
+  CHECK (gst_e2ee_msg_verify (m2, e, elen, signer.pk));
+  CHECK (!gst_e2ee_msg_verify (m2, e, elen, other_pk));
 
   /* the input verifies under the fixed key exactly when it carries the
    * fixed key's signature */
-  ours = memcmp (e + m->signed_len, copy + m->signed_len, E2EE_SIG_LEN) == 0;
-  CHECK (e2ee_msg_verify (m, copy, size, signer.pk) == ours);
-  CHECK (!e2ee_msg_verify (m, copy, size, other_pk));
+  ours =
+      memcmp (e + m->signed_len, copy + m->signed_len, GST_E2EE_SIG_LEN) == 0;
+  CHECK (gst_e2ee_msg_verify (m, copy, size, signer.pk) == ours);
+  CHECK (!gst_e2ee_msg_verify (m, copy, size, other_pk));
   /* an identity key taken from the message itself (ANNOUNCE) */
-  if (m->type == E2EE_MSG_ANNOUNCE)
-    (void)e2ee_msg_verify (m, copy, size, m->identity_key);
+  if (m->type == GST_E2EE_MSG_ANNOUNCE)
+    (void)gst_e2ee_msg_verify (m, copy, size, m->identity_key);
 
-  e2ee_msg_hash (copy, size, h);
+  gst_e2ee_msg_hash (copy, size, h);
   crypto_hash_sha256 (h2, copy, size);
   CHECK (memcmp (h, h2, 32) == 0);
 
   open_boxes (m);
 
-  e2ee_msg_free (m2);
+  gst_e2ee_msg_free (m2);
   g_bytes_unref (enc);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
   g_free (copy);
   return 0;
 }

@@ -6,9 +6,9 @@
  * Input: byte 0 selects the suite and options, byte 1 the length of the
  * metadata (AAD) that follows, the rest R is used twice:
  *
- *  1. as an untrusted SFrame: sframe_header_decode(), then
- *     sframe_cipher_decrypt() and sframe_decrypt() with a fixed key;
- *     checks the header against an independent parser (longer than
+ *  1. as an untrusted SFrame: gst_e2ee_sframe_header_decode(), then
+ *     gst_e2ee_sframe_cipher_decrypt() and gst_e2ee_sframe_decrypt() with a
+ * fixed key; checks the header against an independent parser (longer than
  *     minimal forms are accepted, the encoder writes the shortest), that
  *     decryption fails cleanly (exactly sized output buffers, so ASan sees
  *     any overrun) and that whatever authenticates with a shortest-form
@@ -21,8 +21,8 @@
  *
  * Byte 0: bits 0-2 suite ((v % 5) + 1); bit 3 KID of the roundtrip
  * (FUZZ_SFRAME_KID_SHORT or _LONG); bit 4 also run the raw
- * sframe_aead_seal/open API; bits 5-7: the roundtrip CTR is the first 8
- * bytes of R (little endian) shifted right by 8 * that value.
+ * gst_e2ee_sframe_aead_seal/open API; bits 5-7: the roundtrip CTR is the first
+ * 8 bytes of R (little endian) shifted right by 8 * that value.
  *
  * Any violated property aborts (a libFuzzer crash).
  */
@@ -58,33 +58,36 @@ static const guint64 kids[N_KIDS] = { FUZZ_SFRAME_KID_SHORT,
   FUZZ_SFRAME_KID_LONG };
 
 /* [suite - 1][kid index] */
-static SFrameCipher *ciphers[N_SUITES][N_KIDS];
+static GstE2eeSFrameCipher *ciphers[N_SUITES][N_KIDS];
 /* suite 5 with the libsodium backend, when the CPU has AES-NI */
-static SFrameCipher *sodium_ciphers[N_KIDS];
+static GstE2eeSFrameCipher *sodium_ciphers[N_KIDS];
 /* derived key and salt of each context, for the reference implementation */
-static guint8 ref_keys[N_SUITES][N_KIDS][SFRAME_KEY_MAX];
-static guint8 ref_salts[N_SUITES][N_KIDS][SFRAME_NONCE_LEN];
+static guint8 ref_keys[N_SUITES][N_KIDS][GST_E2EE_SFRAME_KEY_MAX];
+static guint8 ref_salts[N_SUITES][N_KIDS][GST_E2EE_SFRAME_NONCE_LEN];
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   (void)argc;
   (void)argv;
-  CHECK (sframe_init ());
+  CHECK (gst_e2ee_sframe_init ());
   for (guint s = 0; s < N_SUITES; s++) {
     for (guint k = 0; k < N_KIDS; k++) {
-      ciphers[s][k] = sframe_cipher_new (s + 1, SFRAME_BACKEND_OPENSSL, kids[k],
-          fuzz_base_key, sizeof (fuzz_base_key));
+      ciphers[s][k] =
+          gst_e2ee_sframe_cipher_new (s + 1, GST_E2EE_SFRAME_BACKEND_OPENSSL,
+              kids[k], fuzz_base_key, sizeof (fuzz_base_key));
       CHECK (ciphers[s][k] != NULL);
-      CHECK (sframe_derive (s + 1, kids[k], fuzz_base_key,
+      CHECK (gst_e2ee_sframe_derive (s + 1, kids[k], fuzz_base_key,
           sizeof (fuzz_base_key), ref_keys[s][k], ref_salts[s][k]));
     }
   }
-  if (sframe_backend_available (
-          SFRAME_SUITE_AES_256_GCM_SHA512_128, SFRAME_BACKEND_SODIUM)) {
+  if (gst_e2ee_sframe_backend_available (
+          GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128,
+          GST_E2EE_SFRAME_BACKEND_SODIUM)) {
     for (guint k = 0; k < N_KIDS; k++) {
-      sodium_ciphers[k] = sframe_cipher_new (5, SFRAME_BACKEND_SODIUM, kids[k],
-          fuzz_base_key, sizeof (fuzz_base_key));
+      sodium_ciphers[k] =
+          gst_e2ee_sframe_cipher_new (5, GST_E2EE_SFRAME_BACKEND_SODIUM,
+              kids[k], fuzz_base_key, sizeof (fuzz_base_key));
       CHECK (sodium_ciphers[k] != NULL);
     }
   }
@@ -159,12 +162,12 @@ ref_field (const guint8 *buf, gboolean kid_field)
 
 /* Encrypts pt into out (header || ct || tag); returns the length. */
 static gsize
-ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 *meta,
+ref_encrypt (GstE2eeSFrameSuite suite, guint k, guint64 ctr, const guint8 *meta,
     gsize meta_len, const guint8 *pt, gsize pt_len, guint8 *out)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
   const guint8 *key = ref_keys[suite - 1][k];
-  guint8 nonce[16], ctr_be[SFRAME_NONCE_LEN];
+  guint8 nonce[16], ctr_be[GST_E2EE_SFRAME_NONCE_LEN];
   gsize hlen = ref_header (kids[k], ctr, out);
   guint8 *ct = out + hlen;
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
@@ -172,7 +175,7 @@ ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 *meta,
 
   memset (ctr_be, 0, sizeof (ctr_be));
   ref_put_be (ctr_be + 4, ctr, 8);
-  for (guint i = 0; i < SFRAME_NONCE_LEN; i++)
+  for (guint i = 0; i < GST_E2EE_SFRAME_NONCE_LEN; i++)
     nonce[i] = ref_salts[suite - 1][k][i] ^ ctr_be[i];
   CHECK (ctx != NULL);
 
@@ -180,12 +183,12 @@ ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 *meta,
     /* AES-CTR with the initial counter block nonce || 0^32, then
      * HMAC(auth_key, len(aad) || len(ct) || Nt || nonce || aad || ct) */
     gsize aad_len = hlen + meta_len;
-    gsize auth_len = 24 + SFRAME_NONCE_LEN + aad_len + pt_len;
+    gsize auth_len = 24 + GST_E2EE_SFRAME_NONCE_LEN + aad_len + pt_len;
     guint8 *auth = g_malloc (auth_len), *p = auth;
     guint8 mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
 
-    memset (nonce + SFRAME_NONCE_LEN, 0, 4);
+    memset (nonce + GST_E2EE_SFRAME_NONCE_LEN, 0, 4);
     CHECK (
         EVP_EncryptInit_ex2 (ctx, EVP_aes_128_ctr (), key, nonce, NULL) == 1);
     if (pt_len)
@@ -194,8 +197,8 @@ ref_encrypt (SFrameSuite suite, guint k, guint64 ctr, const guint8 *meta,
     ref_put_be (p + 8, pt_len, 8);
     ref_put_be (p + 16, info->nt, 8);
     p += 24;
-    memcpy (p, nonce, SFRAME_NONCE_LEN);
-    p += SFRAME_NONCE_LEN;
+    memcpy (p, nonce, GST_E2EE_SFRAME_NONCE_LEN);
+    p += GST_E2EE_SFRAME_NONCE_LEN;
     memcpy (p, out, hlen);
     p += hlen;
     if (meta_len)
@@ -234,24 +237,24 @@ kid_index (guint64 kid)
 
 /* 1: R as an untrusted SFrame. */
 static void
-untrusted (SFrameSuite suite, const guint8 *meta, gsize meta_len,
+untrusted (GstE2eeSFrameSuite suite, const guint8 *meta, gsize meta_len,
     const guint8 *sf, gsize len)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
-  guint8 hdr[SFRAME_HEADER_MAX];
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
+  guint8 hdr[GST_E2EE_SFRAME_HEADER_MAX];
   guint64 kid = 0, ctr = 0;
-  gint hlen = sframe_header_decode (sf, len, &kid, &ctr);
+  gint hlen = gst_e2ee_sframe_header_decode (sf, len, &kid, &ctr);
   gsize pt_size;
   guint8 *pt;
   gssize n, n2;
-  SFrameCipher *c;
+  GstE2eeSFrameCipher *c;
   gboolean canonical;
 
   if (hlen < 0) {
-    CHECK (hlen == SFRAME_ERR_TRUNCATED);
+    CHECK (hlen == GST_E2EE_SFRAME_ERR_TRUNCATED);
     CHECK (ref_header_len (sf, len) > len);
-    CHECK (sframe_decrypt (ciphers[suite - 1][0], sf, len, meta, meta_len, NULL,
-               0) == hlen);
+    CHECK (gst_e2ee_sframe_decrypt (ciphers[suite - 1][0], sf, len, meta,
+               meta_len, NULL, 0) == hlen);
     return;
   }
   /* the length and values an independent parser finds (non-minimal forms
@@ -259,47 +262,50 @@ untrusted (SFrameSuite suite, const guint8 *meta, gsize meta_len,
   CHECK ((gsize)hlen == ref_header_len (sf, len) && (gsize)hlen <= len);
   CHECK (kid == ref_field (sf, TRUE) && ctr == ref_field (sf, FALSE));
   /* the shortest form is no longer, and is what the encoder writes */
-  CHECK (sframe_header_len (kid, ctr) <= (gsize)hlen);
-  CHECK (sframe_header_encode (kid, ctr, hdr) == sframe_header_len (kid, ctr));
-  canonical = sframe_header_len (kid, ctr) == (gsize)hlen &&
+  CHECK (gst_e2ee_sframe_header_len (kid, ctr) <= (gsize)hlen);
+  CHECK (gst_e2ee_sframe_header_encode (kid, ctr, hdr) ==
+      gst_e2ee_sframe_header_len (kid, ctr));
+  canonical = gst_e2ee_sframe_header_len (kid, ctr) == (gsize)hlen &&
       memcmp (hdr, sf, hlen) == 0;
 
   c = ciphers[suite - 1][kid_index (kid)];
   if (len - hlen < info->nt) {
-    CHECK (sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, NULL,
-               0) == SFRAME_ERR_TRUNCATED);
+    CHECK (gst_e2ee_sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta,
+               meta_len, NULL, 0) == GST_E2EE_SFRAME_ERR_TRUNCATED);
     return;
   }
   pt_size = len - hlen - info->nt;
   /* exactly sized (malloc(0) may be NULL: keep one byte) */
   pt = g_malloc (pt_size ? pt_size : 1);
   if (pt_size)
-    CHECK (sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta, meta_len, pt,
-               pt_size - 1) == SFRAME_ERR_TOO_BIG);
-  n = sframe_cipher_decrypt (
+    CHECK (gst_e2ee_sframe_cipher_decrypt (c, sf, len, hlen, ctr, meta,
+               meta_len, pt, pt_size - 1) == GST_E2EE_SFRAME_ERR_TOO_BIG);
+  n = gst_e2ee_sframe_cipher_decrypt (
       c, sf, len, hlen, ctr, meta, meta_len, pt, pt_size);
-  CHECK (n == SFRAME_ERR_AUTH || n == (gssize)pt_size);
+  CHECK (n == GST_E2EE_SFRAME_ERR_AUTH || n == (gssize)pt_size);
   /* the KID-checking convenience agrees */
-  n2 = sframe_decrypt (c, sf, len, meta, meta_len, pt, pt_size);
-  CHECK (n2 == (kid == sframe_cipher_get_kid (c) ? n : SFRAME_ERR_AUTH));
+  n2 = gst_e2ee_sframe_decrypt (c, sf, len, meta, meta_len, pt, pt_size);
+  CHECK (n2 ==
+      (kid == gst_e2ee_sframe_cipher_get_kid (c) ? n
+                                                 : GST_E2EE_SFRAME_ERR_AUTH));
 
-  if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 &&
+  if (suite == GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128 &&
       sodium_ciphers[kid_index (kid)]) {
     guint8 *pt2 = g_malloc (pt_size ? pt_size : 1);
-    gssize m = sframe_cipher_decrypt (sodium_ciphers[kid_index (kid)], sf, len,
-        hlen, ctr, meta, meta_len, pt2, pt_size);
+    gssize m = gst_e2ee_sframe_cipher_decrypt (sodium_ciphers[kid_index (kid)],
+        sf, len, hlen, ctr, meta, meta_len, pt2, pt_size);
     CHECK (m == n);
     if (n > 0)
       CHECK (memcmp (pt, pt2, n) == 0);
     g_free (pt2);
   }
 
-  if (n >= 0 && kid == sframe_cipher_get_kid (c) && canonical) {
+  if (n >= 0 && kid == gst_e2ee_sframe_cipher_get_kid (c) && canonical) {
     /* authentic: encryption is deterministic, so it must give R back */
-    gsize cap = pt_size + sframe_cipher_overhead (c, ctr);
+    gsize cap = pt_size + gst_e2ee_sframe_cipher_overhead (c, ctr);
     guint8 *again = g_malloc (cap);
     CHECK (cap == len);
-    CHECK (sframe_cipher_encrypt (
+    CHECK (gst_e2ee_sframe_cipher_encrypt (
                c, ctr, meta, meta_len, pt, pt_size, again, cap) == (gssize)len);
     CHECK (memcmp (again, sf, len) == 0);
     g_free (again);
@@ -308,39 +314,40 @@ untrusted (SFrameSuite suite, const guint8 *meta, gsize meta_len,
 }
 
 static void
-flip_fails (SFrameCipher *c, guint8 *sf, gsize len, gsize hlen, guint64 ctr,
-    guint8 *meta, gsize meta_len, gsize bit, guint8 *pt, gsize pt_size)
+flip_fails (GstE2eeSFrameCipher *c, guint8 *sf, gsize len, gsize hlen,
+    guint64 ctr, guint8 *meta, gsize meta_len, gsize bit, guint8 *pt,
+    gsize pt_size)
 {
   gssize n;
 
   /* a bit of the ciphertext or tag */
   bit %= (len - hlen) * 8;
   sf[hlen + bit / 8] ^= 1 << (bit % 8);
-  n = sframe_cipher_decrypt (
+  n = gst_e2ee_sframe_cipher_decrypt (
       c, sf, len, hlen, ctr, meta, meta_len, pt, pt_size);
-  CHECK (n == SFRAME_ERR_AUTH);
+  CHECK (n == GST_E2EE_SFRAME_ERR_AUTH);
   sf[hlen + bit / 8] ^= 1 << (bit % 8);
   /* a bit of the metadata */
   if (meta_len) {
     gsize mb = bit % (meta_len * 8);
     meta[mb / 8] ^= 1 << (mb % 8);
-    n = sframe_cipher_decrypt (
+    n = gst_e2ee_sframe_cipher_decrypt (
         c, sf, len, hlen, ctr, meta, meta_len, pt, pt_size);
-    CHECK (n == SFRAME_ERR_AUTH);
+    CHECK (n == GST_E2EE_SFRAME_ERR_AUTH);
     meta[mb / 8] ^= 1 << (mb % 8);
   }
   /* another counter */
-  n = sframe_cipher_decrypt (
+  n = gst_e2ee_sframe_cipher_decrypt (
       c, sf, len, hlen, ctr ^ 1, meta, meta_len, pt, pt_size);
-  CHECK (n == SFRAME_ERR_AUTH);
+  CHECK (n == GST_E2EE_SFRAME_ERR_AUTH);
 }
 
 /* 2: R as a plaintext. */
 static void
-roundtrip (SFrameSuite suite, guint k, guint shift, guint8 *meta,
+roundtrip (GstE2eeSFrameSuite suite, guint k, guint shift, guint8 *meta,
     gsize meta_len, const guint8 *pt, gsize pt_len)
 {
-  SFrameCipher *c = ciphers[suite - 1][k];
+  GstE2eeSFrameCipher *c = ciphers[suite - 1][k];
   guint64 ctr = 0, kid, ctr2;
   gsize cap, hlen;
   guint8 *sf, *ref, *back;
@@ -351,17 +358,18 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 *meta,
     ctr |= (guint64)pt[i] << (8 * i);
   ctr = shift >= 8 ? 0 : ctr >> (8 * shift);
 
-  cap = pt_len + sframe_cipher_overhead (c, ctr);
-  hlen = sframe_header_len (kids[k], ctr);
-  CHECK (cap == pt_len + hlen + sframe_suite_info (suite)->nt);
+  cap = pt_len + gst_e2ee_sframe_cipher_overhead (c, ctr);
+  hlen = gst_e2ee_sframe_header_len (kids[k], ctr);
+  CHECK (cap == pt_len + hlen + gst_e2ee_sframe_suite_info (suite)->nt);
   sf = g_malloc (cap);
   /* one byte short of the room needed is refused without writing */
-  CHECK (sframe_cipher_encrypt (c, ctr, meta, meta_len, pt, pt_len, sf,
-             cap - 1) == SFRAME_ERR_TOO_BIG);
-  n = sframe_cipher_encrypt (c, ctr, meta, meta_len, pt, pt_len, sf, cap);
+  CHECK (gst_e2ee_sframe_cipher_encrypt (c, ctr, meta, meta_len, pt, pt_len, sf,
+             cap - 1) == GST_E2EE_SFRAME_ERR_TOO_BIG);
+  n = gst_e2ee_sframe_cipher_encrypt (
+      c, ctr, meta, meta_len, pt, pt_len, sf, cap);
   CHECK (n == (gssize)cap);
 
-  h = sframe_header_decode (sf, cap, &kid, &ctr2);
+  h = gst_e2ee_sframe_header_decode (sf, cap, &kid, &ctr2);
   CHECK (h == (gint)hlen && kid == kids[k] && ctr2 == ctr);
 
   ref = g_malloc (cap);
@@ -369,22 +377,24 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 *meta,
   CHECK (memcmp (ref, sf, cap) == 0);
   g_free (ref);
 
-  if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_ciphers[k]) {
+  if (suite == GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128 &&
+      sodium_ciphers[k]) {
     guint8 *s2 = g_malloc (cap);
-    CHECK (sframe_cipher_encrypt (sodium_ciphers[k], ctr, meta, meta_len, pt,
-               pt_len, s2, cap) == (gssize)cap);
+    CHECK (gst_e2ee_sframe_cipher_encrypt (sodium_ciphers[k], ctr, meta,
+               meta_len, pt, pt_len, s2, cap) == (gssize)cap);
     CHECK (memcmp (s2, sf, cap) == 0);
     g_free (s2);
   }
 
   back = g_malloc (pt_len ? pt_len : 1);
-  n = sframe_decrypt (c, sf, cap, meta, meta_len, back, pt_len);
+  n = gst_e2ee_sframe_decrypt (c, sf, cap, meta, meta_len, back, pt_len);
   CHECK (n == (gssize)pt_len);
   CHECK (pt_len == 0 || memcmp (back, pt, pt_len) == 0);
 
   flip_fails (c, sf, cap, hlen, ctr, meta, meta_len,
       pt_len ? pt[pt_len - 1] * 131u + pt_len : 0, back, pt_len);
-  if (suite == SFRAME_SUITE_AES_256_GCM_SHA512_128 && sodium_ciphers[k])
+  if (suite == GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128 &&
+      sodium_ciphers[k])
     flip_fails (sodium_ciphers[k], sf, cap, hlen, ctr, meta, meta_len,
         pt_len ? pt[0] * 257u + 3 : 1, back, pt_len);
   g_free (back);
@@ -393,13 +403,14 @@ roundtrip (SFrameSuite suite, guint k, guint shift, guint8 *meta,
 
 /* The one-shot AEAD of the RFC's test vectors, keyed from the input. */
 static void
-raw_aead (SFrameSuite suite, const guint8 *meta, gsize meta_len,
+raw_aead (GstE2eeSFrameSuite suite, const guint8 *meta, gsize meta_len,
     const guint8 *pt, gsize pt_len)
 {
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
-  guint8 key[SFRAME_KEY_MAX], nonce[SFRAME_NONCE_LEN];
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
+  guint8 key[GST_E2EE_SFRAME_KEY_MAX], nonce[GST_E2EE_SFRAME_NONCE_LEN];
   guint8 *ct, *back;
-  SFrameBackend backends[] = { SFRAME_BACKEND_OPENSSL, SFRAME_BACKEND_SODIUM };
+  GstE2eeSFrameBackend backends[] = { GST_E2EE_SFRAME_BACKEND_OPENSSL,
+    GST_E2EE_SFRAME_BACKEND_SODIUM };
 
   for (gsize i = 0; i < sizeof (key); i++)
     key[i] = (guint8)(i * 7 + (pt_len ? pt[i % pt_len] : 0));
@@ -408,15 +419,16 @@ raw_aead (SFrameSuite suite, const guint8 *meta, gsize meta_len,
   ct = g_malloc (pt_len + info->nt);
   back = g_malloc (pt_len ? pt_len : 1);
   for (guint b = 0; b < G_N_ELEMENTS (backends); b++) {
-    if (!sframe_backend_available (suite, backends[b]))
+    if (!gst_e2ee_sframe_backend_available (suite, backends[b]))
       continue;
-    CHECK (sframe_aead_seal (suite, backends[b], key, nonce, meta, meta_len, pt,
-               pt_len, ct) == SFRAME_OK);
-    CHECK (sframe_aead_open (suite, backends[b], key, nonce, meta, meta_len, ct,
-               pt_len + info->nt, back) == SFRAME_OK);
+    CHECK (gst_e2ee_sframe_aead_seal (suite, backends[b], key, nonce, meta,
+               meta_len, pt, pt_len, ct) == GST_E2EE_SFRAME_OK);
+    CHECK (gst_e2ee_sframe_aead_open (suite, backends[b], key, nonce, meta,
+               meta_len, ct, pt_len + info->nt, back) == GST_E2EE_SFRAME_OK);
     CHECK (pt_len == 0 || memcmp (back, pt, pt_len) == 0);
-    CHECK (sframe_aead_open (suite, backends[b], key, nonce, meta, meta_len, ct,
-               info->nt - 1, back) == SFRAME_ERR_TRUNCATED);
+    CHECK (
+        gst_e2ee_sframe_aead_open (suite, backends[b], key, nonce, meta,
+            meta_len, ct, info->nt - 1, back) == GST_E2EE_SFRAME_ERR_TRUNCATED);
   }
   g_free (ct);
   g_free (back);
@@ -425,7 +437,7 @@ raw_aead (SFrameSuite suite, const guint8 *meta, gsize meta_len,
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  SFrameSuite suite;
+  GstE2eeSFrameSuite suite;
   guint8 sel, *meta;
   gsize meta_len;
   const guint8 *rest;
@@ -446,12 +458,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* the header parser alone, on every suffix offset of the input */
   for (gsize off = 0; off < MIN (rest_len, 4); off++) {
     guint64 kid, ctr;
-    gint h = sframe_header_decode (rest + off, rest_len - off, &kid, &ctr);
+    gint h =
+        gst_e2ee_sframe_header_decode (rest + off, rest_len - off, &kid, &ctr);
     CHECK (h < 0 || (gsize)h <= rest_len - off);
   }
   /* too much metadata is refused, whatever the rest */
-  CHECK (sframe_cipher_decrypt (ciphers[suite - 1][0], rest, rest_len, 0, 0,
-             data, SFRAME_METADATA_MAX + 1, NULL, 0) == SFRAME_ERR_TOO_BIG);
+  CHECK (gst_e2ee_sframe_cipher_decrypt (ciphers[suite - 1][0], rest, rest_len,
+             0, 0, data, GST_E2EE_SFRAME_METADATA_MAX + 1, NULL,
+             0) == GST_E2EE_SFRAME_ERR_TOO_BIG);
 
   untrusted (suite, meta, meta_len, rest, rest_len);
   roundtrip (suite, (sel >> 3) & 1, sel >> 5, meta, meta_len, rest, rest_len);

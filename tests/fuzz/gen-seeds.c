@@ -55,31 +55,32 @@ save (const gchar *target, const gchar *name, GByteArray *a)
   g_free (dir);
 }
 
-static SFrameCipher *
-cipher (SFrameSuite suite, guint64 kid)
+static GstE2eeSFrameCipher *
+cipher (GstE2eeSFrameSuite suite, guint64 kid)
 {
-  SFrameCipher *c = sframe_cipher_new (
-      suite, SFRAME_BACKEND_AUTO, kid, fuzz_base_key, sizeof (fuzz_base_key));
+  GstE2eeSFrameCipher *c = gst_e2ee_sframe_cipher_new (suite,
+      GST_E2EE_SFRAME_BACKEND_AUTO, kid, fuzz_base_key, sizeof (fuzz_base_key));
   if (!c)
-    die ("sframe_cipher_new failed");
+    die ("gst_e2ee_sframe_cipher_new failed");
   return c;
 }
 
 /* Appends header || ct || tag of pt to a. */
 static void
-append_sframe (GByteArray *a, SFrameSuite suite, guint64 kid, guint64 ctr,
-    const guint8 *meta, gsize mlen, const guint8 *pt, gsize pt_len)
+append_sframe (GByteArray *a, GstE2eeSFrameSuite suite, guint64 kid,
+    guint64 ctr, const guint8 *meta, gsize mlen, const guint8 *pt, gsize pt_len)
 {
-  SFrameCipher *c = cipher (suite, kid);
-  gsize cap = pt_len + sframe_cipher_overhead (c, ctr);
+  GstE2eeSFrameCipher *c = cipher (suite, kid);
+  gsize cap = pt_len + gst_e2ee_sframe_cipher_overhead (c, ctr);
   guint8 *out = g_malloc (cap);
-  gssize n = sframe_cipher_encrypt (c, ctr, meta, mlen, pt, pt_len, out, cap);
+  gssize n =
+      gst_e2ee_sframe_cipher_encrypt (c, ctr, meta, mlen, pt, pt_len, out, cap);
 
   if (n < 0)
-    die ("sframe_cipher_encrypt failed");
+    die ("gst_e2ee_sframe_cipher_encrypt failed");
   g_byte_array_append (a, out, n);
   g_free (out);
-  sframe_cipher_free (c);
+  gst_e2ee_sframe_cipher_free (c);
 }
 
 static void
@@ -101,7 +102,7 @@ sframe_seeds (void)
   guint8 pt[160], meta[8];
 
   fill (meta, sizeof (meta), 99);
-  for (SFrameSuite s = 1; s <= 5; s++) {
+  for (GstE2eeSFrameSuite s = 1; s <= 5; s++) {
     for (guint k = 0; k < 2; k++) {
       GByteArray *a = g_byte_array_new ();
       guint8 sel = (guint8)((s - 1) | k << 3 | (k ? 0x10 : 0) | 6 << 5);
@@ -212,7 +213,7 @@ rtp_meta (const guint8 h[12], guint fields, guint8 *out)
 /* One buffer e2eedec accepts: an RTP packet with an SFrame payload, or an
  * SFrame. */
 static GByteArray *
-valid_buffer (gboolean rtp, guint fields, SFrameSuite s, guint64 kid,
+valid_buffer (gboolean rtp, guint fields, GstE2eeSFrameSuite s, guint64 kid,
     guint64 ctr, gsize pt_len)
 {
   GByteArray *a = g_byte_array_new ();
@@ -231,8 +232,8 @@ valid_buffer (gboolean rtp, guint fields, SFrameSuite s, guint64 kid,
 }
 
 static void
-rec_valid (GByteArray *a, guint8 op, gboolean rtp, guint fields, SFrameSuite s,
-    guint64 kid, guint64 ctr, gsize pt_len)
+rec_valid (GByteArray *a, guint8 op, gboolean rtp, guint fields,
+    GstE2eeSFrameSuite s, guint64 kid, guint64 ctr, gsize pt_len)
 {
   GByteArray *b = valid_buffer (rtp, fields, s, kid, ctr, pt_len);
   record (a, op, b->data, b->len);
@@ -270,7 +271,7 @@ rec_kid (GByteArray *a, guint8 op, guint64 kid, guint8 extra)
 static void
 dec_seeds (void)
 {
-  for (SFrameSuite s = 1; s <= 5; s++) {
+  for (GstE2eeSFrameSuite s = 1; s <= 5; s++) {
     for (guint rtp = 0; rtp < 2; rtp++) {
       const gchar *mode = rtp ? "rtp" : "frame";
       gchar *name;
@@ -559,6 +560,7 @@ proto_seeds (void)
   fill (n24, 24, 203);
   p_raw (a, n24, 24);
   p_u64 (a, 7);
+  p_u64 (a, 3); /* counter */
   proto_save ("ack", a, 2);
 
   /* KEYS: a box that opens with the fuzz keys, two that do not */
@@ -629,8 +631,8 @@ main (int argc, char **argv)
     return 2;
   }
   outdir = argv[1];
-  if (!sframe_init ())
-    die ("sframe_init failed");
+  if (!gst_e2ee_sframe_init ())
+    die ("gst_e2ee_sframe_init failed");
   sframe_seeds ();
   dec_seeds ();
   proto_seeds ();

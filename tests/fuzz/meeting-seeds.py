@@ -165,3 +165,48 @@ write("fuzz-session", "media-failed", [
             "message": "ICE did not connect within 15 s of the join"}),
     rec(0, {"type": "error", "code": "media-failed"}),
 ])
+
+
+# fuzz-wsguard: [bit 0: masked (server side), bits 1-7: chunking seed]
+# [bound, 2 bytes big endian][the bytes a peer sends]
+def ws_frame(opcode, payload, fin=True, mask=True):
+    n = len(payload)
+    b0 = (0x80 if fin else 0) | opcode
+    m = 0x80 if mask else 0
+    if n < 126:
+        h = struct.pack("!BB", b0, m | n)
+    elif n < 65536:
+        h = struct.pack("!BBH", b0, m | 126, n)
+    else:
+        h = struct.pack("!BBQ", b0, m | 127, n)
+    if not mask:
+        return h + payload
+    key = b"\x01\x02\x03\x04"
+    return h + key + bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+
+
+def ws_seed(name, masked, bound, frames):
+    data = bytes([1 if masked else 0]) + struct.pack("!H", bound) + \
+        b"".join(frames)
+    d = os.path.join(HERE, "corpus", "fuzz-wsguard")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+PING = b'{"type":"ping"}'
+ws_seed("server-messages", True, 4096, [
+    ws_frame(1, PING), ws_frame(9, b"hi"), ws_frame(10, b""),
+    ws_frame(2, b"\x00" * 300), ws_frame(8, b"\x03\xe8")])
+ws_seed("server-fragmented", True, 4096, [
+    ws_frame(1, b"a" * 100, fin=False), ws_frame(9, b"p"),
+    ws_frame(0, b"b" * 100, fin=False), ws_frame(0, b"c" * 10)])
+ws_seed("server-flood", True, 1024, [ws_frame(1, b"x" * 512, fin=False)] +
+        [ws_frame(0, b"x" * 512, fin=False)] * 3)
+ws_seed("client-messages", False, 65535, [
+    ws_frame(1, PING, mask=False), ws_frame(2, b"\xff" * 200, mask=False),
+    ws_frame(1, b"y" * 70000, fin=False, mask=False)[:40]])
+ws_seed("client-bad", False, 4096, [
+    ws_frame(1, b"{}", mask=False), ws_frame(9, b"x" * 126, mask=False)])
+ws_seed("server-huge-length", True, 4096,
+        [bytes([0x81, 0xff]) + struct.pack("!Q", 1 << 63) + b"\0\0\0\0"])

@@ -11,7 +11,7 @@
 # properties; the reproducers are then kept in $FUZZ_ARTIFACTS (default: a
 # new directory under ${TMPDIR:-/tmp}, printed at the end).
 #
-# Environment: FUZZ_TARGETS (default: all five targets),
+# Environment: FUZZ_TARGETS (default: all six targets),
 # FUZZ_ARTIFACTS, FUZZ_EXTRA_ARGS (more libFuzzer flags), FUZZ_CORPUS_OUT
 # (a directory that receives each target's final corpus, e.g. to measure
 # coverage with a -fprofile-instr-generate build, see README.md).
@@ -32,7 +32,7 @@ builddir=$(cd "$builddir" 2>/dev/null && pwd) || {
   echo "$0: no build directory $1" >&2
   exit 2
 }
-targets=${FUZZ_TARGETS:-fuzz-sframe fuzz-e2eedec fuzz-proto fuzz-signaling fuzz-session}
+targets=${FUZZ_TARGETS:-fuzz-sframe fuzz-e2eedec fuzz-proto fuzz-signaling fuzz-session fuzz-wsguard}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/e2ee-fuzz.XXXXXX") || exit 2
 # shellcheck disable=SC2317 # called by the trap

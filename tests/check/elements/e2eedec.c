@@ -19,19 +19,20 @@ sframe_rtp (
 {
   GstBuffer *plain = make_rtp (PAYLOAD_LEN, seq, seq % 2, 0, FALSE);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 key[16], meta[2], sf[PAYLOAD_LEN + SFRAME_HEADER_MAX + 16];
-  SFrameCipher *c;
+  guint8 key[16], meta[2], sf[PAYLOAD_LEN + GST_E2EE_SFRAME_HEADER_MAX + 16];
+  GstE2eeSFrameCipher *c;
   gssize n;
   GstBuffer *out;
   gsize hl;
 
   hex_to_bytes (key_hex, key, 16);
-  c = sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, kid, key, 16);
+  c = gst_e2ee_sframe_cipher_new (
+      suite, GST_E2EE_SFRAME_BACKEND_AUTO, kid, key, 16);
   fail_unless (gst_rtp_buffer_map (plain, GST_MAP_READ, &rtp));
   meta[0] = gst_rtp_buffer_get_marker (&rtp);
   meta[1] = gst_rtp_buffer_get_payload_type (&rtp);
-  n = sframe_cipher_encrypt (c, ctr, meta, 2, gst_rtp_buffer_get_payload (&rtp),
-      PAYLOAD_LEN, sf, sizeof (sf));
+  n = gst_e2ee_sframe_cipher_encrypt (c, ctr, meta, 2,
+      gst_rtp_buffer_get_payload (&rtp), PAYLOAD_LEN, sf, sizeof (sf));
   hl = gst_rtp_buffer_get_header_len (&rtp);
   gst_rtp_buffer_unmap (&rtp);
   fail_unless (n > 0);
@@ -45,7 +46,7 @@ sframe_rtp (
     gst_buffer_unmap (out, &m);
   }
   gst_buffer_unref (plain);
-  sframe_cipher_free (c);
+  gst_e2ee_sframe_cipher_free (c);
   return out;
 }
 
@@ -360,7 +361,7 @@ static GstHarness *
 keyring_dec (GstE2eeKeyring *kr)
 {
   GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
-  GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+  GstContext *ctx = gst_e2ee_context_new_keyring (kr, TRUE);
   GstHarness *h;
 
   gst_element_set_context (dec, ctx);
@@ -607,8 +608,8 @@ forged_rtp (guint64 kid, guint16 seq)
 {
   GstBuffer *b = make_rtp (PAYLOAD_LEN, seq, FALSE, 0, FALSE);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 hdr[SFRAME_HEADER_MAX];
-  gsize n = sframe_header_encode (kid, 5, hdr);
+  guint8 hdr[GST_E2EE_SFRAME_HEADER_MAX];
+  gsize n = gst_e2ee_sframe_header_encode (kid, 5, hdr);
 
   fail_unless (gst_rtp_buffer_map (b, GST_MAP_WRITE, &rtp));
   memcpy (gst_rtp_buffer_get_payload (&rtp), hdr, n);
@@ -773,8 +774,8 @@ GST_START_TEST (test_suite_from_caps)
                          "sframe-suite=(string)%s",
             orig, suite_nicks[suite]);
     GstHarness *h = dec_harness_caps (caps);
-    guint8 key[16], pt[64], sf[64 + SFRAME_HEADER_MAX + 16];
-    SFrameCipher *c;
+    guint8 key[16], pt[64], sf[64 + GST_E2EE_SFRAME_HEADER_MAX + 16];
+    GstE2eeSFrameCipher *c;
     GstBuffer *out;
     GstMapInfo m;
     GstCaps *got, *want;
@@ -782,10 +783,12 @@ GST_START_TEST (test_suite_from_caps)
 
     hex_to_bytes (TEST_KEY_HEX, key, 16);
     memset (pt, 0x33 + suite, sizeof (pt));
-    c = sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, 8, key, 16);
-    n = sframe_cipher_encrypt (c, 0, NULL, 0, pt, sizeof (pt), sf, sizeof (sf));
+    c = gst_e2ee_sframe_cipher_new (
+        suite, GST_E2EE_SFRAME_BACKEND_AUTO, 8, key, 16);
+    n = gst_e2ee_sframe_cipher_encrypt (
+        c, 0, NULL, 0, pt, sizeof (pt), sf, sizeof (sf));
     fail_unless (n > 0);
-    sframe_cipher_free (c);
+    gst_e2ee_sframe_cipher_free (c);
     out = gst_harness_push_and_pull (h, gst_buffer_new_memdup (sf, n));
     fail_unless (out != NULL);
     gst_buffer_map (out, &m, GST_MAP_READ);

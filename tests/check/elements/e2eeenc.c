@@ -52,7 +52,7 @@ GST_START_TEST (test_rtp_wire_format)
     GstBuffer *out;
     GstRTPBuffer ri = GST_RTP_BUFFER_INIT, ro = GST_RTP_BUFFER_INIT;
     guint8 key[16], meta[2] = { 1, 96 }, pt[256];
-    SFrameCipher *c;
+    GstE2eeSFrameCipher *c;
     GBytes *sf;
     gsize sflen, hl;
     const guint8 *sfd;
@@ -79,21 +79,24 @@ GST_START_TEST (test_rtp_wire_format)
 
     sf = rtp_payload (out);
     sfd = g_bytes_get_data (sf, &sflen);
-    fail_unless (sframe_header_decode (sfd, sflen, &kid, &ctr) > 0);
+    fail_unless (gst_e2ee_sframe_header_decode (sfd, sflen, &kid, &ctr) > 0);
     fail_unless_equals_uint64 (kid, 0x123);
     fail_unless_equals_uint64 (ctr, 0);
     fail_unless_equals_int (sflen,
-        200 + sframe_header_len (0x123, 0) + sframe_suite_info (suite)->nt);
+        200 + gst_e2ee_sframe_header_len (0x123, 0) +
+            gst_e2ee_sframe_suite_info (suite)->nt);
     hex_to_bytes (TEST_KEY_HEX, key, 16);
-    c = sframe_cipher_new (suite, SFRAME_BACKEND_AUTO, 0x123, key, 16);
+    c = gst_e2ee_sframe_cipher_new (
+        suite, GST_E2EE_SFRAME_BACKEND_AUTO, 0x123, key, 16);
     fail_unless_equals_int (
-        sframe_decrypt (c, sfd, sflen, meta, 2, pt, sizeof (pt)), 200);
+        gst_e2ee_sframe_decrypt (c, sfd, sflen, meta, 2, pt, sizeof (pt)), 200);
     for (guint i = 0; i < 200; i++)
       fail_unless_equals_int (pt[i], (guint8)(i + 7));
     /* with other metadata (marker clear) it does not verify */
     meta[0] = 0;
-    fail_unless (sframe_decrypt (c, sfd, sflen, meta, 2, pt, sizeof (pt)) < 0);
-    sframe_cipher_free (c);
+    fail_unless (
+        gst_e2ee_sframe_decrypt (c, sfd, sflen, meta, 2, pt, sizeof (pt)) < 0);
+    gst_e2ee_sframe_cipher_free (c);
     g_bytes_unref (sf);
 
     /* timestamps pass through */
@@ -156,7 +159,7 @@ GST_START_TEST (test_frame_mode_caps)
   want = gst_caps_from_string (in_caps);
   fail_unless (gst_caps_is_equal (orig, want));
   fail_unless_equals_int (
-      gst_buffer_get_size (out), 1000 + sframe_header_len (9, 0) + 16);
+      gst_buffer_get_size (out), 1000 + gst_e2ee_sframe_header_len (9, 0) + 16);
   sframe_kid_ctr (out, FALSE, &kid, &ctr);
   fail_unless_equals_uint64 (kid, 9);
   fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DELTA_UNIT));
@@ -314,7 +317,7 @@ GST_END_TEST;
 GST_START_TEST (test_keyring_send_key)
 {
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m1");
-  GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+  GstContext *ctx = gst_e2ee_context_new_keyring (kr, TRUE);
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
   GstHarness *h;
   guint8 k1[32], k2[32];
@@ -373,7 +376,7 @@ GST_END_TEST;
 GST_START_TEST (test_keyring_shared_counter)
 {
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m2");
-  GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+  GstContext *ctx = gst_e2ee_context_new_keyring (kr, TRUE);
   GstHarness *h[2];
   GHashTable *seen =
       g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -644,7 +647,7 @@ GST_START_TEST (test_inplace_same_bytes)
         /* the payload was encrypted where it was */
         GstMemory *om = gst_buffer_peek_memory (oa, want_mem - 2);
         GstMapInfo m;
-        gsize tag = sframe_suite_info (suite)->nt;
+        gsize tag = gst_e2ee_sframe_suite_info (suite)->nt;
         gst_memory_map (om, &m, GST_MAP_READ);
         fail_unless (m.data >= pdata && m.data < pdata + plen + 100,
             "suite %d mode %u: payload moved", suite, mode);

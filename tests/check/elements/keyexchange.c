@@ -104,7 +104,7 @@ keyring_of (GstElement *kx)
   GstE2eeKeyring *kr = NULL;
 
   fail_unless (ctx != NULL);
-  fail_unless (gst_context_get_e2ee_keyring (ctx, &kr));
+  fail_unless (gst_e2ee_context_get_keyring (ctx, &kr));
   gst_context_unref (ctx);
   return kr;
 }
@@ -114,8 +114,8 @@ static void
 check_media (GstElement *a, GstElement *b)
 {
   GstE2eeKeyring *ka = keyring_of (a), *kb = keyring_of (b);
-  GstContext *ca = gst_context_new_e2ee_keyring (ka, TRUE);
-  GstContext *cb = gst_context_new_e2ee_keyring (kb, TRUE);
+  GstContext *ca = gst_e2ee_context_new_keyring (ka, TRUE);
+  GstContext *cb = gst_e2ee_context_new_keyring (kb, TRUE);
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
   GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
   GstHarness *he, *hd;

@@ -21,7 +21,7 @@ cycle_states (const gchar *name, gboolean with_key)
 {
   GstElement *el = gst_element_factory_make (name, NULL);
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("states");
-  GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+  GstContext *ctx = gst_e2ee_context_new_keyring (kr, TRUE);
 
   fail_unless (el != NULL, "no element %s", name);
   if (with_key && g_object_class_find_property (G_OBJECT_GET_CLASS (el), "key"))

@@ -140,17 +140,17 @@ GST_END_TEST;
 GST_START_TEST (test_context_roundtrip)
 {
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m"), *got = NULL;
-  GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+  GstContext *ctx = gst_e2ee_context_new_keyring (kr, TRUE);
 
   fail_unless_equals_string (
       gst_context_get_context_type (ctx), GST_E2EE_KEYRING_CONTEXT_TYPE);
   fail_unless (gst_context_is_persistent (ctx));
-  fail_unless (gst_context_get_e2ee_keyring (ctx, &got));
+  fail_unless (gst_e2ee_context_get_keyring (ctx, &got));
   fail_unless (got == kr);
   gst_object_unref (got);
   gst_context_unref (ctx);
   ctx = gst_context_new ("other.type", FALSE);
-  fail_if (gst_context_get_e2ee_keyring (ctx, &got));
+  fail_if (gst_e2ee_context_get_keyring (ctx, &got));
   gst_context_unref (ctx);
   gst_object_unref (kr);
 }
@@ -179,7 +179,7 @@ answer_need_context (GstBus *bus, GstMessage *msg, gpointer data)
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_NEED_CONTEXT &&
       gst_message_parse_context_type (msg, &type) &&
       g_strcmp0 (type, GST_E2EE_KEYRING_CONTEXT_TYPE) == 0) {
-    GstContext *ctx = gst_context_new_e2ee_keyring (data, TRUE);
+    GstContext *ctx = gst_e2ee_context_new_keyring (data, TRUE);
     gst_element_set_context (GST_ELEMENT (GST_MESSAGE_SRC (msg)), ctx);
     gst_context_unref (ctx);
   }
@@ -265,8 +265,8 @@ GST_START_TEST (test_element_context)
   GstContext *ca, *cb;
 
   make_pair (&a, &b);
-  ca = gst_context_new_e2ee_keyring (a, TRUE);
-  cb = gst_context_new_e2ee_keyring (b, TRUE);
+  ca = gst_e2ee_context_new_keyring (a, TRUE);
+  cb = gst_e2ee_context_new_keyring (b, TRUE);
   gst_element_set_context (e, ca);
   gst_element_set_context (d, cb);
   fail_unless_equals_uint64 (run_to_eos (p), 20);
@@ -288,7 +288,7 @@ GST_END_TEST;
 GST_START_TEST (test_pipeline_context)
 {
   GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m");
-  GstContext *ctx = gst_context_new_e2ee_keyring (kr, TRUE);
+  GstContext *ctx = gst_e2ee_context_new_keyring (kr, TRUE);
   GstElement *p = gst_parse_launch (
       "audiotestsrc num-buffers=20 ! "
       "e2eeenc ! e2eedec name=d unknown-kid-timeout=0 ! fakesink",

@@ -39,8 +39,8 @@ static const gchar *const contexts[] = {
  * signatures). */
 static guint8 alice_sk[crypto_sign_SECRETKEYBYTES];
 static guint8 bob_sk[crypto_sign_SECRETKEYBYTES];
-static E2eeIdentity alice;
-static E2eeIdentity bob;
+static GstE2eeIdentity alice;
+static GstE2eeIdentity bob;
 
 static void
 setup (void)
@@ -130,7 +130,7 @@ put_bytes16 (GByteArray *a, GBytes *b)
 /* Everything before the signature, with a chosen version and type byte;
  * the body is the one of m->type. */
 static GByteArray *
-hand_body (const E2eeMsg *m, guint8 version, guint8 type_byte)
+hand_body (const GstE2eeMsg *m, guint8 version, guint8 type_byte)
 {
   GByteArray *a = g_byte_array_new ();
 
@@ -140,36 +140,37 @@ hand_body (const E2eeMsg *m, guint8 version, guint8 type_byte)
   put_bytes16 (a, m->instance);
   put_str16 (a, m->sender_id);
   switch (m->type) {
-    case E2EE_MSG_ANNOUNCE:
+    case GST_E2EE_MSG_ANNOUNCE:
       put_raw (a, m->identity_key, 32);
       put_raw (a, m->dh_key, 32);
       put_str16 (a, m->display_name);
       put_raw (a, m->nonce, 24);
       put_u64 (a, m->join_time_ms);
       break;
-    case E2EE_MSG_ACK:
+    case GST_E2EE_MSG_ACK:
       put_raw (a, m->nonce, 24);
       put_u64 (a, m->acked_epoch);
+      put_u64 (a, m->counter);
       break;
-    case E2EE_MSG_KEYS:
+    case GST_E2EE_MSG_KEYS:
       put_u64 (a, m->epoch);
       put_u64 (a, m->roster_version);
       put_u16 (a, m->boxes ? m->boxes->len : 0);
       for (guint i = 0; m->boxes && i < m->boxes->len; i++) {
-        const E2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
+        const GstE2eeKeyBox *b = g_ptr_array_index (m->boxes, i);
         put_str16 (a, b->recipient_id);
         put_raw (a, b->recipient_nonce, 24);
         put_raw (a, b->box_nonce, 24);
-        put_vec16 (a, b->box, E2EE_BOX_LEN);
+        put_vec16 (a, b->box, GST_E2EE_BOX_LEN);
       }
       break;
-    case E2EE_MSG_ROSTER:
+    case GST_E2EE_MSG_ROSTER:
       put_u64 (a, m->version);
       put_raw (a, m->prev_hash, 32);
       put_u8 (a, m->flags);
       put_u16 (a, m->entries ? m->entries->len : 0);
       for (guint i = 0; m->entries && i < m->entries->len; i++) {
-        const E2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
+        const GstE2eeRosterEntry *e = g_ptr_array_index (m->entries, i);
         put_u16 (a, e->index);
         put_str16 (a, e->participant_id);
         put_raw (a, e->identity_key, 32);
@@ -177,7 +178,7 @@ hand_body (const E2eeMsg *m, guint8 version, guint8 type_byte)
         put_str16 (a, e->display_name);
       }
       break;
-    case E2EE_MSG_HEARTBEAT:
+    case GST_E2EE_MSG_HEARTBEAT:
       put_u64 (a, m->counter);
       put_u64 (a, m->roster_version);
       put_raw (a, m->roster_hash, 32);
@@ -186,7 +187,7 @@ hand_body (const E2eeMsg *m, guint8 version, guint8 type_byte)
       put_raw (a, m->prev_hash, 32);
       put_u64 (a, m->leader_time_ms);
       break;
-    case E2EE_MSG_LEAVE:
+    case GST_E2EE_MSG_LEAVE:
       put_u8 (a, m->reason);
       break;
   }
@@ -220,7 +221,7 @@ hand_sign (GByteArray *a, const gchar *context, const guint8 *sk)
 }
 
 static GByteArray *
-hand_encode (const E2eeMsg *m, const guint8 *sk)
+hand_encode (const GstE2eeMsg *m, const guint8 *sk)
 {
   GByteArray *a = hand_body (m, 1, (guint8)m->type);
   hand_sign (a, contexts[m->type], sk);
@@ -230,26 +231,26 @@ hand_encode (const E2eeMsg *m, const guint8 *sk)
 /* ------------------------------------------------------------ messages */
 
 static void
-add_box (E2eeMsg *m, const gchar *rid, guint seed)
+add_box (GstE2eeMsg *m, const gchar *rid, guint seed)
 {
-  E2eeKeyBox b;
+  GstE2eeKeyBox b;
 
   memset (&b, 0, sizeof (b));
   b.recipient_id = (gchar *)rid;
   fill (b.recipient_nonce, sizeof (b.recipient_nonce), seed);
   fill (b.box_nonce, sizeof (b.box_nonce), seed + 1);
   fill (b.box, sizeof (b.box), seed + 2);
-  e2ee_msg_add_box (m, &b);
+  gst_e2ee_msg_add_box (m, &b);
 }
 
 /* A message of the given type with every field of its type populated
  * (non-zero, distinct, multi-byte UTF-8, several boxes / entries). */
-static E2eeMsg *
-make_msg (E2eeMsgType type)
+static GstE2eeMsg *
+make_msg (GstE2eeMsgType type)
 {
   GBytes *inst = make_instance (0x40 + type, 24);
-  E2eeMsg *m =
-      e2ee_msg_new (type, "meeting-\xce\xa9-42", inst, "alice@example");
+  GstE2eeMsg *m =
+      gst_e2ee_msg_new (type, "meeting-\xce\xa9-42", inst, "alice@example");
   guint8 ik[32], dk[32];
   gchar *id64 = g_strnfill (64, 'r');
   gchar *name128 = g_strnfill (128, 'n');
@@ -258,7 +259,7 @@ make_msg (E2eeMsgType type)
   fail_unless (m != NULL);
   fail_unless_equals_int (m->type, type);
   switch (type) {
-    case E2EE_MSG_ANNOUNCE:
+    case GST_E2EE_MSG_ANNOUNCE:
       memcpy (m->identity_key, alice.pk, 32);
       fill (m->dh_key, 32, 3);
       g_free (m->display_name);
@@ -266,11 +267,12 @@ make_msg (E2eeMsgType type)
       fill (m->nonce, 24, 4);
       m->join_time_ms = G_GUINT64_CONSTANT (0x0102030405060708);
       break;
-    case E2EE_MSG_ACK:
+    case GST_E2EE_MSG_ACK:
       fill (m->nonce, 24, 5);
       m->acked_epoch = G_GUINT64_CONSTANT (0xfedcba9876543210);
+      m->counter = G_GUINT64_CONSTANT (0x0123456789abcdef);
       break;
-    case E2EE_MSG_KEYS:
+    case GST_E2EE_MSG_KEYS:
       m->epoch = G_GUINT64_CONSTANT (0x0000123456789abc);
       m->roster_version = G_GUINT64_CONSTANT (0x8000000000000077);
       add_box (m, "bob", 10);
@@ -278,21 +280,21 @@ make_msg (E2eeMsgType type)
       add_box (m, id64, 30);
       add_box (m, "d", 40);
       break;
-    case E2EE_MSG_ROSTER:
+    case GST_E2EE_MSG_ROSTER:
       m->version = G_GUINT64_CONSTANT (0x8000000000000001);
       fill (m->prev_hash, 32, 6);
-      m->flags = E2EE_ROSTER_LOCKED;
+      m->flags = GST_E2EE_ROSTER_LOCKED;
       fill (ik, 32, 50);
       fill (dk, 32, 51);
-      e2ee_msg_add_entry (m, 0, "alice@example", alice.pk, dk, "Alice");
-      e2ee_msg_add_entry (m, 3, "bob", bob.pk, ik, "Bob \xc3\xa9");
+      gst_e2ee_msg_add_entry (m, 0, "alice@example", alice.pk, dk, "Alice");
+      gst_e2ee_msg_add_entry (m, 3, "bob", bob.pk, ik, "Bob \xc3\xa9");
       fill (ik, 32, 52);
       fill (dk, 32, 53);
-      e2ee_msg_add_entry (m, 0x1234, id64, ik, dk, name128);
+      gst_e2ee_msg_add_entry (m, 0x1234, id64, ik, dk, name128);
       fill (dk, 32, 54);
-      e2ee_msg_add_entry (m, 65535, "last", ik, dk, "");
+      gst_e2ee_msg_add_entry (m, 65535, "last", ik, dk, "");
       break;
-    case E2EE_MSG_HEARTBEAT:
+    case GST_E2EE_MSG_HEARTBEAT:
       m->counter = G_GUINT64_CONSTANT (0x1111111122222222);
       m->roster_version = 9;
       fill (m->roster_hash, 32, 7);
@@ -301,7 +303,7 @@ make_msg (E2eeMsgType type)
       fill (m->prev_hash, 32, 8);
       m->leader_time_ms = G_GUINT64_CONSTANT (0x7766554433221100);
       break;
-    case E2EE_MSG_LEAVE:
+    case GST_E2EE_MSG_LEAVE:
       m->reason = 2;
       break;
   }
@@ -311,13 +313,13 @@ make_msg (E2eeMsgType type)
 }
 
 static guint
-n_boxes (const E2eeMsg *m)
+n_boxes (const GstE2eeMsg *m)
 {
   return m->boxes ? m->boxes->len : 0;
 }
 
 static guint
-n_entries (const E2eeMsg *m)
+n_entries (const GstE2eeMsg *m)
 {
   return m->entries ? m->entries->len : 0;
 }
@@ -331,9 +333,9 @@ n_entries (const E2eeMsg *m)
       "%s: field " #f " differs: '%s' vs '%s'", what, a->f ? a->f : "(null)",  \
       b->f ? b->f : "(null)")
 
-/* Every field of E2eeMsg but the signature and signed_len. */
+/* Every field of GstE2eeMsg but the signature and signed_len. */
 static void
-assert_msg_equal (const E2eeMsg *a, const E2eeMsg *b, const gchar *what)
+assert_msg_equal (const GstE2eeMsg *a, const GstE2eeMsg *b, const gchar *what)
 {
   FIELD_EQ (type);
   STR_EQ (meeting_id);
@@ -351,24 +353,24 @@ assert_msg_equal (const E2eeMsg *a, const E2eeMsg *b, const gchar *what)
   FIELD_EQ (roster_version);
   fail_unless_equals_int (n_boxes (a), n_boxes (b));
   for (guint i = 0; i < n_boxes (a); i++) {
-    const E2eeKeyBox *x = g_ptr_array_index (a->boxes, i);
-    const E2eeKeyBox *y = g_ptr_array_index (b->boxes, i);
+    const GstE2eeKeyBox *x = g_ptr_array_index (a->boxes, i);
+    const GstE2eeKeyBox *y = g_ptr_array_index (b->boxes, i);
     fail_unless (g_strcmp0 (x->recipient_id, y->recipient_id) == 0,
         "%s: box %u recipient_id", what, i);
     fail_unless (memcmp (x->recipient_nonce, y->recipient_nonce, 24) == 0,
         "%s: box %u recipient_nonce", what, i);
     fail_unless (memcmp (x->box_nonce, y->box_nonce, 24) == 0,
         "%s: box %u box_nonce", what, i);
-    fail_unless (
-        memcmp (x->box, y->box, E2EE_BOX_LEN) == 0, "%s: box %u box", what, i);
+    fail_unless (memcmp (x->box, y->box, GST_E2EE_BOX_LEN) == 0,
+        "%s: box %u box", what, i);
   }
   FIELD_EQ (version);
   MEM_EQ (prev_hash);
   FIELD_EQ (flags);
   fail_unless_equals_int (n_entries (a), n_entries (b));
   for (guint i = 0; i < n_entries (a); i++) {
-    const E2eeRosterEntry *x = g_ptr_array_index (a->entries, i);
-    const E2eeRosterEntry *y = g_ptr_array_index (b->entries, i);
+    const GstE2eeRosterEntry *x = g_ptr_array_index (a->entries, i);
+    const GstE2eeRosterEntry *y = g_ptr_array_index (b->entries, i);
     fail_unless (x->index == y->index, "%s: entry %u index", what, i);
     fail_unless (g_strcmp0 (x->participant_id, y->participant_id) == 0,
         "%s: entry %u participant_id", what, i);
@@ -410,11 +412,12 @@ assert_same_bytes (
 }
 
 /* Decodes an exactly sized heap copy (so that ASan sees any over-read). */
-static E2eeMsg *
+static GstE2eeMsg *
 decode_copy (const guint8 *data, gsize len, GError **err)
 {
   guint8 *copy = g_memdup2 (data, len);
-  E2eeMsg *m = e2ee_msg_decode (copy ? copy : (const guint8 *)"", len, err);
+  GstE2eeMsg *m =
+      gst_e2ee_msg_decode (copy ? copy : (const guint8 *)"", len, err);
   g_free (copy);
   return m;
 }
@@ -423,22 +426,22 @@ static void
 expect_reject (const guint8 *data, gsize len, const gchar *what)
 {
   GError *err = NULL;
-  E2eeMsg *m = decode_copy (data, len, &err);
+  GstE2eeMsg *m = decode_copy (data, len, &err);
 
   if (m)
-    e2ee_msg_free (m);
-  fail_unless (m == NULL, "%s: accepted by e2ee_msg_decode", what);
+    gst_e2ee_msg_free (m);
+  fail_unless (m == NULL, "%s: accepted by gst_e2ee_msg_decode", what);
   fail_unless (err != NULL && err->message && err->message[0],
       "%s: rejected without a GError", what);
   GST_DEBUG ("%s: %s", what, err->message);
   g_error_free (err);
 }
 
-static E2eeMsg *
+static GstE2eeMsg *
 expect_accept (const guint8 *data, gsize len, const gchar *what)
 {
   GError *err = NULL;
-  E2eeMsg *m = decode_copy (data, len, &err);
+  GstE2eeMsg *m = decode_copy (data, len, &err);
 
   fail_unless (
       m != NULL, "%s: rejected: %s", what, err ? err->message : "(no error)");
@@ -447,13 +450,13 @@ expect_accept (const guint8 *data, gsize len, const gchar *what)
 }
 
 static GBytes *
-encode_ok (const E2eeMsg *m, const E2eeIdentity *id)
+encode_ok (const GstE2eeMsg *m, const GstE2eeIdentity *id)
 {
   GError *err = NULL;
-  GBytes *b = e2ee_msg_encode (m, id, &err);
+  GBytes *b = gst_e2ee_msg_encode (m, id, &err);
 
-  fail_unless (b != NULL, "%s: encode failed: %s", e2ee_msg_type_name (m->type),
-      err ? err->message : "(no error)");
+  fail_unless (b != NULL, "%s: encode failed: %s",
+      gst_e2ee_msg_type_name (m->type), err ? err->message : "(no error)");
   fail_unless (err == NULL);
   return b;
 }
@@ -461,8 +464,8 @@ encode_ok (const E2eeMsg *m, const E2eeIdentity *id)
 GST_START_TEST (test_roundtrip_all_types)
 {
   for (guint t = 1; t <= N_TYPES; t++) {
-    E2eeMsg *m = make_msg (t), *d;
-    const gchar *name = e2ee_msg_type_name (t);
+    GstE2eeMsg *m = make_msg (t), *d;
+    const gchar *name = gst_e2ee_msg_type_name (t);
     GBytes *enc, *enc2;
     GByteArray *hand;
     const guint8 *data;
@@ -472,7 +475,7 @@ GST_START_TEST (test_roundtrip_all_types)
     fail_unless (name != NULL && name[0]);
     enc = encode_ok (m, &alice);
     data = g_bytes_get_data (enc, &len);
-    fail_unless (len > 64 && len <= E2EE_MSG_MAX);
+    fail_unless (len > 64 && len <= GST_E2EE_MSG_MAX);
 
     /* the exact layout of docs/protocol.md (Ed25519 is deterministic, so
      * the signature must match too) */
@@ -485,9 +488,9 @@ GST_START_TEST (test_roundtrip_all_types)
     fail_unless_equals_uint64 (d->signed_len, len - 64);
     fail_unless (memcmp (d->signature, data + len - 64, 64) == 0,
         "%s: signature field", name);
-    fail_unless (e2ee_msg_verify (d, data, len, alice.pk),
+    fail_unless (gst_e2ee_msg_verify (d, data, len, alice.pk),
         "%s: does not verify under the author's key", name);
-    fail_if (e2ee_msg_verify (d, data, len, bob.pk),
+    fail_if (gst_e2ee_msg_verify (d, data, len, bob.pk),
         "%s: verifies under another key", name);
 
     /* canonical: the decoded message encodes to the same bytes */
@@ -502,17 +505,17 @@ GST_START_TEST (test_roundtrip_all_types)
       const guint8 *d2 = g_bytes_get_data (enc2, &len2);
       fail_unless_equals_uint64 (len2, len);
       fail_unless (memcmp (d2, data, len - 64) == 0);
-      fail_unless (e2ee_msg_verify (d, d2, len2, bob.pk));
-      fail_if (e2ee_msg_verify (d, d2, len2, alice.pk));
+      fail_unless (gst_e2ee_msg_verify (d, d2, len2, bob.pk));
+      fail_if (gst_e2ee_msg_verify (d, d2, len2, alice.pk));
     }
     g_bytes_unref (enc2);
 
-    e2ee_msg_hash (data, len, h);
+    gst_e2ee_msg_hash (data, len, h);
     crypto_hash_sha256 (h2, data, len);
-    fail_unless (memcmp (h, h2, 32) == 0, "%s: e2ee_msg_hash", name);
+    fail_unless (memcmp (h, h2, 32) == 0, "%s: gst_e2ee_msg_hash", name);
 
-    e2ee_msg_free (d);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (d);
+    gst_e2ee_msg_free (m);
     g_bytes_unref (enc);
   }
 }
@@ -523,31 +526,31 @@ GST_END_TEST;
 GST_START_TEST (test_decode_hand_encoded)
 {
   for (guint t = 1; t <= N_TYPES; t++) {
-    E2eeMsg *m = make_msg (t), *d;
+    GstE2eeMsg *m = make_msg (t), *d;
     GByteArray *hand = hand_encode (m, bob_sk);
 
     d = expect_accept (hand->data, hand->len, contexts[t]);
     assert_msg_equal (m, d, contexts[t]);
-    fail_unless (e2ee_msg_verify (d, hand->data, hand->len, bob.pk),
+    fail_unless (gst_e2ee_msg_verify (d, hand->data, hand->len, bob.pk),
         "%s: a hand-signed message does not verify", contexts[t]);
-    fail_if (e2ee_msg_verify (d, hand->data, hand->len, alice.pk));
-    e2ee_msg_free (d);
-    e2ee_msg_free (m);
+    fail_if (gst_e2ee_msg_verify (d, hand->data, hand->len, alice.pk));
+    gst_e2ee_msg_free (d);
+    gst_e2ee_msg_free (m);
     g_byte_array_unref (hand);
   }
 }
 
 GST_END_TEST;
 
-/* Empty KEYS and ROSTER, and a message made with e2ee_identity_new(). */
+/* Empty KEYS and ROSTER, and a message made with gst_e2ee_identity_new(). */
 GST_START_TEST (test_roundtrip_edge_values)
 {
-  E2eeIdentity *id = e2ee_identity_new ();
-  GBytes *inst = make_instance (1, E2EE_INSTANCE_MIN);
+  GstE2eeIdentity *id = gst_e2ee_identity_new ();
+  GBytes *inst = make_instance (1, GST_E2EE_INSTANCE_MIN);
 
   fail_unless (id != NULL && id->sk != NULL);
-  for (guint t = E2EE_MSG_KEYS; t <= E2EE_MSG_ROSTER; t++) {
-    E2eeMsg *m = e2ee_msg_new (t, "m", inst, "L"), *d;
+  for (guint t = GST_E2EE_MSG_KEYS; t <= GST_E2EE_MSG_ROSTER; t++) {
+    GstE2eeMsg *m = gst_e2ee_msg_new (t, "m", inst, "L"), *d;
     GBytes *enc = encode_ok (m, id);
     gsize len;
     const guint8 *data = g_bytes_get_data (enc, &len);
@@ -556,15 +559,15 @@ GST_START_TEST (test_roundtrip_edge_values)
     assert_same_bytes (enc, hand->data, hand->len, "empty list");
     d = expect_accept (data, len, "empty list");
     assert_msg_equal (m, d, "empty list");
-    fail_unless (e2ee_msg_verify (d, data, len, id->pk));
-    e2ee_msg_free (d);
-    e2ee_msg_free (m);
+    fail_unless (gst_e2ee_msg_verify (d, data, len, id->pk));
+    gst_e2ee_msg_free (d);
+    gst_e2ee_msg_free (m);
     g_bytes_unref (enc);
     g_byte_array_unref (hand);
   }
   {
     /* all-ones integers */
-    E2eeMsg *m = make_msg (E2EE_MSG_HEARTBEAT), *d;
+    GstE2eeMsg *m = make_msg (GST_E2EE_MSG_HEARTBEAT), *d;
     GBytes *enc;
     gsize len;
     const guint8 *data;
@@ -575,12 +578,12 @@ GST_START_TEST (test_roundtrip_edge_values)
     data = g_bytes_get_data (enc, &len);
     d = expect_accept (data, len, "max integers");
     assert_msg_equal (m, d, "max integers");
-    e2ee_msg_free (d);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (d);
+    gst_e2ee_msg_free (m);
     g_bytes_unref (enc);
   }
   g_bytes_unref (inst);
-  e2ee_identity_free (id);
+  gst_e2ee_identity_free (id);
 }
 
 GST_END_TEST;
@@ -589,7 +592,7 @@ GST_END_TEST;
 GST_START_TEST (test_bit_flips)
 {
   for (guint t = 1; t <= N_TYPES; t++) {
-    E2eeMsg *m = make_msg (t);
+    GstE2eeMsg *m = make_msg (t);
     GBytes *enc = encode_ok (m, &alice);
     gsize len;
     guint8 *copy = g_bytes_unref_to_data (enc, &len);
@@ -597,16 +600,16 @@ GST_START_TEST (test_bit_flips)
 
     for (gsize bit = 0; bit < len * 8; bit++) {
       GError *err = NULL;
-      E2eeMsg *d;
+      GstE2eeMsg *d;
 
       copy[bit / 8] ^= (guint8)(1 << (bit % 8));
-      d = e2ee_msg_decode (copy, len, &err);
+      d = gst_e2ee_msg_decode (copy, len, &err);
       if (d) {
         decoded++;
-        fail_if (e2ee_msg_verify (d, copy, len, alice.pk),
+        fail_if (gst_e2ee_msg_verify (d, copy, len, alice.pk),
             "%s: bit %" G_GSIZE_FORMAT " flipped still verifies", contexts[t],
             bit);
-        e2ee_msg_free (d);
+        gst_e2ee_msg_free (d);
       } else {
         fail_unless (err != NULL,
             "%s: bit %" G_GSIZE_FORMAT ": rejected without a GError",
@@ -619,7 +622,7 @@ GST_START_TEST (test_bit_flips)
               "verify)",
         contexts[t], decoded, len * 8);
     g_free (copy);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
 }
 
@@ -628,12 +631,12 @@ GST_END_TEST;
 GST_START_TEST (test_reject_truncated_and_trailing)
 {
   for (guint t = 1; t <= N_TYPES; t++) {
-    E2eeMsg *m = make_msg (t);
+    GstE2eeMsg *m = make_msg (t);
     GByteArray *a = hand_encode (m, alice_sk);
     GByteArray *b;
     gchar *what;
 
-    e2ee_msg_free (expect_accept (a->data, a->len, "intact"));
+    gst_e2ee_msg_free (expect_accept (a->data, a->len, "intact"));
     for (gsize n = 0; n < a->len; n++) {
       what = g_strdup_printf (
           "%s truncated to %" G_GSIZE_FORMAT " of %u", contexts[t], n, a->len);
@@ -651,7 +654,7 @@ GST_START_TEST (test_reject_truncated_and_trailing)
     hand_sign (b, contexts[t], alice_sk);
     expect_reject (b->data, b->len, "trailing byte before the signature");
     g_byte_array_unref (b);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
 }
 
@@ -660,15 +663,15 @@ GST_END_TEST;
 GST_START_TEST (test_reject_version_and_type)
 {
   static const guint8 bad_types[] = { 0, 7, 8, 127, 128, 255 };
-  E2eeMsg *m = make_msg (E2EE_MSG_LEAVE);
+  GstE2eeMsg *m = make_msg (GST_E2EE_MSG_LEAVE);
   GByteArray *a;
 
   for (guint v = 0; v < 256; v++) {
     gchar *what;
     if (v == 1)
       continue;
-    a = hand_body (m, (guint8)v, E2EE_MSG_LEAVE);
-    hand_sign (a, contexts[E2EE_MSG_LEAVE], alice_sk);
+    a = hand_body (m, (guint8)v, GST_E2EE_MSG_LEAVE);
+    hand_sign (a, contexts[GST_E2EE_MSG_LEAVE], alice_sk);
     what = g_strdup_printf ("version %u", v);
     expect_reject (a->data, a->len, what);
     g_free (what);
@@ -677,12 +680,12 @@ GST_START_TEST (test_reject_version_and_type)
   for (guint i = 0; i < G_N_ELEMENTS (bad_types); i++) {
     gchar *what = g_strdup_printf ("type %u", bad_types[i]);
     a = hand_body (m, 1, bad_types[i]);
-    hand_sign (a, contexts[E2EE_MSG_LEAVE], alice_sk);
+    hand_sign (a, contexts[GST_E2EE_MSG_LEAVE], alice_sk);
     expect_reject (a->data, a->len, what);
     g_free (what);
     g_byte_array_unref (a);
   }
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 GST_END_TEST;
@@ -695,7 +698,7 @@ set_str (gchar **field, gchar *value)
 }
 
 static void
-set_instance (E2eeMsg *m, gsize len)
+set_instance (GstE2eeMsg *m, gsize len)
 {
   g_bytes_unref (m->instance);
   m->instance = make_instance (9, len);
@@ -732,14 +735,14 @@ static const gchar *const field_names[] = { "meeting_id", "instance",
 
 /* A valid message with field f set to len bytes (UTF-8 with multi-byte
  * characters, so that limits count bytes, not characters). */
-static E2eeMsg *
+static GstE2eeMsg *
 msg_with_len (Field f, gsize len)
 {
-  E2eeMsgType t = f == F_ANNOUNCE_NAME         ? E2EE_MSG_ANNOUNCE
-      : f == F_RECIPIENT                       ? E2EE_MSG_KEYS
-      : (f == F_ENTRY_ID || f == F_ENTRY_NAME) ? E2EE_MSG_ROSTER
-                                               : E2EE_MSG_LEAVE;
-  E2eeMsg *m = make_msg (t);
+  GstE2eeMsgType t = f == F_ANNOUNCE_NAME      ? GST_E2EE_MSG_ANNOUNCE
+      : f == F_RECIPIENT                       ? GST_E2EE_MSG_KEYS
+      : (f == F_ENTRY_ID || f == F_ENTRY_NAME) ? GST_E2EE_MSG_ROSTER
+                                               : GST_E2EE_MSG_LEAVE;
+  GstE2eeMsg *m = make_msg (t);
 
   switch (f) {
     case F_MEETING:
@@ -755,17 +758,18 @@ msg_with_len (Field f, gsize len)
       set_str (&m->display_name, utf8_of_len (len));
       break;
     case F_RECIPIENT:
-      set_str (&((E2eeKeyBox *)g_ptr_array_index (m->boxes, 1))->recipient_id,
+      set_str (
+          &((GstE2eeKeyBox *)g_ptr_array_index (m->boxes, 1))->recipient_id,
           utf8_of_len (len));
       break;
     case F_ENTRY_ID:
-      set_str (&((E2eeRosterEntry *)g_ptr_array_index (m->entries, 1))
+      set_str (&((GstE2eeRosterEntry *)g_ptr_array_index (m->entries, 1))
                     ->participant_id,
           utf8_of_len (len));
       break;
     case F_ENTRY_NAME:
-      set_str (
-          &((E2eeRosterEntry *)g_ptr_array_index (m->entries, 2))->display_name,
+      set_str (&((GstE2eeRosterEntry *)g_ptr_array_index (m->entries, 2))
+                    ->display_name,
           utf8_of_len (len));
       break;
     default:
@@ -780,20 +784,20 @@ static const struct
   gsize max_ok; /* largest accepted */
   gsize min_ok; /* smallest accepted */
 } limits[] = {
-  { F_MEETING, E2EE_MEETING_ID_MAX, 1 },
-  { F_INSTANCE, E2EE_INSTANCE_MAX, E2EE_INSTANCE_MIN },
-  { F_SENDER, E2EE_ID_MAX, 1 },
-  { F_ANNOUNCE_NAME, E2EE_NAME_MAX, 0 },
-  { F_RECIPIENT, E2EE_ID_MAX, 1 },
-  { F_ENTRY_ID, E2EE_ID_MAX, 1 },
-  { F_ENTRY_NAME, E2EE_NAME_MAX, 0 },
+  { F_MEETING, GST_E2EE_MEETING_ID_MAX, 1 },
+  { F_INSTANCE, GST_E2EE_INSTANCE_MAX, GST_E2EE_INSTANCE_MIN },
+  { F_SENDER, GST_E2EE_ID_MAX, 1 },
+  { F_ANNOUNCE_NAME, GST_E2EE_NAME_MAX, 0 },
+  { F_RECIPIENT, GST_E2EE_ID_MAX, 1 },
+  { F_ENTRY_ID, GST_E2EE_ID_MAX, 1 },
+  { F_ENTRY_NAME, GST_E2EE_NAME_MAX, 0 },
 };
 
 GST_START_TEST (test_reject_over_limits)
 {
-  g_assert (E2EE_ID_MAX == 64 && E2EE_NAME_MAX == 128 &&
-      E2EE_MEETING_ID_MAX == 128 && E2EE_INSTANCE_MIN == 16 &&
-      E2EE_INSTANCE_MAX == 32 && E2EE_MSG_MAX == 256 * 1024);
+  g_assert (GST_E2EE_ID_MAX == 64 && GST_E2EE_NAME_MAX == 128 &&
+      GST_E2EE_MEETING_ID_MAX == 128 && GST_E2EE_INSTANCE_MIN == 16 &&
+      GST_E2EE_INSTANCE_MAX == 32 && GST_E2EE_MSG_MAX == 256 * 1024);
   for (guint i = 0; i < G_N_ELEMENTS (limits); i++) {
     Field f = limits[i].f;
     gsize lens[4] = { limits[i].max_ok, limits[i].min_ok, limits[i].max_ok + 1,
@@ -801,7 +805,7 @@ GST_START_TEST (test_reject_over_limits)
     guint n_lens = f == F_INSTANCE ? 4 : 3;
 
     for (guint k = 0; k < n_lens; k++) {
-      E2eeMsg *m = msg_with_len (f, lens[k]);
+      GstE2eeMsg *m = msg_with_len (f, lens[k]);
       GByteArray *a = hand_encode (m, alice_sk);
       gchar *what = g_strdup_printf (
           "%s of %" G_GSIZE_FORMAT " bytes", field_names[f], lens[k]);
@@ -809,22 +813,22 @@ GST_START_TEST (test_reject_over_limits)
       GBytes *enc;
 
       if (k < 2) {
-        E2eeMsg *d = expect_accept (a->data, a->len, what);
+        GstE2eeMsg *d = expect_accept (a->data, a->len, what);
         assert_msg_equal (m, d, what);
-        e2ee_msg_free (d);
+        gst_e2ee_msg_free (d);
         enc = encode_ok (m, &alice);
         assert_same_bytes (enc, a->data, a->len, what);
         g_bytes_unref (enc);
       } else {
         expect_reject (a->data, a->len, what);
-        enc = e2ee_msg_encode (m, &alice, &err);
+        enc = gst_e2ee_msg_encode (m, &alice, &err);
         fail_unless (enc == NULL, "%s: encoded", what);
         fail_unless (err != NULL, "%s: refused without a GError", what);
         g_clear_error (&err);
       }
       g_free (what);
       g_byte_array_unref (a);
-      e2ee_msg_free (m);
+      gst_e2ee_msg_free (m);
     }
   }
 }
@@ -857,7 +861,7 @@ patch_u16 (GByteArray *a, gsize at, guint v)
 
 GST_START_TEST (test_reject_bad_lengths)
 {
-  E2eeMsg *m = make_msg (E2EE_MSG_ANNOUNCE);
+  GstE2eeMsg *m = make_msg (GST_E2EE_MSG_ANNOUNCE);
   GByteArray *a;
 
   /* meeting_id (offset 2), instance, sender_id and display_name lengths:
@@ -886,14 +890,14 @@ GST_START_TEST (test_reject_bad_lengths)
     }
     g_byte_array_unref (ref);
   }
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 
   /* KEYS: a box of 47, 49, 0, 0xffff bytes; n one too many or too few */
-  m = make_msg (E2EE_MSG_KEYS);
-  set_str (&((E2eeKeyBox *)g_ptr_array_index (m->boxes, 3))->recipient_id,
+  m = make_msg (GST_E2EE_MSG_KEYS);
+  set_str (&((GstE2eeKeyBox *)g_ptr_array_index (m->boxes, 3))->recipient_id,
       g_strdup ("<<LAST>>"));
   {
-    GByteArray *ref = hand_body (m, 1, E2EE_MSG_KEYS);
+    GByteArray *ref = hand_body (m, 1, GST_E2EE_MSG_KEYS);
     gsize box_len_at = find (ref, "<<LAST>>") + 8 + 48;
     gsize n_at =
         4 + strlen (m->meeting_id) + 2 + 24 + 2 + strlen (m->sender_id) + 16;
@@ -908,7 +912,7 @@ GST_START_TEST (test_reject_bad_lengths)
       put_u16 (a, bad[i]);
       for (guint j = 0; j < MIN (bad[i], 60u); j++)
         put_u8 (a, (guint8)j);
-      hand_sign (a, contexts[E2EE_MSG_KEYS], alice_sk);
+      hand_sign (a, contexts[GST_E2EE_MSG_KEYS], alice_sk);
       expect_reject (a->data, a->len, what);
       g_byte_array_unref (a);
       g_free (what);
@@ -918,19 +922,19 @@ GST_START_TEST (test_reject_bad_lengths)
       a = g_byte_array_new ();
       put_raw (a, ref->data, ref->len);
       patch_u16 (a, n_at, v);
-      hand_sign (a, contexts[E2EE_MSG_KEYS], alice_sk);
+      hand_sign (a, contexts[GST_E2EE_MSG_KEYS], alice_sk);
       expect_reject (a->data, a->len, what);
       g_byte_array_unref (a);
       g_free (what);
     }
     g_byte_array_unref (ref);
   }
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 
   /* ROSTER: n one too many or too few */
-  m = make_msg (E2EE_MSG_ROSTER);
+  m = make_msg (GST_E2EE_MSG_ROSTER);
   {
-    GByteArray *ref = hand_body (m, 1, E2EE_MSG_ROSTER);
+    GByteArray *ref = hand_body (m, 1, GST_E2EE_MSG_ROSTER);
     gsize n_at = 4 + strlen (m->meeting_id) + 2 + 24 + 2 +
         strlen (m->sender_id) + 8 + 32 + 1;
 
@@ -940,14 +944,14 @@ GST_START_TEST (test_reject_bad_lengths)
       a = g_byte_array_new ();
       put_raw (a, ref->data, ref->len);
       patch_u16 (a, n_at, v);
-      hand_sign (a, contexts[E2EE_MSG_ROSTER], alice_sk);
+      hand_sign (a, contexts[GST_E2EE_MSG_ROSTER], alice_sk);
       expect_reject (a->data, a->len, what);
       g_byte_array_unref (a);
       g_free (what);
     }
     g_byte_array_unref (ref);
   }
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 GST_END_TEST;
@@ -959,20 +963,20 @@ GST_START_TEST (test_reject_bad_strings)
   static const guint8 bad_bytes[] = { 0x00, 0xff, 0xc3 };
   static const struct
   {
-    E2eeMsgType type;
+    GstE2eeMsgType type;
     guint which;
   } where[] = {
-    { E2EE_MSG_LEAVE, 0 }, /* meeting_id */
-    { E2EE_MSG_LEAVE, 1 }, /* sender_id */
-    { E2EE_MSG_ANNOUNCE, 2 }, /* display_name */
-    { E2EE_MSG_KEYS, 3 }, /* recipient_id */
-    { E2EE_MSG_ROSTER, 4 }, /* participant_id */
-    { E2EE_MSG_ROSTER, 5 }, /* entry display name */
+    { GST_E2EE_MSG_LEAVE, 0 }, /* meeting_id */
+    { GST_E2EE_MSG_LEAVE, 1 }, /* sender_id */
+    { GST_E2EE_MSG_ANNOUNCE, 2 }, /* display_name */
+    { GST_E2EE_MSG_KEYS, 3 }, /* recipient_id */
+    { GST_E2EE_MSG_ROSTER, 4 }, /* participant_id */
+    { GST_E2EE_MSG_ROSTER, 5 }, /* entry display name */
   };
 
   for (guint w = 0; w < G_N_ELEMENTS (where); w++) {
     for (guint b = 0; b < G_N_ELEMENTS (bad_bytes); b++) {
-      E2eeMsg *m = make_msg (where[w].type);
+      GstE2eeMsg *m = make_msg (where[w].type);
       gchar *marker = g_strdup ("ab<<#>>cd");
       GByteArray *a;
       gchar *what;
@@ -989,16 +993,16 @@ GST_START_TEST (test_reject_bad_strings)
           break;
         case 3:
           set_str (
-              &((E2eeKeyBox *)g_ptr_array_index (m->boxes, 0))->recipient_id,
+              &((GstE2eeKeyBox *)g_ptr_array_index (m->boxes, 0))->recipient_id,
               marker);
           break;
         case 4:
-          set_str (&((E2eeRosterEntry *)g_ptr_array_index (m->entries, 0))
+          set_str (&((GstE2eeRosterEntry *)g_ptr_array_index (m->entries, 0))
                         ->participant_id,
               marker);
           break;
         case 5:
-          set_str (&((E2eeRosterEntry *)g_ptr_array_index (m->entries, 0))
+          set_str (&((GstE2eeRosterEntry *)g_ptr_array_index (m->entries, 0))
                         ->display_name,
               marker);
           break;
@@ -1011,7 +1015,7 @@ GST_START_TEST (test_reject_bad_strings)
       expect_reject (a->data, a->len, what);
       g_free (what);
       g_byte_array_unref (a);
-      e2ee_msg_free (m);
+      gst_e2ee_msg_free (m);
     }
   }
 }
@@ -1020,11 +1024,11 @@ GST_END_TEST;
 
 /* A KEYS message of exactly total bytes (header "m", 16-byte instance,
  * sender "L"), boxes with recipient ids of up to 64 bytes. */
-static E2eeMsg *
+static GstE2eeMsg *
 keys_of_size (gsize total)
 {
   GBytes *inst = make_instance (3, 16);
-  E2eeMsg *m = e2ee_msg_new (E2EE_MSG_KEYS, "m", inst, "L");
+  GstE2eeMsg *m = gst_e2ee_msg_new (GST_E2EE_MSG_KEYS, "m", inst, "L");
   gsize fixed = 4 + 1 + 2 + 16 + 2 + 1 + 8 + 8 + 2 + 64;
   gsize need = total - fixed;
   gsize n = (need + 163) / 164;
@@ -1049,38 +1053,39 @@ keys_of_size (gsize total)
 
 GST_START_TEST (test_message_size_limit)
 {
-  E2eeMsg *m = keys_of_size (E2EE_MSG_MAX), *d;
+  GstE2eeMsg *m = keys_of_size (GST_E2EE_MSG_MAX), *d;
   GByteArray *a = hand_encode (m, alice_sk);
   GBytes *enc;
   GError *err = NULL;
 
-  fail_unless_equals_int (a->len, E2EE_MSG_MAX);
-  d = expect_accept (a->data, a->len, "a message of E2EE_MSG_MAX bytes");
-  assert_msg_equal (m, d, "E2EE_MSG_MAX");
-  e2ee_msg_free (d);
+  fail_unless_equals_int (a->len, GST_E2EE_MSG_MAX);
+  d = expect_accept (a->data, a->len, "a message of GST_E2EE_MSG_MAX bytes");
+  assert_msg_equal (m, d, "GST_E2EE_MSG_MAX");
+  gst_e2ee_msg_free (d);
   enc = encode_ok (m, &alice);
-  assert_same_bytes (enc, a->data, a->len, "E2EE_MSG_MAX");
+  assert_same_bytes (enc, a->data, a->len, "GST_E2EE_MSG_MAX");
   g_bytes_unref (enc);
   g_byte_array_unref (a);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 
-  m = keys_of_size (E2EE_MSG_MAX + 1);
+  m = keys_of_size (GST_E2EE_MSG_MAX + 1);
   a = hand_encode (m, alice_sk);
-  fail_unless_equals_int (a->len, E2EE_MSG_MAX + 1);
-  expect_reject (a->data, a->len, "a message of E2EE_MSG_MAX + 1 bytes");
-  enc = e2ee_msg_encode (m, &alice, &err);
-  fail_unless (enc == NULL, "encode made a message of E2EE_MSG_MAX + 1 bytes");
+  fail_unless_equals_int (a->len, GST_E2EE_MSG_MAX + 1);
+  expect_reject (a->data, a->len, "a message of GST_E2EE_MSG_MAX + 1 bytes");
+  enc = gst_e2ee_msg_encode (m, &alice, &err);
+  fail_unless (
+      enc == NULL, "encode made a message of GST_E2EE_MSG_MAX + 1 bytes");
   fail_unless (err != NULL);
   g_clear_error (&err);
   g_byte_array_unref (a);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 
   /* and nothing is read past a huge claimed size */
   {
-    guint8 *big = g_malloc0 (E2EE_MSG_MAX + 4096);
+    guint8 *big = g_malloc0 (GST_E2EE_MSG_MAX + 4096);
     big[0] = 1;
-    big[1] = E2EE_MSG_LEAVE;
-    expect_reject (big, E2EE_MSG_MAX + 4096, "a 260 KiB buffer of zeros");
+    big[1] = GST_E2EE_MSG_LEAVE;
+    expect_reject (big, GST_E2EE_MSG_MAX + 4096, "a 260 KiB buffer of zeros");
     g_free (big);
   }
 }
@@ -1090,9 +1095,9 @@ GST_END_TEST;
 /* Roster entries: sorted by index (1.7), indices never reused. */
 GST_START_TEST (test_roster_order)
 {
-  E2eeMsg *m = make_msg (E2EE_MSG_ROSTER), *d;
-  E2eeRosterEntry *e1 = g_ptr_array_index (m->entries, 1);
-  E2eeRosterEntry *e2 = g_ptr_array_index (m->entries, 2);
+  GstE2eeMsg *m = make_msg (GST_E2EE_MSG_ROSTER), *d;
+  GstE2eeRosterEntry *e1 = g_ptr_array_index (m->entries, 1);
+  GstE2eeRosterEntry *e2 = g_ptr_array_index (m->entries, 2);
   GByteArray *a;
   guint16 keep = e2->index;
   GBytes *enc;
@@ -1109,20 +1114,20 @@ GST_START_TEST (test_roster_order)
   expect_reject (a->data, a->len, "ROSTER with a duplicate index");
   g_byte_array_unref (a);
   e2->index = keep;
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 
   /* entries added out of order: encode either refuses or sorts them */
   {
     guint8 k[32];
     GBytes *inst = make_instance (2, 16);
     fill (k, 32, 1);
-    m = e2ee_msg_new (E2EE_MSG_ROSTER, "m", inst, "a");
+    m = gst_e2ee_msg_new (GST_E2EE_MSG_ROSTER, "m", inst, "a");
     g_bytes_unref (inst);
     m->version = 1;
-    e2ee_msg_add_entry (m, 7, "c", k, k, "C");
-    e2ee_msg_add_entry (m, 2, "b", k, k, "B");
-    e2ee_msg_add_entry (m, 0, "a", k, k, "A");
-    enc = e2ee_msg_encode (m, &alice, &err);
+    gst_e2ee_msg_add_entry (m, 7, "c", k, k, "C");
+    gst_e2ee_msg_add_entry (m, 2, "b", k, k, "B");
+    gst_e2ee_msg_add_entry (m, 0, "a", k, k, "A");
+    enc = gst_e2ee_msg_encode (m, &alice, &err);
     if (enc) {
       gsize len;
       const guint8 *data = g_bytes_get_data (enc, &len);
@@ -1130,17 +1135,17 @@ GST_START_TEST (test_roster_order)
       fail_unless_equals_int (n_entries (d), 3);
       for (guint i = 0; i < 3; i++)
         fail_unless_equals_int (
-            ((E2eeRosterEntry *)g_ptr_array_index (d->entries, i))->index,
+            ((GstE2eeRosterEntry *)g_ptr_array_index (d->entries, i))->index,
             i == 0       ? 0
                 : i == 1 ? 2
                          : 7);
-      e2ee_msg_free (d);
+      gst_e2ee_msg_free (d);
       g_bytes_unref (enc);
     } else {
       fail_unless (err != NULL);
       g_clear_error (&err);
     }
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
 }
 
@@ -1150,12 +1155,12 @@ GST_END_TEST;
 GST_START_TEST (test_signature_context)
 {
   for (guint t = 1; t <= N_TYPES; t++) {
-    E2eeMsg *m = make_msg (t);
+    GstE2eeMsg *m = make_msg (t);
     GByteArray *body = hand_body (m, 1, t);
 
     for (guint c = 0; c <= N_TYPES + 2; c++) {
       GByteArray *a = g_byte_array_new ();
-      E2eeMsg *d;
+      GstE2eeMsg *d;
 
       put_raw (a, body->data, body->len);
       if (c == 0) {
@@ -1178,59 +1183,59 @@ GST_START_TEST (test_signature_context)
       }
       d = expect_accept (a->data, a->len, contexts[t]);
       if (c == t)
-        fail_unless (e2ee_msg_verify (d, a->data, a->len, alice.pk),
+        fail_unless (gst_e2ee_msg_verify (d, a->data, a->len, alice.pk),
             "%s: the right context does not verify", contexts[t]);
       else
-        fail_if (e2ee_msg_verify (d, a->data, a->len, alice.pk),
+        fail_if (gst_e2ee_msg_verify (d, a->data, a->len, alice.pk),
             "%s: verifies with the signature of context %u", contexts[t], c);
-      e2ee_msg_free (d);
+      gst_e2ee_msg_free (d);
       g_byte_array_unref (a);
     }
     g_byte_array_unref (body);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
 
   /* The bytes of a LEAVE, signed as if they were an ANNOUNCE, and an
    * ANNOUNCE signature moved onto the same rest with type byte LEAVE. */
   {
-    E2eeMsg *m = make_msg (E2EE_MSG_LEAVE), *d;
-    GByteArray *a = hand_body (m, 1, E2EE_MSG_LEAVE);
-    GByteArray *b = hand_body (m, 1, E2EE_MSG_ANNOUNCE);
+    GstE2eeMsg *m = make_msg (GST_E2EE_MSG_LEAVE), *d;
+    GByteArray *a = hand_body (m, 1, GST_E2EE_MSG_LEAVE);
+    GByteArray *b = hand_body (m, 1, GST_E2EE_MSG_ANNOUNCE);
 
-    hand_sign (a, contexts[E2EE_MSG_ANNOUNCE], alice_sk);
+    hand_sign (a, contexts[GST_E2EE_MSG_ANNOUNCE], alice_sk);
     d = expect_accept (a->data, a->len, "LEAVE signed as ANNOUNCE");
-    fail_if (e2ee_msg_verify (d, a->data, a->len, alice.pk));
-    e2ee_msg_free (d);
+    fail_if (gst_e2ee_msg_verify (d, a->data, a->len, alice.pk));
+    gst_e2ee_msg_free (d);
 
-    hand_sign (b, contexts[E2EE_MSG_ANNOUNCE], alice_sk);
+    hand_sign (b, contexts[GST_E2EE_MSG_ANNOUNCE], alice_sk);
     /* b has an ANNOUNCE type byte and a LEAVE body: not an ANNOUNCE */
     expect_reject (b->data, b->len, "ANNOUNCE type byte with a LEAVE body");
-    b->data[1] = E2EE_MSG_LEAVE;
+    b->data[1] = GST_E2EE_MSG_LEAVE;
     d = expect_accept (b->data, b->len, "type byte changed to LEAVE");
-    fail_if (e2ee_msg_verify (d, b->data, b->len, alice.pk));
-    e2ee_msg_free (d);
+    fail_if (gst_e2ee_msg_verify (d, b->data, b->len, alice.pk));
+    gst_e2ee_msg_free (d);
     g_byte_array_unref (a);
     g_byte_array_unref (b);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
 
   /* verify refuses data that is not what was decoded */
   {
-    E2eeMsg *m = make_msg (E2EE_MSG_ACK), *d;
+    GstE2eeMsg *m = make_msg (GST_E2EE_MSG_ACK), *d;
     GBytes *enc = encode_ok (m, &alice);
     gsize len;
     guint8 *data = g_bytes_unref_to_data (enc, &len);
 
     d = expect_accept (data, len, "ACK");
-    fail_unless (e2ee_msg_verify (d, data, len, alice.pk));
+    fail_unless (gst_e2ee_msg_verify (d, data, len, alice.pk));
     data[len - 65] ^= 1; /* last byte of the body */
-    fail_if (e2ee_msg_verify (d, data, len, alice.pk));
+    fail_if (gst_e2ee_msg_verify (d, data, len, alice.pk));
     data[len - 65] ^= 1;
     data[len - 1] ^= 0x80; /* the signature */
-    fail_if (e2ee_msg_verify (d, data, len, alice.pk));
-    e2ee_msg_free (d);
+    fail_if (gst_e2ee_msg_verify (d, data, len, alice.pk));
+    gst_e2ee_msg_free (d);
     g_free (data);
-    e2ee_msg_free (m);
+    gst_e2ee_msg_free (m);
   }
 }
 
@@ -1238,16 +1243,16 @@ GST_END_TEST;
 
 GST_START_TEST (test_encode_refuses_non_utf8)
 {
-  E2eeMsg *m = make_msg (E2EE_MSG_ANNOUNCE);
+  GstE2eeMsg *m = make_msg (GST_E2EE_MSG_ANNOUNCE);
   GError *err = NULL;
   GBytes *enc;
 
   set_str (&m->display_name, g_strdup ("bad \xff name"));
-  enc = e2ee_msg_encode (m, &alice, &err);
+  enc = gst_e2ee_msg_encode (m, &alice, &err);
   fail_unless (enc == NULL, "encoded a display name that is not UTF-8");
   fail_unless (err != NULL);
   g_clear_error (&err);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (m);
 }
 
 GST_END_TEST;
@@ -1309,7 +1314,7 @@ ref_box_key_ad (const guint8 *own_sk, const guint8 *peer_pk, const guint8 *pk_l,
 typedef struct
 {
   guint8 sk[32];
-  E2eeDhKey k;
+  GstE2eeDhKey k;
 } TestDh;
 
 static void
@@ -1321,16 +1326,16 @@ test_dh_init (TestDh *d, guint8 seed)
 }
 
 static gboolean
-open_box (const E2eeDhKey *r, const guint8 *lpk, const gchar *meeting,
+open_box (const GstE2eeDhKey *r, const guint8 *lpk, const gchar *meeting,
     GBytes *inst, const gchar *lid, const gchar *rid, guint64 epoch,
-    const E2eeKeyBox *box, const guint8 *want_mk, const gchar *what)
+    const GstE2eeKeyBox *box, const guint8 *want_mk, const gchar *what)
 {
   guint8 mk[32], untouched[32];
   gboolean ok;
 
   memset (mk, 0xa5, 32);
   memset (untouched, 0xa5, 32);
-  ok = e2ee_keybox_open (r, lpk, meeting, inst, lid, rid, epoch, box, mk);
+  ok = gst_e2ee_keybox_open (r, lpk, meeting, inst, lid, rid, epoch, box, mk);
   if (ok)
     fail_unless (want_mk && memcmp (mk, want_mk, 32) == 0,
         "%s: opened to another key", what);
@@ -1342,13 +1347,13 @@ open_box (const E2eeDhKey *r, const guint8 *lpk, const gchar *meeting,
 
 GST_START_TEST (test_keybox)
 {
-  E2eeDhKey *leader = e2ee_dh_key_new ();
-  E2eeDhKey *rcpt = e2ee_dh_key_new ();
-  E2eeDhKey *other = e2ee_dh_key_new ();
+  GstE2eeDhKey *leader = gst_e2ee_dh_key_new ();
+  GstE2eeDhKey *rcpt = gst_e2ee_dh_key_new ();
+  GstE2eeDhKey *other = gst_e2ee_dh_key_new ();
   GBytes *inst = make_instance (11, 20);
   GBytes *inst2 = make_instance (12, 20);
   guint8 mk[32], rnonce[24];
-  E2eeKeyBox box, box2, t;
+  GstE2eeKeyBox box, box2, t;
   const gchar *meet = "meeting-1";
   guint64 e = 42;
 
@@ -1358,20 +1363,20 @@ GST_START_TEST (test_keybox)
   fill (rnonce, 24, 61);
   memset (&box, 0, sizeof (box));
   memset (&box2, 0, sizeof (box2));
-  fail_unless (e2ee_keybox_seal (
+  fail_unless (gst_e2ee_keybox_seal (
       leader, rcpt->pk, meet, inst, "lead", "bob", e, rnonce, mk, &box));
   /* recipient_id is borrowed from the argument (e2eeproto.c; not said in
    * e2eeproto.h): not freed here */
   fail_unless_equals_string (box.recipient_id, "bob");
   fail_unless (memcmp (box.recipient_nonce, rnonce, 24) == 0);
   /* MK is not in the box in clear */
-  for (guint i = 0; i + 32 <= E2EE_BOX_LEN; i++)
+  for (guint i = 0; i + 32 <= GST_E2EE_BOX_LEN; i++)
     fail_if (memcmp (box.box + i, mk, 32) == 0);
   /* a fresh random nonce each time */
-  fail_unless (e2ee_keybox_seal (
+  fail_unless (gst_e2ee_keybox_seal (
       leader, rcpt->pk, meet, inst, "lead", "bob", e, rnonce, mk, &box2));
   fail_if (memcmp (box.box_nonce, box2.box_nonce, 24) == 0);
-  fail_if (memcmp (box.box, box2.box, E2EE_BOX_LEN) == 0);
+  fail_if (memcmp (box.box, box2.box, GST_E2EE_BOX_LEN) == 0);
 
   fail_unless (open_box (
       rcpt, leader->pk, meet, inst, "lead", "bob", e, &box, mk, "right keys"));
@@ -1407,7 +1412,7 @@ GST_START_TEST (test_keybox)
     fail_if (open_box (rcpt, leader->pk, meet, inst, "lead", "bob", e, &t, NULL,
         "box nonce flipped"));
   }
-  for (guint bit = 0; bit < E2EE_BOX_LEN * 8; bit++) {
+  for (guint bit = 0; bit < GST_E2EE_BOX_LEN * 8; bit++) {
     t = box;
     t.box[bit / 8] ^= (guint8)(1 << (bit % 8));
     fail_if (open_box (rcpt, leader->pk, meet, inst, "lead", "bob", e, &t, NULL,
@@ -1417,9 +1422,9 @@ GST_START_TEST (test_keybox)
   fail_unless (open_box (rcpt, leader->pk, meet, inst, "lead", "bob", e, &box,
       mk, "right keys again"));
 
-  e2ee_dh_key_free (leader);
-  e2ee_dh_key_free (rcpt);
-  e2ee_dh_key_free (other);
+  gst_e2ee_dh_key_free (leader);
+  gst_e2ee_dh_key_free (rcpt);
+  gst_e2ee_dh_key_free (other);
   g_bytes_unref (inst);
   g_bytes_unref (inst2);
 }
@@ -1435,7 +1440,7 @@ GST_START_TEST (test_keybox_matches_spec)
   guint8 mk[32], rnonce[24], key[32], out[32];
   unsigned long long outlen;
   GByteArray *ad = g_byte_array_new ();
-  E2eeKeyBox box;
+  GstE2eeKeyBox box;
   const gchar *meet = "m\xc3\xa9"
                       "eting";
   guint64 e = G_GUINT64_CONSTANT (0x0000aabbccddeeff);
@@ -1454,7 +1459,7 @@ GST_START_TEST (test_keybox_matches_spec)
   fill (box.box_nonce, 24, 72);
   fail_unless (crypto_aead_xchacha20poly1305_ietf_encrypt (box.box, &outlen, mk,
                    32, ad->data, ad->len, NULL, box.box_nonce, key) == 0);
-  fail_unless_equals_uint64 (outlen, E2EE_BOX_LEN);
+  fail_unless_equals_uint64 (outlen, GST_E2EE_BOX_LEN);
   fail_unless (open_box (&r.k, l.k.pk, meet, inst, "leader-id", "rcpt-id", e,
                    &box, mk, "box made from docs/protocol.md 1.10"),
       "a box made as docs/protocol.md 1.10 says does not open");
@@ -1462,15 +1467,15 @@ GST_START_TEST (test_keybox_matches_spec)
 
   /* sealed by e2eeproto.c, opened here */
   memset (&box, 0, sizeof (box));
-  fail_unless (e2ee_keybox_seal (
+  fail_unless (gst_e2ee_keybox_seal (
       &l.k, r.k.pk, meet, inst, "leader-id", "rcpt-id", e, rnonce, mk, &box));
   ad = g_byte_array_new ();
   ref_box_key_ad (r.sk, l.k.pk, l.k.pk, r.k.pk, meet, inst, "leader-id",
       "rcpt-id", e, box.recipient_nonce, key, ad);
   fail_unless (
       crypto_aead_xchacha20poly1305_ietf_decrypt (out, &outlen, NULL, box.box,
-          E2EE_BOX_LEN, ad->data, ad->len, box.box_nonce, key) == 0,
-      "a box sealed by e2ee_keybox_seal does not open as docs/protocol.md "
+          GST_E2EE_BOX_LEN, ad->data, ad->len, box.box_nonce, key) == 0,
+      "a box sealed by gst_e2ee_keybox_seal does not open as docs/protocol.md "
       "1.10 says");
   fail_unless_equals_uint64 (outlen, 32);
   fail_unless (memcmp (out, mk, 32) == 0);
@@ -1483,26 +1488,26 @@ GST_END_TEST;
 /* A peer key of low order makes X25519 all zeros: refused. */
 GST_START_TEST (test_keybox_low_order_key)
 {
-  E2eeDhKey *leader = e2ee_dh_key_new ();
-  E2eeDhKey *rcpt = e2ee_dh_key_new ();
+  GstE2eeDhKey *leader = gst_e2ee_dh_key_new ();
+  GstE2eeDhKey *rcpt = gst_e2ee_dh_key_new ();
   GBytes *inst = make_instance (14, 16);
   guint8 zero[32], mk[32], rnonce[24];
-  E2eeKeyBox box;
+  GstE2eeKeyBox box;
 
   memset (zero, 0, 32);
   fill (mk, 32, 80);
   fill (rnonce, 24, 81);
   memset (&box, 0, sizeof (box));
-  fail_if (
-      e2ee_keybox_seal (leader, zero, "m", inst, "l", "r", 1, rnonce, mk, &box),
+  fail_if (gst_e2ee_keybox_seal (
+               leader, zero, "m", inst, "l", "r", 1, rnonce, mk, &box),
       "sealed to an all-zero X25519 key");
   memset (&box, 0, sizeof (box));
-  fail_unless (e2ee_keybox_seal (
+  fail_unless (gst_e2ee_keybox_seal (
       leader, rcpt->pk, "m", inst, "l", "r", 1, rnonce, mk, &box));
   fail_if (open_box (
       rcpt, zero, "m", inst, "l", "r", 1, &box, NULL, "all-zero leader key"));
-  e2ee_dh_key_free (leader);
-  e2ee_dh_key_free (rcpt);
+  gst_e2ee_dh_key_free (leader);
+  gst_e2ee_dh_key_free (rcpt);
   g_bytes_unref (inst);
 }
 
@@ -1541,32 +1546,33 @@ GST_START_TEST (test_media_keys)
       guint64 e = epochs[x];
       guint16 i = idx[y];
 
-      fail_unless (e2ee_media_key (mk, inst, e, i, a));
-      fail_unless (e2ee_media_key (mk, inst, e, i, b));
+      fail_unless (gst_e2ee_media_key (mk, inst, e, i, a));
+      fail_unless (gst_e2ee_media_key (mk, inst, e, i, b));
       fail_unless (memcmp (a, b, 32) == 0, "not deterministic");
       ref_media_key (mk, inst, e, i, ref);
       fail_unless (memcmp (a, ref, 32) == 0,
           "base(%" G_GUINT64_FORMAT ", %u) differs from docs/protocol.md 1.6",
           e, i);
-      fail_unless (e2ee_media_key (mk, inst, e ^ 1, i, b));
+      fail_unless (gst_e2ee_media_key (mk, inst, e ^ 1, i, b));
       fail_if (memcmp (a, b, 32) == 0, "same key for another epoch");
-      fail_unless (e2ee_media_key (mk, inst, e, i ^ 1, b));
+      fail_unless (gst_e2ee_media_key (mk, inst, e, i ^ 1, b));
       fail_if (memcmp (a, b, 32) == 0, "same key for another index");
-      fail_unless (e2ee_media_key (mk, inst2, e, i, b));
+      fail_unless (gst_e2ee_media_key (mk, inst2, e, i, b));
       fail_if (memcmp (a, b, 32) == 0, "same key for another instance");
-      fail_unless (e2ee_media_key (mk2, inst, e, i, b));
+      fail_unless (gst_e2ee_media_key (mk2, inst, e, i, b));
       fail_if (memcmp (a, b, 32) == 0, "same key for another MK");
 
-      fail_unless_equals_uint64 (e2ee_media_kid (e, i), (e << 16) | i);
+      fail_unless_equals_uint64 (gst_e2ee_media_kid (e, i), (e << 16) | i);
     }
   }
-  fail_unless_equals_uint64 (e2ee_media_kid (1, 0), 0x10000);
-  fail_unless_equals_uint64 (e2ee_media_kid (0x123456789aULL, 0xbeef),
+  fail_unless_equals_uint64 (gst_e2ee_media_kid (1, 0), 0x10000);
+  fail_unless_equals_uint64 (gst_e2ee_media_kid (0x123456789aULL, 0xbeef),
       G_GUINT64_CONSTANT (0x123456789abeef));
   fail_unless_equals_uint64 (
-      e2ee_media_kid ((G_GUINT64_CONSTANT (1) << 48) - 1, 65535), G_MAXUINT64);
+      gst_e2ee_media_kid ((G_GUINT64_CONSTANT (1) << 48) - 1, 65535),
+      G_MAXUINT64);
   /* the sender of one epoch and the epoch of another sender never collide */
-  fail_if (e2ee_media_kid (1, 0) == e2ee_media_kid (0, 1));
+  fail_if (gst_e2ee_media_kid (1, 0) == gst_e2ee_media_kid (0, 1));
   g_bytes_unref (inst);
   g_bytes_unref (inst2);
 }
@@ -1624,23 +1630,23 @@ GST_START_TEST (test_security_code)
   guint8 pk[32];
 
   /* a case computed independently, byte string of 1.13 */
-  c = e2ee_security_code ("meeting-\xce\xa9-42", inst, alice.pk);
+  c = gst_e2ee_security_code ("meeting-\xce\xa9-42", inst, alice.pk);
   assert_code_format (c);
   ref = ref_security_code ("meeting-\xce\xa9-42", inst, alice.pk);
   fail_unless_equals_string (c, ref);
   g_free (ref);
 
-  c2 = e2ee_security_code ("meeting-\xce\xa9-42", inst, alice.pk);
+  c2 = gst_e2ee_security_code ("meeting-\xce\xa9-42", inst, alice.pk);
   fail_unless_equals_string (c, c2);
   g_free (c2);
-  c2 = e2ee_security_code ("meeting-\xce\xa9-42", inst, bob.pk);
+  c2 = gst_e2ee_security_code ("meeting-\xce\xa9-42", inst, bob.pk);
   assert_code_format (c2);
   fail_if (g_str_equal (c, c2), "same code for another leader");
   g_free (c2);
-  c2 = e2ee_security_code ("meeting-\xce\xa9-43", inst, alice.pk);
+  c2 = gst_e2ee_security_code ("meeting-\xce\xa9-43", inst, alice.pk);
   fail_if (g_str_equal (c, c2), "same code for another meeting id");
   g_free (c2);
-  c2 = e2ee_security_code ("meeting-\xce\xa9-42", inst2, alice.pk);
+  c2 = gst_e2ee_security_code ("meeting-\xce\xa9-42", inst2, alice.pk);
   fail_if (g_str_equal (c, c2), "same code for another instance");
   g_free (c2);
   g_free (c);
@@ -1649,7 +1655,7 @@ GST_START_TEST (test_security_code)
   for (guint i = 0; i < 200; i++) {
     fill (pk, 32, i);
     pk[0] = (guint8)i;
-    c = e2ee_security_code ("m", inst2, pk);
+    c = gst_e2ee_security_code ("m", inst2, pk);
     ref = ref_security_code ("m", inst2, pk);
     assert_code_format (c);
     fail_unless_equals_string (c, ref);
@@ -1683,7 +1689,7 @@ ref_fingerprint (const guint8 *pk)
 
 GST_START_TEST (test_fingerprint)
 {
-  gchar *f = e2ee_fingerprint (alice.pk), *f2, *ref;
+  gchar *f = gst_e2ee_fingerprint (alice.pk), *f2, *ref;
 
   fail_unless (f != NULL);
   fail_unless_equals_int (strlen (f), 39);
@@ -1697,10 +1703,10 @@ GST_START_TEST (test_fingerprint)
   ref = ref_fingerprint (alice.pk);
   fail_unless_equals_string (f, ref);
   g_free (ref);
-  f2 = e2ee_fingerprint (alice.pk);
+  f2 = gst_e2ee_fingerprint (alice.pk);
   fail_unless_equals_string (f, f2);
   g_free (f2);
-  f2 = e2ee_fingerprint (bob.pk);
+  f2 = gst_e2ee_fingerprint (bob.pk);
   ref = ref_fingerprint (bob.pk);
   fail_unless_equals_string (f2, ref);
   fail_if (g_str_equal (f, f2));
@@ -1727,10 +1733,10 @@ static void
 expect_identity_refused (const gchar *path, const gchar *what)
 {
   GError *err = NULL;
-  E2eeIdentity *id = e2ee_identity_load_or_create (path, &err);
+  GstE2eeIdentity *id = gst_e2ee_identity_load_or_create (path, &err);
 
   if (id)
-    e2ee_identity_free (id);
+    gst_e2ee_identity_free (id);
   fail_unless (id == NULL, "identity file %s: accepted", what);
   fail_unless (err != NULL, "identity file %s: refused without a GError", what);
   GST_DEBUG ("%s: %s", what, err->message);
@@ -1739,18 +1745,18 @@ expect_identity_refused (const gchar *path, const gchar *what)
 
 /* Signs with id through the codec and checks the signature under id->pk. */
 static void
-assert_identity_signs (const E2eeIdentity *id)
+assert_identity_signs (const GstE2eeIdentity *id)
 {
-  E2eeMsg *m = make_msg (E2EE_MSG_LEAVE), *d;
+  GstE2eeMsg *m = make_msg (GST_E2EE_MSG_LEAVE), *d;
   GBytes *enc = encode_ok (m, id);
   gsize len;
   const guint8 *data = g_bytes_get_data (enc, &len);
 
   d = expect_accept (data, len, "LEAVE");
-  fail_unless (e2ee_msg_verify (d, data, len, id->pk),
+  fail_unless (gst_e2ee_msg_verify (d, data, len, id->pk),
       "a message signed with the identity does not verify under its pk");
-  e2ee_msg_free (d);
-  e2ee_msg_free (m);
+  gst_e2ee_msg_free (d);
+  gst_e2ee_msg_free (m);
   g_bytes_unref (enc);
 }
 
@@ -1759,7 +1765,7 @@ GST_START_TEST (test_identity_file)
   GError *err = NULL;
   gchar *dir = g_dir_make_tmp ("e2ee-proto-XXXXXX", &err);
   gchar *path, *content = NULL, *bad;
-  E2eeIdentity *id, *id2;
+  GstE2eeIdentity *id, *id2;
   GStatBuf st;
   gsize len;
   guint8 sk[64], pk[32], seed_pk[32], seed_sk[64];
@@ -1769,7 +1775,7 @@ GST_START_TEST (test_identity_file)
   path = g_build_filename (dir, "identity.key", NULL);
 
   /* created on first use, mode 0600, 128 hex digits and a newline */
-  id = e2ee_identity_load_or_create (path, &err);
+  id = gst_e2ee_identity_load_or_create (path, &err);
   fail_unless (id != NULL, "create: %s", err ? err->message : "?");
   fail_unless (g_stat (path, &st) == 0);
   fail_unless_equals_int (st.st_mode & 0777, 0600);
@@ -1790,11 +1796,11 @@ GST_START_TEST (test_identity_file)
   assert_identity_signs (id);
 
   /* loaded again: the same key, file unchanged */
-  id2 = e2ee_identity_load_or_create (path, &err);
+  id2 = gst_e2ee_identity_load_or_create (path, &err);
   fail_unless (id2 != NULL, "load: %s", err ? err->message : "?");
   fail_unless (memcmp (id->pk, id2->pk, 32) == 0);
   assert_identity_signs (id2);
-  e2ee_identity_free (id2);
+  gst_e2ee_identity_free (id2);
   {
     gchar *again = NULL;
     fail_unless (g_file_get_contents (path, &again, NULL, NULL));
@@ -1808,11 +1814,11 @@ GST_START_TEST (test_identity_file)
   fail_unless (g_chmod (path, 0604) == 0);
   expect_identity_refused (path, "with mode 0604");
   fail_unless (g_chmod (path, 0600) == 0);
-  id2 = e2ee_identity_load_or_create (path, &err);
+  id2 = gst_e2ee_identity_load_or_create (path, &err);
   fail_unless (
       id2 != NULL, "load after chmod 0600: %s", err ? err->message : "?");
   fail_unless (memcmp (id->pk, id2->pk, 32) == 0);
-  e2ee_identity_free (id2);
+  gst_e2ee_identity_free (id2);
 
   /* corrupt files: refused with an error, and left as they are */
   for (guint i = 0; i < G_N_ELEMENTS (bads); i++) {
@@ -1848,15 +1854,15 @@ GST_START_TEST (test_identity_file)
   /* a new path in the same directory: a new identity */
   {
     gchar *p2 = g_build_filename (dir, "other.key", NULL);
-    id2 = e2ee_identity_load_or_create (p2, &err);
+    id2 = gst_e2ee_identity_load_or_create (p2, &err);
     fail_unless (id2 != NULL);
     fail_if (memcmp (id->pk, id2->pk, 32) == 0);
-    e2ee_identity_free (id2);
+    gst_e2ee_identity_free (id2);
     g_unlink (p2);
     g_free (p2);
   }
 
-  e2ee_identity_free (id);
+  gst_e2ee_identity_free (id);
   g_unlink (path);
   fail_unless (g_rmdir (dir) == 0, "temporary directory not empty");
   g_free (content);
@@ -1876,26 +1882,26 @@ GST_START_TEST (test_identity_file_mismatched_halves)
   GError *err = NULL;
   gchar *dir = g_dir_make_tmp ("e2ee-proto-XXXXXX", &err);
   gchar *path, *content = NULL;
-  E2eeIdentity *id, *id2;
+  GstE2eeIdentity *id, *id2;
 
   fail_unless (dir != NULL);
   path = g_build_filename (dir, "identity.key", NULL);
-  id = e2ee_identity_load_or_create (path, &err);
+  id = gst_e2ee_identity_load_or_create (path, &err);
   fail_unless (id != NULL, "create: %s", err ? err->message : "?");
   fail_unless (g_file_get_contents (path, &content, NULL, NULL));
   fail_unless (strlen (content) == 129);
   /* a hex digit of the public-key half */
   content[100] = content[100] == '0' ? '1' : '0';
   write_file (path, content, strlen (content), 0600);
-  id2 = e2ee_identity_load_or_create (path, &err);
+  id2 = gst_e2ee_identity_load_or_create (path, &err);
   if (id2) {
     assert_identity_signs (id2);
-    e2ee_identity_free (id2);
+    gst_e2ee_identity_free (id2);
   } else {
     fail_unless (err != NULL);
     g_clear_error (&err);
   }
-  e2ee_identity_free (id);
+  gst_e2ee_identity_free (id);
   g_unlink (path);
   fail_unless (g_rmdir (dir) == 0, "temporary directory not empty");
   g_free (content);
@@ -1907,7 +1913,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_identity_new)
 {
-  E2eeIdentity *a = e2ee_identity_new (), *b = e2ee_identity_new ();
+  GstE2eeIdentity *a = gst_e2ee_identity_new (), *b = gst_e2ee_identity_new ();
   guint8 pk[32];
 
   fail_unless (a && b && a->sk && b->sk);
@@ -1916,8 +1922,8 @@ GST_START_TEST (test_identity_new)
   fail_unless (memcmp (pk, a->pk, 32) == 0);
   assert_identity_signs (a);
   assert_identity_signs (b);
-  e2ee_identity_free (a);
-  e2ee_identity_free (b);
+  gst_e2ee_identity_free (a);
+  gst_e2ee_identity_free (b);
 }
 
 GST_END_TEST;

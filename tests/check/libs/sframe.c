@@ -23,7 +23,7 @@ load_vectors (void)
   GError *err = NULL;
   const gchar *path = g_getenv ("SFRAME_VECTORS");
 
-  fail_unless (sframe_init ());
+  fail_unless (gst_e2ee_sframe_init ());
   if (!path)
     path = SFRAME_VECTORS;
   vectors_parser = json_parser_new ();
@@ -83,21 +83,21 @@ GST_START_TEST (test_header_vectors)
     JsonObject *v = json_array_get_object_element (arr, i);
     guint64 kid = u64 (v, "kid"), ctr = u64 (v, "ctr"), k2, c2;
     g_autoptr (GBytes) want = hex (v, "header");
-    guint8 out[SFRAME_HEADER_MAX];
-    gsize len = sframe_header_encode (kid, ctr, out);
+    guint8 out[GST_E2EE_SFRAME_HEADER_MAX];
+    gsize len = gst_e2ee_sframe_header_encode (kid, ctr, out);
     gsize wlen;
     const guint8 *w = g_bytes_get_data (want, &wlen);
 
     assert_bytes (out, len, want, "header");
-    fail_unless_equals_int (sframe_header_len (kid, ctr), len);
+    fail_unless_equals_int (gst_e2ee_sframe_header_len (kid, ctr), len);
     fail_unless_equals_int (
-        sframe_header_decode (w, wlen, &k2, &c2), (gint)wlen);
+        gst_e2ee_sframe_header_decode (w, wlen, &k2, &c2), (gint)wlen);
     fail_unless_equals_uint64 (k2, kid);
     fail_unless_equals_uint64 (c2, ctr);
     /* every strict prefix of an extended header is truncated */
     for (gsize cut = 0; cut < wlen; cut++)
-      fail_unless_equals_int (
-          sframe_header_decode (w, cut, &k2, &c2), SFRAME_ERR_TRUNCATED);
+      fail_unless_equals_int (gst_e2ee_sframe_header_decode (w, cut, &k2, &c2),
+          GST_E2EE_SFRAME_ERR_TRUNCATED);
   }
 }
 
@@ -111,7 +111,7 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
   fail_unless_equals_int (n, 3);
   for (guint i = 0; i < n; i++) {
     JsonObject *v = json_array_get_object_element (arr, i);
-    SFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
+    GstE2eeSFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
     g_autoptr (GBytes) key = hex (v, "key");
     g_autoptr (GBytes) enc_key = hex (v, "enc_key");
     g_autoptr (GBytes) auth_key = hex (v, "auth_key");
@@ -133,14 +133,14 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
         memcmp (k + elen, g_bytes_get_data (auth_key, NULL), klen - elen) == 0);
 
     fail_unless_equals_int (
-        sframe_aead_seal (suite, SFRAME_BACKEND_AUTO, k,
+        gst_e2ee_sframe_aead_seal (suite, GST_E2EE_SFRAME_BACKEND_AUTO, k,
             g_bytes_get_data (nonce, NULL), a, alen, p, plen, out),
-        SFRAME_OK);
-    assert_bytes (out, plen + sframe_suite_info (suite)->nt, ct, "ct");
+        GST_E2EE_SFRAME_OK);
+    assert_bytes (out, plen + gst_e2ee_sframe_suite_info (suite)->nt, ct, "ct");
     fail_unless_equals_int (
-        sframe_aead_open (suite, SFRAME_BACKEND_AUTO, k,
+        gst_e2ee_sframe_aead_open (suite, GST_E2EE_SFRAME_BACKEND_AUTO, k,
             g_bytes_get_data (nonce, NULL), a, alen, c, clen, back),
-        SFRAME_OK);
+        GST_E2EE_SFRAME_OK);
     assert_bytes (back, plen, pt, "pt");
 
     /* any flipped bit of ct or tag fails */
@@ -148,9 +148,9 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
       memcpy (bad, c, clen);
       bad[j] ^= 0x01;
       fail_unless_equals_int (
-          sframe_aead_open (suite, SFRAME_BACKEND_AUTO, k,
+          gst_e2ee_sframe_aead_open (suite, GST_E2EE_SFRAME_BACKEND_AUTO, k,
               g_bytes_get_data (nonce, NULL), a, alen, bad, clen, back),
-          SFRAME_ERR_AUTH);
+          GST_E2EE_SFRAME_ERR_AUTH);
     }
   }
 }
@@ -158,10 +158,10 @@ GST_START_TEST (test_aes_ctr_hmac_vectors)
 GST_END_TEST;
 
 static void
-check_sframe_vector (JsonObject *v, SFrameBackend backend)
+check_sframe_vector (JsonObject *v, GstE2eeSFrameBackend backend)
 {
-  SFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
-  const SFrameSuiteInfo *info = sframe_suite_info (suite);
+  GstE2eeSFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
   guint64 kid = u64 (v, "kid"), ctr = u64 (v, "ctr");
   g_autoptr (GBytes) base = hex (v, "base_key");
   g_autoptr (GBytes) skey = hex (v, "sframe_key");
@@ -174,31 +174,33 @@ check_sframe_vector (JsonObject *v, SFrameBackend backend)
   const guint8 *m = g_bytes_get_data (meta, &mlen);
   const guint8 *p = g_bytes_get_data (pt, &plen);
   const guint8 *c = g_bytes_get_data (ct, &clen);
-  guint8 key[SFRAME_KEY_MAX], salt[SFRAME_NONCE_LEN], out[256], back[256];
-  SFrameCipher *cipher;
+  guint8 key[GST_E2EE_SFRAME_KEY_MAX], salt[GST_E2EE_SFRAME_NONCE_LEN],
+      out[256], back[256];
+  GstE2eeSFrameCipher *cipher;
   gssize r;
 
   fail_unless (info != NULL);
-  fail_unless (sframe_derive (suite, kid, b, blen, key, salt));
+  fail_unless (gst_e2ee_sframe_derive (suite, kid, b, blen, key, salt));
   assert_bytes (key, info->nk, skey, "sframe_key");
   assert_bytes (salt, info->nn, ssalt, "sframe_salt");
 
-  cipher = sframe_cipher_new (suite, backend, kid, b, blen);
+  cipher = gst_e2ee_sframe_cipher_new (suite, backend, kid, b, blen);
   fail_unless (cipher != NULL);
-  r = sframe_cipher_encrypt (cipher, ctr, m, mlen, p, plen, out, sizeof (out));
+  r = gst_e2ee_sframe_cipher_encrypt (
+      cipher, ctr, m, mlen, p, plen, out, sizeof (out));
   fail_unless (r > 0);
   assert_bytes (out, r, ct, "sframe ct");
 
-  r = sframe_decrypt (cipher, c, clen, m, mlen, back, sizeof (back));
+  r = gst_e2ee_sframe_decrypt (cipher, c, clen, m, mlen, back, sizeof (back));
   fail_unless_equals_int (r, plen);
   assert_bytes (back, r, pt, "sframe pt");
 
   /* wrong metadata fails */
   if (mlen > 0)
-    fail_unless_equals_int (
-        sframe_decrypt (cipher, c, clen, m, mlen - 1, back, sizeof (back)),
-        SFRAME_ERR_AUTH);
-  sframe_cipher_free (cipher);
+    fail_unless_equals_int (gst_e2ee_sframe_decrypt (cipher, c, clen, m,
+                                mlen - 1, back, sizeof (back)),
+        GST_E2EE_SFRAME_ERR_AUTH);
+  gst_e2ee_sframe_cipher_free (cipher);
 }
 
 GST_START_TEST (test_sframe_vectors)
@@ -209,11 +211,12 @@ GST_START_TEST (test_sframe_vectors)
   fail_unless_equals_int (n, 5);
   for (guint i = 0; i < n; i++) {
     JsonObject *v = json_array_get_object_element (arr, i);
-    SFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
+    GstE2eeSFrameSuite suite = json_object_get_int_member (v, "cipher_suite");
 
-    check_sframe_vector (v, SFRAME_BACKEND_OPENSSL);
-    if (sframe_backend_available (suite, SFRAME_BACKEND_SODIUM))
-      check_sframe_vector (v, SFRAME_BACKEND_SODIUM);
+    check_sframe_vector (v, GST_E2EE_SFRAME_BACKEND_OPENSSL);
+    if (gst_e2ee_sframe_backend_available (
+            suite, GST_E2EE_SFRAME_BACKEND_SODIUM))
+      check_sframe_vector (v, GST_E2EE_SFRAME_BACKEND_SODIUM);
   }
 }
 
@@ -257,11 +260,11 @@ GST_END_TEST;
 GST_START_TEST (test_header_boundaries)
 {
   for (guint i = 0; i < G_N_ELEMENTS (boundaries); i++) {
-    guint8 out[SFRAME_HEADER_MAX];
+    guint8 out[GST_E2EE_SFRAME_HEADER_MAX];
     gchar *got;
     guint64 k, c;
-    gsize len =
-        sframe_header_encode (boundaries[i].kid, boundaries[i].ctr, out);
+    gsize len = gst_e2ee_sframe_header_encode (
+        boundaries[i].kid, boundaries[i].ctr, out);
     const gchar *want = boundaries[i].hex;
 
     got = g_malloc0 (2 * len + 1);
@@ -269,7 +272,8 @@ GST_START_TEST (test_header_boundaries)
       g_snprintf (got + 2 * j, 3, "%02x", out[j]);
     fail_unless_equals_string (got, want);
     g_free (got);
-    fail_unless_equals_int (sframe_header_decode (out, len, &k, &c), (gint)len);
+    fail_unless_equals_int (
+        gst_e2ee_sframe_header_decode (out, len, &k, &c), (gint)len);
     fail_unless_equals_uint64 (k, boundaries[i].kid);
     fail_unless_equals_uint64 (c, boundaries[i].ctr);
   }
@@ -289,20 +293,23 @@ GST_START_TEST (test_header_rejects)
   /* CTR truncated after a complete KID */
   static const guint8 short_ctr[] = { 0x89, 0x10, 0x01 };
 
-  fail_unless_equals_int (sframe_header_decode (ext_small, 2, &k, &c), 2);
+  fail_unless_equals_int (
+      gst_e2ee_sframe_header_decode (ext_small, 2, &k, &c), 2);
   fail_unless_equals_uint64 (k, 7);
   fail_unless_equals_uint64 (c, 0);
-  fail_unless_equals_int (sframe_header_decode (lead_zero, 3, &k, &c), 3);
+  fail_unless_equals_int (
+      gst_e2ee_sframe_header_decode (lead_zero, 3, &k, &c), 3);
   fail_unless_equals_uint64 (k, 0);
   fail_unless_equals_uint64 (c, 0xff);
-  fail_unless_equals_int (sframe_header_decode (lead_zero_kid, 3, &k, &c), 3);
+  fail_unless_equals_int (
+      gst_e2ee_sframe_header_decode (lead_zero_kid, 3, &k, &c), 3);
   fail_unless_equals_uint64 (k, 0x10);
-  fail_unless_equals_int (
-      sframe_header_decode (short_kid, 4, &k, &c), SFRAME_ERR_TRUNCATED);
-  fail_unless_equals_int (
-      sframe_header_decode (short_ctr, 3, &k, &c), SFRAME_ERR_TRUNCATED);
-  fail_unless_equals_int (
-      sframe_header_decode (NULL, 0, &k, &c), SFRAME_ERR_TRUNCATED);
+  fail_unless_equals_int (gst_e2ee_sframe_header_decode (short_kid, 4, &k, &c),
+      GST_E2EE_SFRAME_ERR_TRUNCATED);
+  fail_unless_equals_int (gst_e2ee_sframe_header_decode (short_ctr, 3, &k, &c),
+      GST_E2EE_SFRAME_ERR_TRUNCATED);
+  fail_unless_equals_int (gst_e2ee_sframe_header_decode (NULL, 0, &k, &c),
+      GST_E2EE_SFRAME_ERR_TRUNCATED);
 }
 
 GST_END_TEST;
@@ -320,43 +327,44 @@ GST_START_TEST (test_roundtrip_all_suites)
   for (guint i = 0; i < sizeof (pt); i++)
     pt[i] = (guint8)(i * 7);
 
-  for (SFrameSuite s = 1; s <= 5; s++) {
-    for (SFrameBackend b = SFRAME_BACKEND_AUTO; b <= SFRAME_BACKEND_SODIUM;
-         b++) {
-      SFrameCipher *c;
-      if (!sframe_backend_available (s, b))
+  for (GstE2eeSFrameSuite s = 1; s <= 5; s++) {
+    for (GstE2eeSFrameBackend b = GST_E2EE_SFRAME_BACKEND_AUTO;
+         b <= GST_E2EE_SFRAME_BACKEND_SODIUM; b++) {
+      GstE2eeSFrameCipher *c;
+      if (!gst_e2ee_sframe_backend_available (s, b))
         continue;
-      c = sframe_cipher_new (s, b, 0x1234, base, sizeof (base));
+      c = gst_e2ee_sframe_cipher_new (s, b, 0x1234, base, sizeof (base));
       fail_unless (c != NULL);
       for (guint j = 0; j < G_N_ELEMENTS (ctrs); j++) {
         for (gsize len = 0; len < sizeof (pt); len += 37) {
-          gssize n = sframe_cipher_encrypt (
+          gssize n = gst_e2ee_sframe_cipher_encrypt (
               c, ctrs[j], meta, sizeof (meta), pt, len, ct, sizeof (ct));
-          fail_unless_equals_int (n, len + sframe_cipher_overhead (c, ctrs[j]));
-          fail_unless_equals_int (sframe_decrypt (c, ct, n, meta, sizeof (meta),
-                                      back, sizeof (back)),
+          fail_unless_equals_int (
+              n, len + gst_e2ee_sframe_cipher_overhead (c, ctrs[j]));
+          fail_unless_equals_int (gst_e2ee_sframe_decrypt (c, ct, n, meta,
+                                      sizeof (meta), back, sizeof (back)),
               len);
           fail_unless (memcmp (back, pt, len) == 0);
           /* flip each byte: header, ciphertext, tag */
           for (gssize k = 0; k < n; k++) {
             gssize r;
             ct[k] ^= 0x80;
-            r = sframe_decrypt (
+            r = gst_e2ee_sframe_decrypt (
                 c, ct, n, meta, sizeof (meta), back, sizeof (back));
             fail_unless (r < 0, "suite %d: tampered byte %d of %d accepted", s,
                 (int)k, (int)n);
             ct[k] ^= 0x80;
           }
           /* truncation fails */
-          fail_unless (sframe_decrypt (c, ct, n - 1, meta, sizeof (meta), back,
-                           sizeof (back)) < 0);
+          fail_unless (gst_e2ee_sframe_decrypt (c, ct, n - 1, meta,
+                           sizeof (meta), back, sizeof (back)) < 0);
         }
       }
       /* output buffer too small is refused, not overrun */
       fail_unless_equals_int (
-          sframe_cipher_encrypt (c, 0, NULL, 0, pt, 100, ct, 100),
-          SFRAME_ERR_TOO_BIG);
-      sframe_cipher_free (c);
+          gst_e2ee_sframe_cipher_encrypt (c, 0, NULL, 0, pt, 100, ct, 100),
+          GST_E2EE_SFRAME_ERR_TOO_BIG);
+      gst_e2ee_sframe_cipher_free (c);
     }
   }
 }
@@ -367,21 +375,26 @@ GST_START_TEST (test_backends_agree)
 {
   static const guint8 base[32] = { 42 };
   guint8 pt[1200], a[1300], b[1300];
-  SFrameCipher *o, *s;
+  GstE2eeSFrameCipher *o, *s;
   gssize na, nb;
 
-  if (!sframe_backend_available (
-          SFRAME_SUITE_AES_256_GCM_SHA512_128, SFRAME_BACKEND_SODIUM))
+  if (!gst_e2ee_sframe_backend_available (
+          GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128,
+          GST_E2EE_SFRAME_BACKEND_SODIUM))
     return;
   memset (pt, 0x5a, sizeof (pt));
-  o = sframe_cipher_new (5, SFRAME_BACKEND_OPENSSL, 9, base, sizeof (base));
-  s = sframe_cipher_new (5, SFRAME_BACKEND_SODIUM, 9, base, sizeof (base));
-  na = sframe_cipher_encrypt (o, 77, NULL, 0, pt, sizeof (pt), a, sizeof (a));
-  nb = sframe_cipher_encrypt (s, 77, NULL, 0, pt, sizeof (pt), b, sizeof (b));
+  o = gst_e2ee_sframe_cipher_new (
+      5, GST_E2EE_SFRAME_BACKEND_OPENSSL, 9, base, sizeof (base));
+  s = gst_e2ee_sframe_cipher_new (
+      5, GST_E2EE_SFRAME_BACKEND_SODIUM, 9, base, sizeof (base));
+  na = gst_e2ee_sframe_cipher_encrypt (
+      o, 77, NULL, 0, pt, sizeof (pt), a, sizeof (a));
+  nb = gst_e2ee_sframe_cipher_encrypt (
+      s, 77, NULL, 0, pt, sizeof (pt), b, sizeof (b));
   fail_unless_equals_int (na, nb);
   fail_unless (memcmp (a, b, na) == 0);
-  sframe_cipher_free (o);
-  sframe_cipher_free (s);
+  gst_e2ee_sframe_cipher_free (o);
+  gst_e2ee_sframe_cipher_free (s);
 }
 
 GST_END_TEST;
