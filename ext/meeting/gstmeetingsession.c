@@ -45,7 +45,7 @@ GST_DEBUG_CATEGORY_STATIC (meeting_session_debug);
 #define MEDIA_BACKOFF_MAX_MS 8000
 #define MEDIA_STABLE_US (30 * G_USEC_PER_SEC)
 /* the first join: no welcome this long after start is an error */
-#define FIRST_JOIN_US (6 * G_USEC_PER_SEC)
+#define FIRST_JOIN_US (8 * G_USEC_PER_SEC)
 
 typedef struct
 {

@@ -109,33 +109,41 @@ put32 (guint8 *p, guint32 v)
 }
 
 /* Canonical metadata: the selected fields in a fixed order and width.  With
- * no field selected it is empty, as plain SFrame over the payload. */
+ * no field selected it is empty, as plain SFrame over the payload.  hdr is
+ * a validated RTP header (12 bytes and its CSRCs). */
 gsize
-e2ee_rtp_metadata (
-    GstRTPBuffer *rtp, guint fields, guint8 out[E2EE_RTP_METADATA_MAX])
+e2ee_rtp_header_metadata (
+    const guint8 *hdr, guint fields, guint8 out[E2EE_RTP_METADATA_MAX])
 {
   guint8 *p = out;
 
   if (fields & GST_E2EE_RTP_AUTH_MARKER)
-    *p++ = gst_rtp_buffer_get_marker (rtp) ? 1 : 0;
+    *p++ = hdr[1] >> 7;
   if (fields & GST_E2EE_RTP_AUTH_PAYLOAD_TYPE)
-    *p++ = gst_rtp_buffer_get_payload_type (rtp);
+    *p++ = hdr[1] & 0x7f;
   if (fields & GST_E2EE_RTP_AUTH_TIMESTAMP)
-    p = put32 (p, gst_rtp_buffer_get_timestamp (rtp));
+    p = put32 (p, GST_READ_UINT32_BE (hdr + 4));
   if (fields & GST_E2EE_RTP_AUTH_SSRC)
-    p = put32 (p, gst_rtp_buffer_get_ssrc (rtp));
+    p = put32 (p, GST_READ_UINT32_BE (hdr + 8));
   if (fields & GST_E2EE_RTP_AUTH_SEQUENCE) {
-    guint16 seq = gst_rtp_buffer_get_seq (rtp);
-    *p++ = seq >> 8;
-    *p++ = seq & 0xff;
+    *p++ = hdr[2];
+    *p++ = hdr[3];
   }
   if (fields & GST_E2EE_RTP_AUTH_CSRC) {
-    guint8 cc = gst_rtp_buffer_get_csrc_count (rtp);
+    guint8 cc = hdr[0] & 0x0f;
     *p++ = cc;
-    for (guint8 i = 0; i < cc; i++)
-      p = put32 (p, gst_rtp_buffer_get_csrc (rtp, i));
+    memcpy (p, hdr + 12, 4 * cc);
+    p += 4 * cc;
   }
   return (gsize)(p - out);
+}
+
+gsize
+e2ee_rtp_metadata (
+    GstRTPBuffer *rtp, guint fields, guint8 out[E2EE_RTP_METADATA_MAX])
+{
+  /* gst_rtp_buffer_map() validated the header, all in the first map */
+  return e2ee_rtp_header_metadata (rtp->data[0], fields, out);
 }
 
 guint8 *

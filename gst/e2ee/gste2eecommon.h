@@ -64,6 +64,10 @@ G_GNUC_INTERNAL GstE2eeSFrameSuite e2ee_suite_from_nick (const gchar *nick);
 G_GNUC_INTERNAL
 gsize e2ee_rtp_metadata (
     GstRTPBuffer *rtp, guint fields, guint8 out[E2EE_RTP_METADATA_MAX]);
+/* The same from the bytes of a validated RTP header (with its CSRCs). */
+G_GNUC_INTERNAL
+gsize e2ee_rtp_header_metadata (
+    const guint8 *hdr, guint fields, guint8 out[E2EE_RTP_METADATA_MAX]);
 
 /* Parses a hex base key into guarded memory; NULL and a message on error. */
 G_GNUC_INTERNAL

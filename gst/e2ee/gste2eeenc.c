@@ -83,6 +83,192 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 /* RTP packets fit a network MTU; larger ones are allocated one by one */
 #define POOL_BUFFER_SIZE 1536
 
+/* ------------------------------------------------ small memories, recycled
+ *
+ * The SFrame header (with the RTP header before it) and the tag of a packet
+ * encrypted in place are memories of their own.  They come from this
+ * allocator, one per element, and are recycled as GstBufferPool recycles
+ * buffers: when downstream drops the last reference (in any thread), the
+ * memory's dispose pushes it, still initialised, onto a lock-free stack of
+ * its allocator, which the streaming thread empties in one exchange when
+ * it has no spare memory left.  A packet so costs no allocation, no
+ * initialisation, no allocator reference and no lock; there are as many
+ * memories as were ever in flight at once.  The element writes a memory it
+ * has just taken without mapping it (it is the only holder).
+ * Sub-memories (gst_memory_share) point into their parent and are freed
+ * normally.  A memory in the free list holds its allocator: the element
+ * closes the allocator when it is finalized (the free memories are freed,
+ * and those still downstream when dropped). */
+
+#define SMALL_MEM_SIZE 128
+
+typedef struct _SmallMem SmallMem;
+struct _SmallMem
+{
+  GstMemory mem;
+  guint8 *data;
+  SmallMem *next; /* in a free list */
+};
+
+/* (the returned list of an allocator that recycles no more) */
+#define SMALL_CLOSED ((gpointer)&small_closed)
+static const gint small_closed = 0;
+
+typedef struct
+{
+  GstAllocator parent;
+  /* atomic: memories given back by their dispose (any thread), a stack;
+   * SMALL_CLOSED once closed */
+  gpointer returned;
+  /* streaming thread: memories taken from returned in one go */
+  SmallMem *spare;
+} E2eeEncSmallAlloc;
+
+typedef struct
+{
+  GstAllocatorClass parent_class;
+} E2eeEncSmallAllocClass;
+
+static GType e2ee_enc_small_alloc_get_type (void);
+G_DEFINE_TYPE (E2eeEncSmallAlloc, e2ee_enc_small_alloc, GST_TYPE_ALLOCATOR);
+
+static gboolean
+small_mem_dispose (GstMiniObject *obj)
+{
+  SmallMem *m = (SmallMem *)obj;
+  E2eeEncSmallAlloc *a = (E2eeEncSmallAlloc *)m->mem.allocator;
+  gpointer head;
+
+  /* back to life (as in GstBufferPool) before anyone can take it */
+  gst_mini_object_ref (obj);
+  do {
+    head = g_atomic_pointer_get (&a->returned);
+    if (head == SMALL_CLOSED) {
+      g_atomic_int_set (&obj->refcount, 0);
+      return TRUE;
+    }
+    m->next = head;
+  } while (!g_atomic_pointer_compare_and_exchange (&a->returned, head, m));
+  return FALSE;
+}
+
+static GstMemory *
+small_mem_new (E2eeEncSmallAlloc *a, gsize size)
+{
+  SmallMem *m = g_malloc (sizeof (SmallMem) + SMALL_MEM_SIZE);
+
+  m->data = (guint8 *)(m + 1);
+  gst_memory_init (GST_MEMORY_CAST (m), 0, GST_ALLOCATOR_CAST (a), NULL,
+      SMALL_MEM_SIZE, 0, 0, size);
+  GST_MINI_OBJECT_CAST (m)->dispose = small_mem_dispose;
+  return GST_MEMORY_CAST (m);
+}
+
+/* A memory of size bytes (at most SMALL_MEM_SIZE), ours alone: its bytes
+ * are at ((SmallMem *) mem)->data until it is given away.  Streaming
+ * thread only.  A recycled one is as new: whole, flags as after
+ * gst_memory_init(). */
+static GstMemory *
+small_mem_take (E2eeEncSmallAlloc *a, gsize size)
+{
+  SmallMem *m = a->spare;
+
+  if (!m) {
+    m = g_atomic_pointer_exchange (&a->returned, NULL);
+    if (!m)
+      return small_mem_new (a, size);
+  }
+  a->spare = m->next;
+  GST_MINI_OBJECT_FLAGS (m) = GST_MINI_OBJECT_FLAG_LOCKABLE;
+  m->mem.offset = 0;
+  m->mem.size = size;
+  return GST_MEMORY_CAST (m);
+}
+
+static void
+small_free_list (SmallMem *m)
+{
+  while (m) {
+    SmallMem *next = m->next;
+    GST_MINI_OBJECT_CAST (m)->dispose = NULL;
+    gst_memory_unref (GST_MEMORY_CAST (m));
+    m = next;
+  }
+}
+
+/* No more recycling: the free list is freed, and memories still
+ * downstream are freed when dropped.  The element's last call. */
+static void
+small_alloc_close (E2eeEncSmallAlloc *a)
+{
+  small_free_list (g_atomic_pointer_exchange (&a->returned, SMALL_CLOSED));
+  small_free_list (a->spare);
+  a->spare = NULL;
+}
+
+static GstMemory *
+e2ee_enc_small_alloc_alloc (
+    GstAllocator *allocator, gsize size, GstAllocationParams *params)
+{
+  if (size > SMALL_MEM_SIZE ||
+      (params && (params->prefix || params->padding || params->align > 7)))
+    return NULL;
+  return small_mem_new ((E2eeEncSmallAlloc *)allocator, size);
+}
+
+/* A sub-memory, or a memory its dispose did not keep */
+static void
+e2ee_enc_small_alloc_free (GstAllocator *allocator, GstMemory *mem)
+{
+  g_free (mem);
+}
+
+static gpointer
+small_mem_map (GstMemory *mem, gsize maxsize, GstMapFlags flags)
+{
+  return ((SmallMem *)mem)->data;
+}
+
+static void
+small_mem_unmap (GstMemory *mem)
+{
+}
+
+static GstMemory *
+small_mem_share (GstMemory *mem, gssize offset, gssize size)
+{
+  GstMemory *parent = mem->parent ? mem->parent : mem;
+  SmallMem *sub = g_new (SmallMem, 1);
+
+  if (size == -1)
+    size = mem->size - offset;
+  sub->data = ((SmallMem *)mem)->data;
+  gst_memory_init (GST_MEMORY_CAST (sub),
+      GST_MINI_OBJECT_FLAGS (parent) | GST_MINI_OBJECT_FLAG_LOCK_READONLY,
+      mem->allocator, parent, mem->maxsize, mem->align, mem->offset + offset,
+      size);
+  return GST_MEMORY_CAST (sub);
+}
+
+static void
+e2ee_enc_small_alloc_class_init (E2eeEncSmallAllocClass *klass)
+{
+  GST_ALLOCATOR_CLASS (klass)->alloc = e2ee_enc_small_alloc_alloc;
+  GST_ALLOCATOR_CLASS (klass)->free = e2ee_enc_small_alloc_free;
+}
+
+static void
+e2ee_enc_small_alloc_init (E2eeEncSmallAlloc *a)
+{
+  GstAllocator *allocator = GST_ALLOCATOR_CAST (a);
+
+  allocator->mem_type = "E2eeEncSmallMemory";
+  allocator->mem_map = small_mem_map;
+  allocator->mem_unmap = small_mem_unmap;
+  allocator->mem_share = small_mem_share;
+  GST_OBJECT_FLAG_SET (a, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+}
+
 enum
 {
   PROP_0,
@@ -134,10 +320,11 @@ struct _GstE2eeEnc
   guint keyring_gen;
   E2eeCounterStore store; /* static mode */
   GstBufferPool *pool; /* RTP-sized output buffers, recycled */
+  E2eeEncSmallAlloc *small; /* headers and tags of in-place output */
   gboolean store_open;
   E2eeDropReport no_key_report;
 
-  /* stats, under the object lock */
+  /* stats: see account() */
   guint64 packets;
   guint64 bytes_in;
   guint64 bytes_out;
@@ -145,6 +332,12 @@ struct _GstE2eeEnc
   guint64 dropped_invalid;
   GArray *kid_stats;
 };
+
+/* The counters of sent packets have one writer, the streaming thread,
+ * which updates them without a lock; get_stats() reads them under the
+ * object lock, which also guards the array of KIDs when it changes. */
+#define STAT_GET(f) __atomic_load_n (&(f), __ATOMIC_RELAXED)
+#define STAT_ADD(f, v) __atomic_store_n (&(f), (f) + (v), __ATOMIC_RELAXED)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -305,6 +498,8 @@ gst_e2ee_enc_init (GstE2eeEnc *self)
   self->cur_cookie = -1;
   self->store.lock_fd = -1;
   self->kid_stats = g_array_new (FALSE, TRUE, sizeof (KidStats));
+  self->small = g_object_new (e2ee_enc_small_alloc_get_type (), NULL);
+  gst_object_ref_sink (self->small);
 }
 
 static void
@@ -334,6 +529,8 @@ gst_e2ee_enc_finalize (GObject *object)
   g_free (self->counter_dir);
   gst_clear_object (&self->keyring);
   g_array_unref (self->kid_stats);
+  small_alloc_close (self->small);
+  gst_object_unref (self->small);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -346,9 +543,10 @@ gst_e2ee_enc_get_stats (GstE2eeEnc *self)
   g_value_init (&arr, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("application/x-e2eeenc-stats", "packets",
-      G_TYPE_UINT64, self->packets, "bytes-in", G_TYPE_UINT64, self->bytes_in,
-      "bytes-out", G_TYPE_UINT64, self->bytes_out, "dropped-no-key",
-      G_TYPE_UINT64, self->dropped_no_key, "dropped-invalid", G_TYPE_UINT64,
+      G_TYPE_UINT64, STAT_GET (self->packets), "bytes-in", G_TYPE_UINT64,
+      STAT_GET (self->bytes_in), "bytes-out", G_TYPE_UINT64,
+      STAT_GET (self->bytes_out), "dropped-no-key", G_TYPE_UINT64,
+      self->dropped_no_key, "dropped-invalid", G_TYPE_UINT64,
       self->dropped_invalid, NULL);
   for (guint i = 0; i < self->kid_stats->len; i++) {
     KidStats *k = &g_array_index (self->kid_stats, KidStats, i);
@@ -356,8 +554,9 @@ gst_e2ee_enc_get_stats (GstE2eeEnc *self)
     g_value_init (&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&v,
         gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64, k->kid, "packets",
-            G_TYPE_UINT64, k->packets, "bytes", G_TYPE_UINT64, k->bytes,
-            "last-counter", G_TYPE_UINT64, k->last_ctr, NULL));
+            G_TYPE_UINT64, STAT_GET (k->packets), "bytes", G_TYPE_UINT64,
+            STAT_GET (k->bytes), "last-counter", G_TYPE_UINT64,
+            STAT_GET (k->last_ctr), NULL));
     gst_value_array_append_and_take_value (&arr, &v);
   }
   GST_OBJECT_UNLOCK (self);
@@ -721,10 +920,9 @@ account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
 {
   KidStats *k = NULL;
 
-  GST_OBJECT_LOCK (self);
-  self->packets++;
-  self->bytes_in += in;
-  self->bytes_out += out;
+  STAT_ADD (self->packets, 1);
+  STAT_ADD (self->bytes_in, in);
+  STAT_ADD (self->bytes_out, out);
   for (guint i = self->kid_stats->len; i > 0; i--) {
     KidStats *c = &g_array_index (self->kid_stats, KidStats, i - 1);
     if (c->kid == kid) {
@@ -732,17 +930,18 @@ account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
       break;
     }
   }
-  if (!k) {
+  if (G_UNLIKELY (!k)) {
     KidStats n = { kid, 0, 0, 0 };
+    GST_OBJECT_LOCK (self);
     if (self->kid_stats->len >= 256)
       g_array_remove_index (self->kid_stats, 0);
     g_array_append_val (self->kid_stats, n);
+    GST_OBJECT_UNLOCK (self);
     k = &g_array_index (self->kid_stats, KidStats, self->kid_stats->len - 1);
   }
-  k->packets++;
-  k->bytes += out;
-  k->last_ctr = ctr;
-  GST_OBJECT_UNLOCK (self);
+  STAT_ADD (k->packets, 1);
+  STAT_ADD (k->bytes, out);
+  __atomic_store_n (&k->last_ctr, ctr, __ATOMIC_RELAXED);
 }
 
 /* An output buffer of size bytes: from a pool for MTU-sized packets (no
@@ -783,6 +982,73 @@ strip_meta (GstBuffer *buf, GstMeta **meta, gpointer unused)
   return TRUE;
 }
 
+/* Encrypts len bytes at data + skip (a mapped memory of the input) where
+ * they are, and returns two new small memories: the SFrame header preceded
+ * by the skip bytes before the payload (the RTP header when header and
+ * payload share one memory), and the tag. */
+static gboolean
+seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
+    const guint8 *meta, gsize mlen, guint64 ctr, GstMemory **hmem_out,
+    GstMemory **tmem_out)
+{
+  gsize hlen = gst_e2ee_sframe_header_len (
+      gst_e2ee_sframe_cipher_get_kid (self->cipher), ctr);
+  gsize nt = gst_e2ee_sframe_cipher_overhead (self->cipher, ctr) - hlen;
+  GstMemory *hmem, *tmem;
+  gsize hl = 0;
+  GstE2eeSFrameResult r = GST_E2EE_SFRAME_ERR_CRYPTO;
+
+  if (G_LIKELY (skip + hlen <= SMALL_MEM_SIZE && nt <= SMALL_MEM_SIZE)) {
+    /* ours alone until inserted: written without a map */
+    hmem = small_mem_take (self->small, skip + hlen);
+    tmem = small_mem_take (self->small, nt);
+    memcpy (((SmallMem *)hmem)->data, data, skip);
+    r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
+        ((SmallMem *)hmem)->data + skip, &hl, data + skip, len,
+        ((SmallMem *)tmem)->data);
+  } else {
+    GstMapInfo hm, tm;
+    hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
+    tmem = gst_allocator_alloc (NULL, nt, NULL);
+    if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
+      if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
+        guint8 tag[GST_E2EE_SFRAME_TAG_MAX];
+        memcpy (hm.data, data, skip);
+        r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta,
+            mlen, hm.data + skip, &hl, data + skip, len, tag);
+        memcpy (tm.data, tag, nt);
+        gst_memory_unmap (tmem, &tm);
+      }
+      gst_memory_unmap (hmem, &hm);
+    }
+  }
+  if (r != GST_E2EE_SFRAME_OK || hl != hlen) {
+    gst_memory_unref (hmem);
+    gst_memory_unref (tmem);
+    GST_WARNING_OBJECT (
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (r));
+    return FALSE;
+  }
+  *hmem_out = hmem;
+  *tmem_out = tmem;
+  return TRUE;
+}
+
+/* After seal_mapped() on memory idx of in: that memory now holds the
+ * payload alone, between the header and the tag memories. */
+static void
+attach_around (GstBuffer *in, guint idx, gsize skip, gsize len, GstMemory *hmem,
+    GstMemory *tmem)
+{
+  gpointer state = NULL;
+
+  gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
+  gst_buffer_insert_memory (in, idx, hmem);
+  gst_buffer_insert_memory (in, idx + 2, tmem);
+  if (G_UNLIKELY (gst_buffer_iterate_meta (in, &state)))
+    gst_buffer_foreach_meta (in, strip_meta, NULL);
+}
+
 /* Without a copy: bytes off..off+len of in (the payload, the end of the
  * buffer) are encrypted where they are, between two new small memories:
  * one with the SFrame header (preceded by the bytes of the RTP header that
@@ -793,46 +1059,95 @@ static gboolean
 encrypt_inplace (GstE2eeEnc *self, GstBuffer *in, gsize off, gsize len,
     const guint8 *meta, gsize mlen, guint64 ctr)
 {
-  gsize hlen = gst_e2ee_sframe_header_len (
-      gst_e2ee_sframe_cipher_get_kid (self->cipher), ctr);
-  gsize nt = gst_e2ee_sframe_cipher_overhead (self->cipher, ctr) - hlen;
   GstMemory *hmem, *tmem;
-  GstMapInfo pm, hm, tm;
+  GstMapInfo pm;
   guint idx, n;
-  gsize skip, hl = 0;
-  GstE2eeSFrameResult r = GST_E2EE_SFRAME_ERR_CRYPTO;
+  gsize skip;
+  gboolean ok;
 
   if (!gst_buffer_find_memory (in, off, len, &idx, &n, &skip) ||
       !gst_buffer_map_range (in, idx, n, &pm, GST_MAP_READWRITE))
     return FALSE;
   /* (a payload over several memories is one merged memory at idx now) */
-  hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
-  tmem = gst_allocator_alloc (NULL, nt, NULL);
-  if (gst_memory_map (hmem, &hm, GST_MAP_WRITE)) {
-    if (gst_memory_map (tmem, &tm, GST_MAP_WRITE)) {
-      guint8 tag[GST_E2EE_SFRAME_TAG_MAX];
-      memcpy (hm.data, pm.data, skip);
-      r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
-          hm.data + skip, &hl, pm.data + skip, len, tag);
-      memcpy (tm.data, tag, nt);
-      gst_memory_unmap (tmem, &tm);
-    }
-    gst_memory_unmap (hmem, &hm);
-  }
+  ok = seal_mapped (self, pm.data, skip, len, meta, mlen, ctr, &hmem, &tmem);
   gst_buffer_unmap (in, &pm);
-  if (r != GST_E2EE_SFRAME_OK || hl != hlen) {
-    gst_memory_unref (hmem);
-    gst_memory_unref (tmem);
-    GST_WARNING_OBJECT (
-        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (r));
+  if (!ok)
     return FALSE;
-  }
-  /* the payload's memory now starts at the payload */
-  gst_memory_resize (gst_buffer_peek_memory (in, idx), skip, len);
-  gst_buffer_insert_memory (in, idx, hmem);
-  gst_buffer_insert_memory (in, idx + 2, tmem);
-  gst_buffer_foreach_meta (in, strip_meta, NULL);
+  attach_around (in, idx, skip, len, hmem, tmem);
   return TRUE;
+}
+
+/* The length of the RTP header at d (size bytes), CSRCs and extension
+ * included, when the checks of gst_rtp_buffer_map() pass on it and there
+ * is no padding; 0 otherwise. */
+static gsize
+simple_rtp_header_len (const guint8 *d, gsize size)
+{
+  gsize len;
+
+  if (size < 12 || (d[0] & 0xc0) != 0x80 || (d[0] & 0x20))
+    return 0;
+  len = 12 + 4 * (d[0] & 0x0f);
+  if (d[0] & 0x10) {
+    if (len + 4 > size)
+      return 0;
+    len += 4 + 4 * (gsize)GST_READ_UINT16_BE (d + len + 2);
+  }
+  return len <= size ? len : 0;
+}
+
+/* The usual packets, ours alone, without padding: header and payload in
+ * one memory (from the network, or a payloader that writes both), or the
+ * header in one memory and the payload in a second (rtpbasepayload).  The
+ * header is read where it is, the payload mapped once.  Returns FALSE
+ * without side effects (nothing changed) when the packet is not of these
+ * shapes: encrypt_rtp() then validates and handles it. */
+static gboolean
+encrypt_rtp_simple (GstE2eeEnc *self, GstBuffer *in, guint64 ctr, gboolean *ok)
+{
+  guint n = gst_buffer_n_memory (in);
+  GstMemory *mem, *pmem, *hmem, *tmem;
+  guint8 meta[E2EE_RTP_METADATA_MAX];
+  GstMapInfo hm, pm;
+  gsize hdr_len, mlen;
+
+  if (n != 1 && n != 2)
+    return FALSE;
+  mem = gst_buffer_peek_memory (in, 0);
+  if (!gst_memory_map (mem, &hm, n == 1 ? GST_MAP_READWRITE : GST_MAP_READ))
+    return FALSE;
+  hdr_len = simple_rtp_header_len (hm.data, hm.size);
+  /* one memory: a payload after the header; two: the header alone, then
+   * the payload */
+  if (hdr_len == 0 || (n == 1 && hdr_len == hm.size) ||
+      (n == 2 && hdr_len != hm.size))
+    goto other;
+  mlen = e2ee_rtp_header_metadata (hm.data, self->cur_auth_fields, meta);
+  if (n == 1) {
+    *ok = seal_mapped (self, hm.data, hdr_len, hm.size - hdr_len, meta, mlen,
+        ctr, &hmem, &tmem);
+    gst_memory_unmap (mem, &hm);
+    if (*ok)
+      attach_around (in, 0, hdr_len, hm.size - hdr_len, hmem, tmem);
+    return TRUE;
+  }
+  pmem = gst_buffer_peek_memory (in, 1);
+  if (!gst_memory_map (pmem, &pm, GST_MAP_READWRITE))
+    goto other;
+  if (pm.size == 0) {
+    gst_memory_unmap (pmem, &pm);
+    goto other;
+  }
+  *ok = seal_mapped (self, pm.data, 0, pm.size, meta, mlen, ctr, &hmem, &tmem);
+  gst_memory_unmap (pmem, &pm);
+  gst_memory_unmap (mem, &hm);
+  if (*ok)
+    attach_around (in, 1, 0, pm.size, hmem, tmem);
+  return TRUE;
+
+other:
+  gst_memory_unmap (mem, &hm);
+  return FALSE;
 }
 
 static GstBuffer *
@@ -845,6 +1160,11 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   GstMapInfo map;
   gssize n;
 
+  if (writable) {
+    gboolean ok;
+    if (encrypt_rtp_simple (self, in, ctr, &ok))
+      return ok ? in : NULL;
+  }
   if (!gst_rtp_buffer_map (in, GST_MAP_READ, &rtp))
     return NULL;
   hdr_len = gst_rtp_buffer_get_header_len (&rtp);
@@ -856,7 +1176,7 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
     gst_rtp_buffer_unmap (&rtp);
     if (!encrypt_inplace (self, in, hdr_len, plen, meta, mlen, ctr))
       return NULL;
-    return gst_buffer_ref (in);
+    return in;
   }
   cap = hdr_len + plen + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
   out = output_buffer (self, cap);
@@ -889,7 +1209,7 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   if (writable && gst_buffer_get_size (in) > 0) {
     if (!encrypt_inplace (self, in, 0, gst_buffer_get_size (in), NULL, 0, ctr))
       return NULL;
-    return gst_buffer_ref (in);
+    return in;
   }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ))
     return NULL;
@@ -910,8 +1230,9 @@ encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   return out;
 }
 
-/* Encrypts one buffer; in place when writable (in is ours alone: its
- * memory then moves to *out).  *out is NULL when the buffer is dropped. */
+/* Encrypts one buffer (borrowed); in place when writable (in is ours
+ * alone), and then *out is in itself, without a reference of its own.
+ * *out is NULL when the buffer is dropped. */
 static GstFlowReturn
 encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
 {
@@ -964,7 +1285,8 @@ gst_e2ee_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GstBuffer *out;
   GstFlowReturn ret = encrypt_one (self, buf, &out);
 
-  gst_buffer_unref (buf);
+  if (out != buf)
+    gst_buffer_unref (buf);
   if (ret != GST_FLOW_OK || !out)
     return ret;
   return gst_pad_push (self->srcpad, out);
@@ -983,9 +1305,10 @@ gst_e2ee_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
   list = gst_buffer_list_make_writable (list);
   for (guint i = 0; i < n && ret == GST_FLOW_OK; i++) {
     GstBuffer *out;
-    ret = encrypt_one (self, gst_buffer_list_get (list, i), &out);
+    GstBuffer *in = gst_buffer_list_get (list, i);
+    ret = encrypt_one (self, in, &out);
     if (out)
-      gst_buffer_list_add (outl, out);
+      gst_buffer_list_add (outl, out == in ? gst_buffer_ref (out) : out);
   }
   gst_buffer_list_unref (list);
   if (ret != GST_FLOW_OK || gst_buffer_list_length (outl) == 0) {

@@ -140,6 +140,7 @@ LLVMFuzzerInitialize (int *argc, char **argv[])
       NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
   s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->earlier_ids = g_ptr_array_new_with_free_func (g_free);
   s->receiver = fz_receiver;
   s->sender = fz_sender;
   session = s;

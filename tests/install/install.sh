@@ -68,7 +68,10 @@ for el in e2eeenc e2eedec keyexchange meetingsrc meetingsink; do
   esac
 done
 # the installed e2ee plugin uses the installed library
-ldd "$plugindir/libgste2ee.so" | grep -q "libgste2ee-1.0.so.0 => $libdir/" ||
+# (ldd's whole output first: with pipefail, grep -q closing the pipe early
+# would fail the pipeline whenever ldd is still writing)
+deps=$(ldd "$plugindir/libgste2ee.so")
+grep -q "libgste2ee-1.0.so.0 => $libdir/" <<<"$deps" ||
   fail "libgste2ee.so does not resolve libgste2ee-1.0.so.0 in $libdir"
 
 # a consumer built with pkg-config against the installed prefix: the
@@ -85,7 +88,8 @@ esac
 # shellcheck disable=SC2086
 $cc -std=c11 -Wall -Werror -o "$dest/consumer" "$here/consumer.c" $flags ||
   fail "consumer does not compile/link"
-ldd "$dest/consumer" | grep -q "libgste2ee-1.0.so.0 => $libdir/" ||
+deps=$(ldd "$dest/consumer")
+grep -q "libgste2ee-1.0.so.0 => $libdir/" <<<"$deps" ||
   fail "consumer does not resolve libgste2ee-1.0.so.0 in $libdir"
 "$dest/consumer" || fail "consumer"
 echo "install: OK"

@@ -194,8 +194,9 @@ def test_ws_flood_server():
 
 
 class HostileServer:
-    """A WebSocket server that answers the handshake, then sends one text
-    message that never ends."""
+    """A WebSocket server that answers the handshake and the join (a
+    welcome: the meeting is joined, so the session's reconnect patience
+    applies), then sends one text message that never ends."""
 
     def __init__(self):
         self.ls = socket.socket()
@@ -236,6 +237,10 @@ class HostileServer:
             if self.connected.is_set():
                 c.close()  # later reconnections: refused at once
                 return
+            welcome = ('{"type":"welcome","version":1,"id":"p1",'
+                       '"room":"flood","instance":"%s","roster":[],'
+                       '"streams":[]}' % ("00" * 16))
+            c.sendall(frame(1, welcome.encode(), True, False))
             time.sleep(3)  # the pipeline settles before it is measured
             watch = RssWatch(self.pid) if self.pid else None
             self.connected.set()

@@ -649,6 +649,7 @@ def blocked_carol(url, carol_prefix=()):
         check(epochs <= 2 * joins + 1 and epochs <= 12,
               "the others rekeyed %d times for %d joins of carol"
               % (epochs, joins))
+        peers[0].drain_now()
         left = [e for e in peers[0].history if e["event"] == "left"]
         check(left and all(e.get("reason") in ("closed", "media-failed")
                            for e in left),
@@ -767,23 +768,25 @@ def test_first_join():
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()  # nothing listens there now
-    cases.append(("refused", port))
+    # an absent server: an ERROR within 10 s (at once, in fact)
+    cases.append(("refused", port, 10))
     silent = socket.socket()  # accepts TCP, never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen(4)
-    cases.append(("silent", silent.getsockname()[1]))
+    # a server that never answers: the 8 s deadline of the first join
+    cases.append(("silent", silent.getsockname()[1], 15))
     try:
-        for what, port in cases:
+        for what, port, limit in cases:
             uri = "ws://127.0.0.1:%d/first" % port
             t0 = time.monotonic()
             try:
                 r = subprocess.run(
                     [launch, "meetingsrc", "uri=" + uri, "participant=x",
                      "reconnect-timeout=60", "!", "fakesink"],
-                    capture_output=True, text=True, timeout=10)
+                    capture_output=True, text=True, timeout=limit)
             except subprocess.TimeoutExpired:
-                raise Fail("%s server: gst-launch still runs after 10 s"
-                           % what)
+                raise Fail("%s server: gst-launch still runs after %d s"
+                           % (what, limit))
             secs = time.monotonic() - t0
             err = [x for x in r.stderr.splitlines() if "ERROR" in x]
             check(r.returncode != 0, "%s: exit %d" % (what, r.returncode))

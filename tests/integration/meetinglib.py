@@ -136,6 +136,19 @@ class Peer:
             if pred(ev):
                 return ev
 
+    def drain_now(self):
+        """Moves every event already received into history (wait() only
+        records the events it went through)."""
+        while True:
+            try:
+                ev = self.events.get_nowait()
+            except queue.Empty:
+                return
+            if ev is None:
+                self.events.put(None)
+                return
+            self.history.append(ev)
+
     def command(self, cmd):
         self.proc.stdin.write(cmd + "\n")
         self.proc.stdin.flush()

@@ -18,7 +18,7 @@ gint opt_rate = 100;
 gint opt_ping_interval = 5;
 gint opt_ping_timeout = 15;
 gchar **opt_rooms = NULL;
-gint opt_join_timeout = 5;
+gint opt_join_timeout = 10;
 gint opt_max_connections = 0; /* 0: from RLIMIT_NOFILE */
 gint opt_max_per_address = 32;
 gboolean opt_verbose = FALSE;
@@ -49,7 +49,7 @@ GOptionEntry server_entries[] = {
       "NAME:PASSCODE" },
   { "join-timeout", 0, 0, G_OPTION_ARG_INT, &opt_join_timeout,
       "A connection that has not joined a room this long is closed "
-      "(default 5)",
+      "(default 10)",
       "S" },
   { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
       "Connections open at once (default: half the descriptor limit, "

@@ -679,6 +679,230 @@ GST_START_TEST (test_inplace_same_bytes)
 
 GST_END_TEST;
 
+/* One block of memory holding the whole of rtp, as from the network. */
+static GstBuffer *
+one_block (GstBuffer *rtp)
+{
+  GstMapInfo m;
+  GstBuffer *b;
+
+  gst_buffer_map (rtp, &m, GST_MAP_READ);
+  b = gst_buffer_new_memdup (m.data, m.size);
+  gst_buffer_unmap (rtp, &m);
+  return b;
+}
+
+/* Packets in one block, or with the header and the payload in two, take a
+ * shorter path (the header read where it is):
+ * every header shape (CSRCs, extension, padding, every rtp-auth-field)
+ * gives the bytes of the copying path, and packets that are not valid RTP
+ * are dropped as there.  The header and tag memories are recycled: many
+ * outputs held at once stay intact, sub-buffers and copies of them read
+ * the same bytes, and they outlive the element. */
+GST_START_TEST (test_inplace_one_block)
+{
+  static const guint fields[] = { 0x03, 0x1f, 0x3f };
+  GstHarness *a, *b, *c;
+  GPtrArray *held =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)gst_mini_object_unref);
+  GPtrArray *outs =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)gst_mini_object_unref);
+  gchar *dir2 = make_tmpdir ();
+  guint64 dropped = 0;
+  GstStructure *st;
+
+  for (guint f = 0; f < G_N_ELEMENTS (fields); f++) {
+    gchar *d1 = g_strdup_printf ("%s/f%u", counter_dir, f);
+    gchar *d2 = g_strdup_printf ("%s/f%u", dir2, f);
+    gchar *d3 = g_strdup_printf ("%s/g%u", dir2, f);
+
+    g_mkdir_with_parents (d1, 0700);
+    g_mkdir_with_parents (d2, 0700);
+    g_mkdir_with_parents (d3, 0700);
+    a = enc_harness_in (d1, 5, 300 + f, RTP_CAPS);
+    b = enc_harness_in (d2, 5, 300 + f, RTP_CAPS);
+    c = enc_harness_in (d3, 5, 300 + f, RTP_CAPS);
+    g_object_set (a->element, "rtp-auth-fields", fields[f], NULL);
+    g_object_set (b->element, "rtp-auth-fields", fields[f], NULL);
+    g_object_set (c->element, "rtp-auth-fields", fields[f], NULL);
+    for (guint k = 0; k < 64; k++) {
+      guint csrcs = k % 4 == 1 ? 15 : k % 4;
+      gboolean ext = k % 3 == 1;
+      gboolean pad = k % 8 == 5;
+      GstBuffer *in = make_rtp (1 + 37 * k, k, k & 1, csrcs, ext);
+      GstBuffer *w, *oa, *ob;
+
+      if (pad) {
+        /* two bytes of RTP padding: carried over by neither path */
+        GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+        GstBuffer *p = gst_rtp_buffer_new_allocate (1 + 37 * k, 2, csrcs);
+        GstMapInfo mi, mp;
+        gst_buffer_map (in, &mi, GST_MAP_READ);
+        gst_buffer_map (p, &mp, GST_MAP_WRITE);
+        memcpy (mp.data, mi.data, mi.size);
+        mp.data[0] |= 0x20;
+        mp.data[mp.size - 2] = 0;
+        mp.data[mp.size - 1] = 2;
+        gst_buffer_unmap (p, &mp);
+        gst_buffer_unmap (in, &mi);
+        fail_unless (gst_rtp_buffer_map (p, GST_MAP_READ, &r));
+        gst_rtp_buffer_unmap (&r);
+        gst_buffer_unref (in);
+        in = p;
+      }
+      w = one_block (in);
+      oa = gst_harness_push_and_pull (a, w);
+      ob = gst_harness_push_and_pull (b, gst_buffer_ref (in));
+      fail_unless (oa && ob);
+      fail_unless_equals_int (gst_buffer_n_memory (oa), pad ? 1 : 3);
+      fail_unless (buffers_equal (oa, ob), "fields %x packet %u: bytes differ",
+          fields[f], k);
+      {
+        /* the header in one block, the payload in another, as
+         * rtpbasepayload makes them: header, SFrame header, payload, tag */
+        GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+        GstMapInfo m;
+        gsize hl;
+        GstBuffer *w2, *oc;
+        fail_unless (gst_rtp_buffer_map (in, GST_MAP_READ, &r));
+        hl = gst_rtp_buffer_get_header_len (&r);
+        gst_rtp_buffer_unmap (&r);
+        gst_buffer_map (in, &m, GST_MAP_READ);
+        w2 = gst_buffer_new_memdup (m.data, hl);
+        gst_buffer_append (
+            w2, gst_buffer_new_memdup (m.data + hl, m.size - hl));
+        gst_buffer_unmap (in, &m);
+        fail_unless_equals_int (gst_buffer_n_memory (w2), 2);
+        oc = gst_harness_push_and_pull (c, w2);
+        fail_unless (oc);
+        fail_unless_equals_int (gst_buffer_n_memory (oc), pad ? 1 : 4);
+        fail_unless (buffers_equal (oc, ob),
+            "fields %x packet %u: two memories, bytes differ", fields[f], k);
+        gst_buffer_unref (oc);
+      }
+      if (!pad) {
+        /* a sub-buffer of the SFrame header and tag shares their memory */
+        gsize sz = gst_buffer_get_size (oa);
+        GstBuffer *sub = gst_buffer_copy_region (
+            oa, GST_BUFFER_COPY_MEMORY, sz - 20 - 1 - 37 * k, 20 + 1 + 37 * k);
+        GstBuffer *deep = gst_buffer_copy_deep (oa);
+        GstMapInfo m, ms;
+        fail_unless (buffers_equal (deep, ob));
+        gst_buffer_map (ob, &m, GST_MAP_READ);
+        gst_buffer_map (sub, &ms, GST_MAP_READ);
+        fail_unless (memcmp (ms.data, m.data + sz - ms.size, ms.size) == 0);
+        gst_buffer_unmap (sub, &ms);
+        gst_buffer_unmap (ob, &m);
+        g_ptr_array_add (held, sub);
+        g_ptr_array_add (held, deep);
+      }
+      /* held at once: a recycled memory is never one still in use */
+      g_ptr_array_add (outs, oa);
+      g_ptr_array_add (outs, ob);
+      gst_buffer_unref (in);
+    }
+    gst_harness_teardown (a);
+    gst_harness_teardown (b);
+    gst_harness_teardown (c);
+    g_free (d1);
+    g_free (d2);
+    g_free (d3);
+  }
+  /* outlived their element: still the same bytes */
+  for (guint i = 0; i < outs->len; i += 2)
+    fail_unless (buffers_equal (g_ptr_array_index (outs, i),
+                     g_ptr_array_index (outs, i + 1)),
+        "output %u changed", i / 2);
+  g_ptr_array_unref (outs);
+  g_ptr_array_unref (held);
+
+  /* not valid RTP, in one block: dropped and counted, nothing out */
+  a = enc_harness_in (counter_dir, 5, 399, RTP_CAPS);
+  {
+    static const guint8 bad[][16] = {
+      /* version 1 */
+      { 0x40, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4 },
+      /* 15 CSRCs announced, 16 bytes in all */
+      { 0x8f, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4 },
+      /* extension header cut short */
+      { 0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xbe, 0xde, 0, 9 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      fail_unless_equals_int (
+          gst_harness_push (a, gst_buffer_new_memdup (bad[i], 16)),
+          GST_FLOW_OK);
+    /* shorter than a header */
+    fail_unless_equals_int (
+        gst_harness_push (a, gst_buffer_new_memdup (bad[0], 11)), GST_FLOW_OK);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (a), 0);
+  g_object_get (a->element, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "dropped-invalid", &dropped));
+  fail_unless_equals_uint64 (dropped, 4);
+  gst_structure_free (st);
+  gst_harness_teardown (a);
+  rm_tree (dir2);
+  g_free (dir2);
+}
+
+GST_END_TEST;
+
+static gpointer
+drop_outputs (gpointer data)
+{
+  GAsyncQueue *q = data;
+  GstBuffer *b;
+  guint n = 0;
+
+  /* a NULL-sized marker ends: the buffers are unreffed here, while the
+   * element keeps encrypting in the other thread */
+  while ((b = g_async_queue_pop (q)) && gst_buffer_get_size (b) > 0) {
+    GstMapInfo m;
+    gst_buffer_map (b, &m, GST_MAP_READ);
+    fail_unless_equals_int (m.data[0] & 0xc0, 0x80);
+    gst_buffer_unmap (b, &m);
+    gst_buffer_unref (b);
+    n++;
+  }
+  gst_buffer_unref (b);
+  return GUINT_TO_POINTER (n);
+}
+
+/* The header and tag memories go back to their element from whichever
+ * thread drops them, while it takes more, also across its teardown; every
+ * output has the bytes of the copying path. */
+GST_START_TEST (test_inplace_recycled_across_threads)
+{
+  gchar *dir2 = make_tmpdir ();
+  GstHarness *a = enc_harness_in (counter_dir, 5, 501, RTP_CAPS);
+  GstHarness *b = enc_harness_in (dir2, 5, 501, RTP_CAPS);
+  GAsyncQueue *q = g_async_queue_new ();
+  GThread *t = g_thread_new ("drop", drop_outputs, q);
+  const guint n = 4000;
+
+  for (guint k = 0; k < n; k++) {
+    GstBuffer *in = make_rtp (1 + k % 1300, k, k & 1, k % 3, k % 5 == 0);
+    GstBuffer *oa = gst_harness_push_and_pull (a, one_block (in));
+    GstBuffer *ob = gst_harness_push_and_pull (b, in);
+
+    fail_unless (oa && ob);
+    fail_unless_equals_int (gst_buffer_n_memory (oa), 3);
+    fail_unless (buffers_equal (oa, ob), "packet %u: bytes differ", k);
+    gst_buffer_unref (ob);
+    g_async_queue_push (q, oa);
+  }
+  /* the element goes while the other thread still drops its outputs */
+  gst_harness_teardown (a);
+  g_async_queue_push (q, gst_buffer_new ());
+  fail_unless_equals_int (GPOINTER_TO_UINT (g_thread_join (t)), n);
+  g_async_queue_unref (q);
+  gst_harness_teardown (b);
+  rm_tree (dir2);
+  g_free (dir2);
+}
+
+GST_END_TEST;
+
 /* The suite named by the caps in force when a buffer arrives. */
 static GstPadProbeReturn
 record_suite (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -754,6 +978,8 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_caps_mark_all_suites);
   tcase_add_test (tc, test_caps_follow_suite_change);
   tcase_add_test (tc, test_inplace_same_bytes);
+  tcase_add_test (tc, test_inplace_one_block);
+  tcase_add_test (tc, test_inplace_recycled_across_threads);
   return s;
 }
 
