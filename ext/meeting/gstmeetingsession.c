@@ -77,8 +77,12 @@ struct _GstMeetingSession
   GPtrArray *local; /* LocalStream* */
   GPtrArray *kxs; /* keyexchange elements bound to the meeting (owned) */
 
-  /* receiver and sender callbacks (cb_lock held while calling them) */
+  /* receiver and sender callbacks: copied under cb_lock, called without
+   * it (a pad-added handler may call back into meetingsrc and the session);
+   * cb_busy counts the receiver calls under way, detach waits for them */
   GMutex cb_lock;
+  GCond cb_cond;
+  guint cb_busy;
   GstMeetingReceiver receiver;
   gpointer receiver_user;
   GStrv sub_kinds, sub_names; /* what the receiver wants (NULL: all) */
@@ -186,6 +190,7 @@ session_unref (GstMeetingSession *s)
   g_strfreev (s->sub_names);
   g_mutex_clear (&s->lock);
   g_mutex_clear (&s->cb_lock);
+  g_cond_clear (&s->cb_cond);
   g_mutex_clear (&s->agent_lock);
   g_free (s->uri);
   g_free (s->room);
@@ -265,6 +270,55 @@ give_up (GstMeetingSession *s, const gchar *text, const gchar *debug)
   s->fatal = TRUE;
   g_cancellable_cancel (s->cancel);
   session_disconnected (s, debug ? debug : text);
+}
+
+/* ------------------------------------------------------ receiver calls */
+
+/* The receiver's callbacks, copied under cb_lock; between enter and leave
+ * no lock of the session is held, so meetingsrc adds and removes pads (and
+ * their handlers run) freely. */
+static gboolean
+receiver_enter (GstMeetingSession *s, GstMeetingReceiver *r, gpointer *user)
+{
+  g_mutex_lock (&s->cb_lock);
+  *r = s->receiver;
+  *user = s->receiver_user;
+  s->cb_busy++;
+  g_mutex_unlock (&s->cb_lock);
+  return TRUE;
+}
+
+static void
+receiver_leave (GstMeetingSession *s)
+{
+  g_mutex_lock (&s->cb_lock);
+  if (--s->cb_busy == 0)
+    g_cond_broadcast (&s->cb_cond);
+  g_mutex_unlock (&s->cb_lock);
+}
+
+static void
+receiver_stream_added (GstMeetingSession *s, const GstMeetingRemoteStream *rs)
+{
+  GstMeetingReceiver r;
+  gpointer user;
+
+  receiver_enter (s, &r, &user);
+  if (r.stream_added)
+    r.stream_added (user, rs);
+  receiver_leave (s);
+}
+
+static void
+receiver_stream_removed (GstMeetingSession *s, const GstMeetingRemoteStream *rs)
+{
+  GstMeetingReceiver r;
+  gpointer user;
+
+  receiver_enter (s, &r, &user);
+  if (r.stream_removed)
+    r.stream_removed (user, rs);
+  receiver_leave (s);
 }
 
 /* ------------------------------------------------------------ signaling */
@@ -591,10 +645,7 @@ remote_stream_add (GstMeetingSession *s, JsonObject *o)
   }
   g_hash_table_insert (s->remote, GUINT_TO_POINTER (rs->ssrc), rs);
   GST_INFO ("remote stream %s (ssrc %u, %s)", rs->pad_name, rs->ssrc, caps);
-  g_mutex_lock (&s->cb_lock);
-  if (s->receiver.stream_added)
-    s->receiver.stream_added (s->receiver_user, rs);
-  g_mutex_unlock (&s->cb_lock);
+  receiver_stream_added (s, rs);
 }
 
 static gboolean
@@ -603,25 +654,26 @@ remove_one (gpointer key, gpointer value, gpointer data)
   GstMeetingSession *s = ((gpointer *)data)[0];
   const gchar *from = ((gpointer *)data)[1];
   const gchar *stream = ((gpointer *)data)[2];
+  gboolean left = GPOINTER_TO_INT (((gpointer *)data)[3]);
   GstMeetingRemoteStream *rs = value;
 
   if (from && !g_str_equal (rs->participant_id, from))
     return FALSE;
   if (stream && !g_str_equal (rs->stream, stream))
     return FALSE;
-  g_mutex_lock (&s->cb_lock);
-  if (s->receiver.stream_removed)
-    s->receiver.stream_removed (s->receiver_user, rs);
-  g_mutex_unlock (&s->cb_lock);
+  rs->left = left;
+  receiver_stream_removed (s, rs);
   return TRUE;
 }
 
-/* from NULL: everybody's; stream NULL: all of from's */
+/* from NULL: everybody's; stream NULL: all of from's. The receiver is told
+ * the stream left (its sender unpublished it or left the meeting), or that
+ * we lost the meeting (our disconnect or stop: left FALSE). */
 static void
 remote_streams_remove (
-    GstMeetingSession *s, const gchar *from, const gchar *stream)
+    GstMeetingSession *s, const gchar *from, const gchar *stream, gboolean left)
 {
-  gpointer data[3] = { s, (gpointer)from, NULL };
+  gpointer data[4] = { s, (gpointer)from, NULL, GINT_TO_POINTER (left) };
   gchar *clean = stream ? sanitize (stream, TRUE) : NULL;
 
   data[2] = clean;
@@ -678,12 +730,17 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
     return;
   out = gst_buffer_new_allocate (NULL, len, NULL);
   gst_buffer_fill (out, 0, buf, len);
-  g_mutex_lock (&s->cb_lock);
-  if (s->receiver.media)
-    s->receiver.media (s->receiver_user, rs, out);
-  else
-    gst_buffer_unref (out);
-  g_mutex_unlock (&s->cb_lock);
+  {
+    GstMeetingReceiver r;
+    gpointer user;
+
+    receiver_enter (s, &r, &user);
+    if (r.media)
+      r.media (user, rs, out);
+    else
+      gst_buffer_unref (out);
+    receiver_leave (s);
+  }
 }
 
 static void
@@ -1014,7 +1071,7 @@ handle_presence (GstMeetingSession *s, JsonObject *o, gboolean joined)
     g_hash_table_insert (s->names, g_strdup (id), g_strdup (name));
   } else {
     GPtrArray *kxs = kx_list (s);
-    remote_streams_remove (s, id, NULL);
+    remote_streams_remove (s, id, NULL, TRUE);
     g_hash_table_remove (s->names, id);
     for (guint i = 0; i < kxs->len; i++)
       g_signal_emit_by_name (kxs->pdata[i], "participant-gone", id);
@@ -1191,7 +1248,7 @@ on_ws_message (
   else if (g_str_equal (t, "published"))
     handle_published (s, o);
   else if (g_str_equal (t, "stream-removed"))
-    remote_streams_remove (s, get_str (o, "from"), get_str (o, "stream"));
+    remote_streams_remove (s, get_str (o, "from"), get_str (o, "stream"), TRUE);
   else if (g_str_equal (t, "ice") && s->agent && get_str (o, "ufrag") &&
       get_str (o, "pwd"))
     nice_agent_set_remote_credentials (
@@ -1268,7 +1325,7 @@ session_disconnected (GstMeetingSession *s, const gchar *reason)
   s->joined = FALSE;
   drop_ws (s, FALSE);
   media_stop (s);
-  remote_streams_remove (s, NULL, NULL);
+  remote_streams_remove (s, NULL, NULL, FALSE);
   g_hash_table_remove_all (s->names);
   if (s->republish) {
     g_source_destroy (s->republish);
@@ -1453,7 +1510,7 @@ finish (gpointer data)
   s->joined = FALSE;
   drop_ws (s, TRUE);
   media_stop (s);
-  remote_streams_remove (s, NULL, NULL);
+  remote_streams_remove (s, NULL, NULL, FALSE);
   if (s->retry) {
     g_source_destroy (s->retry);
     g_clear_pointer (&s->retry, g_source_unref);
@@ -1619,6 +1676,7 @@ gst_meeting_session_acquire (
     s->reconnect_timeout = cfg->reconnect_timeout;
     g_mutex_init (&s->lock);
     g_mutex_init (&s->cb_lock);
+    g_cond_init (&s->cb_cond);
     g_mutex_init (&s->agent_lock);
     s->elements = g_ptr_array_new ();
     s->local =
@@ -1817,23 +1875,16 @@ gst_meeting_session_request_keyframe (GstMeetingSession *s, guint32 ssrc)
   g_mutex_unlock (&s->agent_lock);
 }
 
-static void
-replay_stream (gpointer key, gpointer value, gpointer data)
-{
-  GstMeetingSession *s = data;
-
-  if (s->receiver.stream_added)
-    s->receiver.stream_added (s->receiver_user, value);
-}
-
 static gboolean
 replay_streams (gpointer data)
 {
   GstMeetingSession *s = data;
+  GList *all = g_hash_table_get_values (s->remote);
 
-  g_mutex_lock (&s->cb_lock);
-  g_hash_table_foreach (s->remote, replay_stream, s);
-  g_mutex_unlock (&s->cb_lock);
+  /* the session thread: nothing removes streams while this runs */
+  for (GList *l = all; l; l = l->next)
+    receiver_stream_added (s, l->data);
+  g_list_free (all);
   send_subscribe (s);
   return G_SOURCE_REMOVE;
 }
@@ -1866,9 +1917,18 @@ gst_meeting_session_attach_receiver (GstMeetingSession *s,
 void
 gst_meeting_session_detach_receiver (GstMeetingSession *s)
 {
+  GThread *thread;
+
+  g_mutex_lock (&registry_lock);
+  thread = s->thread;
+  g_mutex_unlock (&registry_lock);
   g_mutex_lock (&s->cb_lock);
   memset (&s->receiver, 0, sizeof (s->receiver));
   s->receiver_user = NULL;
+  /* no callback runs after this returns (unless it is called from one:
+   * that one is ours to finish) */
+  while (s->cb_busy > 0 && thread != g_thread_self ())
+    g_cond_wait (&s->cb_cond, &s->cb_lock);
   g_mutex_unlock (&s->cb_lock);
   /* a session that goes on (its meetingsink stays) stops receiving */
   session_invoke (

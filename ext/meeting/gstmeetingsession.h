@@ -25,9 +25,14 @@ typedef struct
   GstCaps *caps;
   gboolean e2ee;
   gchar *pad_name; /* <participant>_<stream>, unique in the session */
+  /* at stream_removed: TRUE when the sender unpublished it or left the
+   * meeting, FALSE when we lost the meeting (reconnecting) or stopped */
+  gboolean left;
 } GstMeetingRemoteStream;
 
-/* Called on the session thread, never after detach returns. */
+/* Called on the session thread with no lock of the session held (a handler
+ * may call into the session and its elements), never after detach returns
+ * (except for the call detach is made from). */
 typedef struct
 {
   void (*stream_added) (gpointer user, const GstMeetingRemoteStream *rs);

@@ -131,6 +131,7 @@ LLVMFuzzerInitialize (int *argc, char **argv[])
   s->loopback = TRUE;
   g_mutex_init (&s->lock);
   g_mutex_init (&s->cb_lock);
+  g_cond_init (&s->cb_cond);
   g_mutex_init (&s->agent_lock);
   s->elements = g_ptr_array_new ();
   s->local = g_ptr_array_new_with_free_func ((GDestroyNotify)local_stream_free);
@@ -173,7 +174,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   s->joined = FALSE;
   s->fatal = FALSE;
   media_stop (s);
-  remote_streams_remove (s, NULL, NULL);
+  remote_streams_remove (s, NULL, NULL, FALSE);
   CHECK (g_hash_table_size (live) == 0);
   g_hash_table_remove_all (s->names);
   g_hash_table_remove_all (s->absent);
