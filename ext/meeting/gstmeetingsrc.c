@@ -246,8 +246,9 @@ remote_pad_new (GstMeetingSrc *self, const gchar *name, GstCaps *caps)
   if (caps)
     g_object_set (rp->appsrc, "caps", caps, NULL);
   target = gst_element_get_static_pad (rp->appsrc, "src");
-  rp->ghost = gst_object_ref_sink (gst_ghost_pad_new_from_template (name,
-      target,
+  /* targeted once the appsrc is in the bin: adding it would undo a link */
+  rp->ghost = gst_object_ref_sink (gst_ghost_pad_new_no_target_from_template (
+      name,
       gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "%s")));
   gst_pad_set_element_private (rp->ghost, rp);
   gst_pad_set_query_function (rp->ghost, ghost_query);
@@ -263,8 +264,11 @@ remote_pad_new (GstMeetingSrc *self, const gchar *name, GstCaps *caps)
 static void
 expose (GstMeetingSrc *self, RemotePad *rp)
 {
-  /* in the bin first: adding it would undo a link made before */
+  GstPad *target = gst_element_get_static_pad (rp->appsrc, "src");
+
   gst_bin_add (GST_BIN (self), rp->appsrc);
+  gst_ghost_pad_set_target (GST_GHOST_PAD (rp->ghost), target);
+  gst_object_unref (target);
   gst_pad_set_active (rp->ghost, TRUE);
   gst_element_add_pad (GST_ELEMENT (self), rp->ghost);
   gst_element_sync_state_with_parent (rp->appsrc);

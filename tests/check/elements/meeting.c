@@ -471,17 +471,27 @@ run_src_pads (const gchar *media, guint expected)
   }
   g_mutex_unlock (&log.lock);
 
-  /* unpublishing removes the pad, leaving removes the rest */
+  /* unpublishing and leaving keep the pads, for the streams' return: the
+   * same stream again (a new SSRC) takes its pad back, no new pad */
   client_send (eve, "{\"type\":\"unpublish\",\"stream\":\"video_0\"}");
-  if (!media || strstr (media, "video")) {
-    fail_unless (wait_count (&log, log.removed, 1));
-    fail_unless (has (log.removed, "Eve-x_video_0"));
-  }
+  client_send (eve,
+      "{\"type\":\"publish\",\"stream\":\"video_0\",\"kind\":\"video\","
+      "\"ssrc\":333,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
+  o = client_expect (eve, "published");
+  fail_unless (o != NULL);
+  json_object_unref (o);
   client_free (eve);
+  g_usleep (500 * 1000);
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_int (log.added->len, expected);
+  fail_unless_equals_int (log.removed->len, 0);
+  g_mutex_unlock (&log.lock);
+  fail_unless_equals_int (GST_ELEMENT (msrc)->numsrcpads, expected);
+
+  /* they go when the element stops */
+  gst_element_set_state (pipeline, GST_STATE_NULL);
   fail_unless (wait_count (&log, log.removed, expected));
   fail_unless_equals_int (GST_ELEMENT (msrc)->numsrcpads, 0);
-
-  gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
   g_ptr_array_unref (log.added);
   g_ptr_array_unref (log.removed);
@@ -491,7 +501,7 @@ run_src_pads (const gchar *media, guint expected)
 }
 
 /* meetingsrc: a pad per remote stream, named NAME_STREAM, with the
- * announcement's caps; gone when the stream or its publisher goes. */
+ * announcement's caps; kept when the stream or its publisher goes. */
 GST_START_TEST (test_src_pads)
 {
   server_start ();
@@ -505,6 +515,144 @@ GST_END_TEST;
 
 /* meetingsink and meetingsrc of one pipeline are one participant, and
  * keyexchange runs over their session with the server's instance and id. */
+typedef struct
+{
+  PadLog log;
+  GstElement *msrc;
+  GPtrArray *eos; /* names of pads an EOS went through */
+  guint64 received; /* stats read from the handler */
+} Reentrant;
+
+static GstPadProbeReturn
+count_eos (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Reentrant *r = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
+    g_mutex_lock (&r->log.lock);
+    g_ptr_array_add (r->eos, gst_pad_get_name (pad));
+    g_mutex_unlock (&r->log.lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The session's thread, with the session calling back: this handler calls
+ * into meetingsrc (a property, a pad asked for by name, which adds a pad
+ * from inside pad-added) while another thread may stop it. */
+static void
+on_pad_added_reentrant (GstElement *el, GstPad *pad, Reentrant *r)
+{
+  GstStructure *st = NULL;
+  gchar *name = gst_pad_get_name (pad);
+
+  g_object_get (el, "stats", &st, NULL);
+  gst_structure_get_uint64 (st, "received", &r->received);
+  gst_structure_free (st);
+  gst_pad_add_probe (
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_eos, r, NULL);
+  on_pad_added (el, pad, &r->log);
+  if (g_str_equal (name, "Eve-x_audio_0")) {
+    GstPad *asked = gst_element_request_pad_simple (el, "nobody_video_0");
+    fail_unless (asked != NULL);
+    gst_object_unref (asked);
+  }
+  g_free (name);
+}
+
+/* A pad-added handler may call into meetingsrc (no lock of the session is
+ * held); a pad asked for by name that no stream matches gets a WARNING
+ * listing the streams there are; eos-on-leave ends a pad whose sender
+ * left; EOS sent to the pipeline (gst-launch -e) ends every pad, also those
+ * without a stream. */
+GST_START_TEST (test_src_reentrant_and_eos)
+{
+  gchar *uri;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  Reentrant r = { { { 0 } } };
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+  Client *eve;
+  JsonObject *o;
+
+  server_start ();
+  uri = room_uri ("reentrant");
+  g_mutex_init (&r.log.lock);
+  r.log.added = g_ptr_array_new_with_free_func (g_free);
+  r.log.removed = g_ptr_array_new_with_free_func (g_free);
+  r.log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r.eos = g_ptr_array_new_with_free_func (g_free);
+  eve = client_join ("reentrant", "Eve x");
+  o = client_expect (eve, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  client_send (eve,
+      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
+      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
+  o = client_expect (eve, "published");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+
+  r.msrc = gst_element_factory_make ("meetingsrc", NULL);
+  g_object_set (
+      r.msrc, "uri", uri, "participant", "watcher", "eos-on-leave", TRUE, NULL);
+  g_signal_connect (
+      r.msrc, "pad-added", G_CALLBACK (on_pad_added_reentrant), &r);
+  g_signal_connect (r.msrc, "pad-removed", G_CALLBACK (on_pad_removed), &r.log);
+  gst_bin_add (GST_BIN (pipeline), r.msrc);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (wait_count (&r.log, r.log.added, 2));
+  fail_unless (has (r.log.added, "nobody_video_0"));
+
+  /* the name no stream has: a WARNING within a few seconds */
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (
+      strstr (err->message, "nobody_video_0") != NULL, "%s", err->message);
+  fail_unless (
+      strstr (err->message, "Eve-x_audio_0") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+
+  /* eve leaves: her pad ends (eos-on-leave), and stays */
+  client_free (eve);
+  fail_unless (wait_count (&r.log, r.eos, 1));
+  g_mutex_lock (&r.log.lock);
+  fail_unless_equals_string (r.eos->pdata[0], "Eve-x_audio_0");
+  g_mutex_unlock (&r.log.lock);
+  fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 2);
+
+  /* -e: the pad without a stream ends too */
+  fail_unless (gst_element_send_event (pipeline, gst_event_new_eos ()));
+  fail_unless (wait_count (&r.log, r.eos, 2));
+  fail_unless (has (r.eos, "nobody_video_0"));
+
+  /* stopped: the stream's pad goes, the pad asked for stays until released */
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 1);
+  {
+    GstPad *asked = gst_element_get_static_pad (r.msrc, "nobody_video_0");
+    fail_unless (asked != NULL);
+    gst_element_release_request_pad (r.msrc, asked);
+    gst_object_unref (asked);
+  }
+  fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 0);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_ptr_array_unref (r.log.added);
+  g_ptr_array_unref (r.log.removed);
+  g_ptr_array_unref (r.eos);
+  g_hash_table_unref (r.log.caps);
+  g_mutex_clear (&r.log.lock);
+  g_free (uri);
+  server_stop ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_shared_session_and_keyexchange)
 {
   gchar *uri = NULL, *desc, *mid = NULL, *pid = NULL, *inst = NULL;
@@ -756,6 +904,7 @@ meeting_suite (void)
   tcase_add_test (tc, test_sink_accept_caps);
   tcase_add_test (tc, test_sink_allow_clear);
   tcase_add_test (tc, test_src_pads);
+  tcase_add_test (tc, test_src_reentrant_and_eos);
   tcase_add_test (tc, test_shared_session_and_keyexchange);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_gives_up);
