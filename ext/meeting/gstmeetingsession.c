@@ -58,12 +58,15 @@ typedef struct
 
 struct _GstMeetingSession
 {
-  gint ref; /* memory */
-  gint users; /* elements that acquired it (registry_lock) */
-  gint starts; /* elements that started it (registry_lock) */
+  GstObject parent;
+
+  /* run_lock: users, starts, and the thread and context of a running
+   * session (ctx is read from any thread to hand work to it) */
+  GMutex run_lock;
+  gint users; /* elements that acquired it */
+  gint starts; /* elements that started it */
 
   /* identity: fixed after creation */
-  GstElement *pipeline; /* not owned: identity only */
   gchar *uri;
   gchar *room;
   gchar *participant;
@@ -128,9 +131,7 @@ struct _GstMeetingSession
   gchar *media_failure; /* the last cause */
 };
 
-static GMutex registry_lock;
-
-static GList *registry; /* GstMeetingSession* */
+G_DEFINE_TYPE (GstMeetingSession, gst_meeting_session, GST_TYPE_OBJECT);
 
 static void session_disconnected (GstMeetingSession *s, const gchar *reason);
 static void connect_ws (GstMeetingSession *s);
@@ -149,8 +150,7 @@ ensure_debug (void)
 static GstMeetingSession *
 session_ref (GstMeetingSession *s)
 {
-  g_atomic_int_inc (&s->ref);
-  return s;
+  return gst_object_ref (s);
 }
 
 static void
@@ -177,8 +177,14 @@ gst_meeting_remote_stream_free (GstMeetingRemoteStream *rs)
 static void
 session_unref (GstMeetingSession *s)
 {
-  if (!g_atomic_int_dec_and_test (&s->ref))
-    return;
+  gst_object_unref (s);
+}
+
+static void
+gst_meeting_session_finalize (GObject *object)
+{
+  GstMeetingSession *s = GST_MEETING_SESSION (object);
+
   g_ptr_array_unref (s->elements);
   g_ptr_array_unref (s->local);
   g_ptr_array_unref (s->kxs);
@@ -188,6 +194,7 @@ session_unref (GstMeetingSession *s)
   g_hash_table_unref (s->absent);
   g_strfreev (s->sub_kinds);
   g_strfreev (s->sub_names);
+  g_mutex_clear (&s->run_lock);
   g_mutex_clear (&s->lock);
   g_mutex_clear (&s->cb_lock);
   g_cond_clear (&s->cb_cond);
@@ -201,7 +208,32 @@ session_unref (GstMeetingSession *s)
   g_free (s->instance);
   g_free (s->media_failure);
   g_clear_pointer (&s->earlier_ids, g_ptr_array_unref);
-  g_free (s);
+  G_OBJECT_CLASS (gst_meeting_session_parent_class)->finalize (object);
+}
+
+static void
+gst_meeting_session_init (GstMeetingSession *s)
+{
+  g_mutex_init (&s->run_lock);
+  g_mutex_init (&s->lock);
+  g_mutex_init (&s->cb_lock);
+  g_cond_init (&s->cb_cond);
+  g_mutex_init (&s->agent_lock);
+  s->elements = g_ptr_array_new ();
+  s->local = g_ptr_array_new_with_free_func ((GDestroyNotify)local_stream_free);
+  s->kxs = g_ptr_array_new_with_free_func (gst_object_unref);
+  s->published = g_array_new (FALSE, FALSE, sizeof (guint32));
+  s->remote = g_hash_table_new_full (
+      NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
+  s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->earlier_ids = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+gst_meeting_session_class_init (GstMeetingSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gst_meeting_session_finalize;
 }
 
 /* Runs func on the session thread, from any thread; if the session is not
@@ -212,9 +244,9 @@ session_invoke (GstMeetingSession *s, GSourceFunc func, gpointer data,
 {
   GMainContext *ctx;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&s->run_lock);
   ctx = s->ctx ? g_main_context_ref (s->ctx) : NULL;
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&s->run_lock);
   if (!ctx) {
     if (destroy)
       destroy (data);
@@ -478,22 +510,26 @@ kx_handler_unref (gpointer data, GClosure *closure)
 }
 
 /* keyexchange elements of the pipeline that belong to this meeting (no
- * meeting-id, or this room's) run over the session's bulletin board. */
+ * meeting-id, or this room's) run over the session's bulletin board. They
+ * are known by their type (registered by the e2ee plugin: found by name, so
+ * that no C type crosses between the two plugins) and driven through their
+ * action signals bind-channel, channel-ready, receive-message,
+ * participant-gone and their send-message signal. */
 static void
-bind_keyexchanges (GstMeetingSession *s)
+bind_keyexchanges (GstMeetingSession *s, GstElement *pipeline)
 {
+  GType kx_type = g_type_from_name ("GstKeyExchange");
   GstIterator *it;
   GValue v = G_VALUE_INIT;
 
-  if (!GST_IS_BIN (s->pipeline))
+  if (!kx_type || !GST_IS_BIN (pipeline))
     return;
-  it = gst_bin_iterate_recurse (GST_BIN (s->pipeline));
+  it = gst_bin_iterate_recurse (GST_BIN (pipeline));
   while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
     GstElement *el = g_value_get_object (&v);
-    GstElementFactory *f = gst_element_get_factory (el);
     gchar *mid = NULL;
 
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "keyexchange")) {
+    if (G_TYPE_CHECK_INSTANCE_TYPE (el, kx_type)) {
       g_object_get (el, "meeting-id", &mid, NULL);
       if ((!mid || g_str_equal (mid, s->room)) &&
           !g_ptr_array_find (s->kxs, el, NULL)) {
@@ -1545,7 +1581,7 @@ thread_main (gpointer data)
 void
 gst_meeting_session_start (GstMeetingSession *s)
 {
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&s->run_lock);
   if (s->starts++ == 0) {
     s->stopping = FALSE;
     s->fatal = FALSE;
@@ -1563,7 +1599,7 @@ gst_meeting_session_start (GstMeetingSession *s)
     g_main_context_invoke (s->ctx, begin, s);
     s->thread = g_thread_new ("meetingsession", thread_main, s);
   }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&s->run_lock);
 }
 
 void
@@ -1571,20 +1607,20 @@ gst_meeting_session_stop (GstMeetingSession *s)
 {
   GThread *thread = NULL;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&s->run_lock);
   if (s->starts > 0 && --s->starts == 0) {
     thread = s->thread;
     s->thread = NULL;
   }
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&s->run_lock);
   if (!thread)
     return;
   g_main_context_invoke (s->ctx, finish, s);
   g_thread_join (thread);
   g_clear_pointer (&s->loop, g_main_loop_unref);
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&s->run_lock);
   g_clear_pointer (&s->ctx, g_main_context_unref);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&s->run_lock);
   g_clear_object (&s->cancel);
 }
 
@@ -1631,40 +1667,102 @@ room_of (const gchar *uri, gboolean *loopback, GError **error)
   return room;
 }
 
+/* ------------------------------------------------------------ context */
+
+/* The sessions of a pipeline, one per (meeting URI, participant), travel in
+ * one context, "gst-meeting.session", field "sessions" (an array of
+ * GstMeetingSession): the pipeline's context cache hands them to every
+ * meeting element that asks, in whichever order they reach READY. */
+static GstMeetingSession *
+find_session (GstContext *ctx, const GstMeetingSessionConfig *cfg)
+{
+  const GValue *arr;
+
+  if (!ctx)
+    return NULL;
+  arr = gst_structure_get_value (gst_context_get_structure (ctx), "sessions");
+  if (!arr || !GST_VALUE_HOLDS_ARRAY (arr))
+    return NULL;
+  for (guint i = 0; i < gst_value_array_get_size (arr); i++) {
+    const GValue *v = gst_value_array_get_value (arr, i);
+    GstMeetingSession *c;
+    if (!G_VALUE_HOLDS (v, GST_TYPE_MEETING_SESSION))
+      continue;
+    c = g_value_get_object (v);
+    if (cfg->uri && !g_str_equal (c->uri, cfg->uri))
+      continue;
+    if (cfg->participant && !g_str_equal (c->participant, cfg->participant))
+      continue;
+    return gst_object_ref (c);
+  }
+  return NULL;
+}
+
+/* the element's own context, else the one its bins (or the application)
+ * answer a NEED_CONTEXT with */
+static GstContext *
+get_context (GstElement *element)
+{
+  GstContext *ctx =
+      gst_element_get_context (element, GST_MEETING_SESSION_CONTEXT_TYPE);
+
+  if (ctx)
+    return ctx;
+  gst_element_post_message (element,
+      gst_message_new_need_context (
+          GST_OBJECT (element), GST_MEETING_SESSION_CONTEXT_TYPE));
+  return gst_element_get_context (element, GST_MEETING_SESSION_CONTEXT_TYPE);
+}
+
+/* the context with s added, set on the element and announced (the bins
+ * cache it for the other meeting elements) */
+static void
+announce_session (GstElement *element, GstContext *old, GstMeetingSession *s)
+{
+  GstContext *ctx = gst_context_new (GST_MEETING_SESSION_CONTEXT_TYPE, FALSE);
+  GstStructure *st = gst_context_writable_structure (ctx);
+  GValue arr = G_VALUE_INIT, v = G_VALUE_INIT;
+  const GValue *had = old
+      ? gst_structure_get_value (gst_context_get_structure (old), "sessions")
+      : NULL;
+
+  gst_value_array_init (&arr, 1);
+  if (had && GST_VALUE_HOLDS_ARRAY (had))
+    for (guint i = 0; i < gst_value_array_get_size (had); i++)
+      gst_value_array_append_value (&arr, gst_value_array_get_value (had, i));
+  g_value_init (&v, GST_TYPE_MEETING_SESSION);
+  g_value_set_object (&v, s);
+  gst_value_array_append_and_take_value (&arr, &v);
+  gst_structure_take_value (st, "sessions", &arr);
+  gst_element_set_context (element, ctx);
+  gst_element_post_message (
+      element, gst_message_new_have_context (GST_OBJECT (element), ctx));
+}
+
 GstMeetingSession *
 gst_meeting_session_acquire (
     GstElement *element, const GstMeetingSessionConfig *cfg, GError **error)
 {
-  GstElement *pipeline = top_level (element);
-  GstMeetingSession *s = NULL;
+  GstMeetingSession *s;
+  GstContext *ctx;
   gboolean loopback = FALSE;
   gchar *room = NULL;
 
   ensure_debug ();
   if (cfg->uri && !(room = room_of (cfg->uri, &loopback, error)))
     return NULL;
-  g_mutex_lock (&registry_lock);
-  for (GList *l = registry; l; l = l->next) {
-    GstMeetingSession *c = l->data;
-    if (c->pipeline != pipeline)
-      continue;
-    if (cfg->uri && !g_str_equal (c->uri, cfg->uri))
-      continue;
-    if (cfg->participant && !g_str_equal (c->participant, cfg->participant))
-      continue;
-    s = c;
-    break;
-  }
+  ctx = get_context (element);
+  s = find_session (ctx, cfg);
   if (!s && !cfg->uri) {
-    g_mutex_unlock (&registry_lock);
+    if (ctx)
+      gst_context_unref (ctx);
     g_set_error (error, G_URI_ERROR, G_URI_ERROR_FAILED,
         "no uri set, and no other meeting element of the pipeline has one");
     return NULL;
   }
   if (!s) {
-    s = g_new0 (GstMeetingSession, 1);
-    s->ref = 1;
-    s->pipeline = pipeline;
+    s = g_object_new (GST_TYPE_MEETING_SESSION, NULL);
+    gst_object_ref_sink (s);
     s->uri = g_strdup (cfg->uri);
     s->room = room;
     room = NULL;
@@ -1674,29 +1772,20 @@ gst_meeting_session_acquire (
     s->passcode = g_strdup (cfg->passcode);
     s->tls_ca_file = g_strdup (cfg->tls_ca_file);
     s->reconnect_timeout = cfg->reconnect_timeout;
-    g_mutex_init (&s->lock);
-    g_mutex_init (&s->cb_lock);
-    g_cond_init (&s->cb_cond);
-    g_mutex_init (&s->agent_lock);
-    s->elements = g_ptr_array_new ();
-    s->local =
-        g_ptr_array_new_with_free_func ((GDestroyNotify)local_stream_free);
-    s->kxs = g_ptr_array_new_with_free_func (gst_object_unref);
-    s->published = g_array_new (FALSE, FALSE, sizeof (guint32));
-    s->remote = g_hash_table_new_full (
-        NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
-    s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-    s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    s->earlier_ids = g_ptr_array_new_with_free_func (g_free);
-    registry = g_list_prepend (registry, s);
+    GST_INFO_OBJECT (
+        element, "new session %" GST_PTR_FORMAT " for %s", s, s->uri);
+    announce_session (element, ctx, s);
   }
-  s->users++;
-  g_mutex_unlock (&registry_lock);
+  if (ctx)
+    gst_context_unref (ctx);
   g_free (room);
 
+  g_mutex_lock (&s->run_lock);
+  s->users++;
+  g_mutex_unlock (&s->run_lock);
   g_mutex_lock (&s->lock);
   g_ptr_array_add (s->elements, element);
-  bind_keyexchanges (s);
+  bind_keyexchanges (s, top_level (element));
   g_mutex_unlock (&s->lock);
   return s;
 }
@@ -1706,21 +1795,21 @@ gst_meeting_session_release (GstMeetingSession *s, GstElement *element)
 {
   gboolean last;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&s->run_lock);
   last = --s->users == 0;
-  if (last)
-    registry = g_list_remove (registry, s);
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&s->run_lock);
 
   g_mutex_lock (&s->lock);
   g_ptr_array_remove (s->elements, element);
   g_mutex_unlock (&s->lock);
-  if (!last)
-    return;
-  for (guint i = 0; i < s->kxs->len; i++)
-    g_signal_handlers_disconnect_by_func (s->kxs->pdata[i], on_kx_send, s);
-  g_ptr_array_set_size (s->kxs, 0);
-  session_unref (s);
+  if (last) {
+    g_mutex_lock (&s->lock);
+    for (guint i = 0; i < s->kxs->len; i++)
+      g_signal_handlers_disconnect_by_func (s->kxs->pdata[i], on_kx_send, s);
+    g_ptr_array_set_size (s->kxs, 0);
+    g_mutex_unlock (&s->lock);
+  }
+  session_unref (s); /* the element's */
 }
 
 const gchar *
@@ -1919,9 +2008,9 @@ gst_meeting_session_detach_receiver (GstMeetingSession *s)
 {
   GThread *thread;
 
-  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&s->run_lock);
   thread = s->thread;
-  g_mutex_unlock (&registry_lock);
+  g_mutex_unlock (&s->run_lock);
   g_mutex_lock (&s->cb_lock);
   memset (&s->receiver, 0, sizeof (s->receiver));
   s->receiver_user = NULL;

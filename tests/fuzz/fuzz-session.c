@@ -123,24 +123,12 @@ LLVMFuzzerInitialize (int *argc, char **argv[])
   gst_init (argc, argv);
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   ensure_debug ();
-  s = g_new0 (GstMeetingSession, 1);
-  s->ref = 1;
+  s = g_object_new (GST_TYPE_MEETING_SESSION, NULL);
+  gst_object_ref_sink (s);
   s->uri = g_strdup ("ws://127.0.0.1:1/fuzz");
   s->room = g_strdup ("fuzz");
   s->participant = g_strdup ("fuzzer");
   s->loopback = TRUE;
-  g_mutex_init (&s->lock);
-  g_mutex_init (&s->cb_lock);
-  g_cond_init (&s->cb_cond);
-  g_mutex_init (&s->agent_lock);
-  s->elements = g_ptr_array_new ();
-  s->local = g_ptr_array_new_with_free_func ((GDestroyNotify)local_stream_free);
-  s->kxs = g_ptr_array_new_with_free_func (gst_object_unref);
-  s->published = g_array_new (FALSE, FALSE, sizeof (guint32));
-  s->remote = g_hash_table_new_full (
-      NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
-  s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->receiver = fz_receiver;
   s->sender = fz_sender;
   session = s;
