@@ -621,13 +621,23 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
-      self->session = gst_meeting_settings_acquire (element, &self->settings);
-      if (!self->session)
+      gboolean deferred = FALSE;
+      self->session = gst_meeting_settings_acquire (
+          element, &self->settings, TRUE, &deferred);
+      if (!self->session && !deferred)
         return GST_STATE_CHANGE_FAILURE;
-      attach (self);
+      if (self->session)
+        attach (self);
       break;
     }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!self->session) {
+        self->session = gst_meeting_settings_acquire (
+            element, &self->settings, FALSE, NULL);
+        if (!self->session)
+          return GST_STATE_CHANGE_FAILURE;
+        attach (self);
+      }
       GST_OBJECT_LOCK (self);
       self->ended = FALSE;
       GST_OBJECT_UNLOCK (self);
@@ -655,6 +665,8 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
       attach (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      if (!self->session)
+        break;
       gst_meeting_session_detach_receiver (self->session);
       gst_meeting_session_release (self->session, element);
       self->session = NULL;

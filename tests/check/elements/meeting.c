@@ -653,6 +653,119 @@ GST_START_TEST (test_src_reentrant_and_eos)
 
 GST_END_TEST;
 
+/* The sessions an element's pipeline shares (the gst-meeting.session
+ * context), as object pointers; empty if it has none. */
+static GPtrArray *
+sessions_of (GstElement *el)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GstContext *ctx = gst_element_get_context (el, "gst-meeting.session");
+  const GValue *arr;
+
+  if (!ctx)
+    return out;
+  arr = gst_structure_get_value (gst_context_get_structure (ctx), "sessions");
+  fail_unless (arr != NULL && GST_VALUE_HOLDS_ARRAY (arr));
+  for (guint i = 0; i < gst_value_array_get_size (arr); i++)
+    g_ptr_array_add (
+        out, g_value_get_object (gst_value_array_get_value (arr, i)));
+  gst_context_unref (ctx);
+  return out;
+}
+
+static GstElement *
+meeting_element (const gchar *factory, const gchar *uri)
+{
+  GstElement *el = gst_element_factory_make (factory, NULL);
+
+  if (uri)
+    g_object_set (el, "uri", uri, "participant", "pat", NULL);
+  return el;
+}
+
+/* One session per pipeline and meeting, found through a context: two
+ * meeting elements of one pipeline share one, in either order (also when
+ * the one without a uri reaches READY first, or one is added to a pipeline
+ * already in READY); two pipelines have two; another URI is another
+ * session in the same context. No server needed: sessions connect at
+ * READY→PAUSED. */
+GST_START_TEST (test_session_context)
+{
+  const gchar *uri = "ws://127.0.0.1:1/ctx";
+  const gchar *const orders[][2] = { { "meetingsink", "meetingsrc" },
+    { "meetingsrc", "meetingsink" } };
+  GstElement *p1, *p2, *a, *b, *c;
+  GPtrArray *sa, *sb, *sc;
+
+  for (guint i = 0; i < G_N_ELEMENTS (orders); i++) {
+    /* both with the uri, added in either order */
+    p1 = gst_pipeline_new (NULL);
+    a = meeting_element (orders[i][0], uri);
+    b = meeting_element (orders[i][1], uri);
+    gst_bin_add_many (GST_BIN (p1), a, b, NULL);
+    fail_unless_equals_int (
+        gst_element_set_state (p1, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    sa = sessions_of (a);
+    sb = sessions_of (b);
+    fail_unless_equals_int (sa->len, 1);
+    fail_unless_equals_int (sb->len, 1);
+    fail_unless (sa->pdata[0] == sb->pdata[0]);
+
+    /* a second pipeline: its own session */
+    p2 = gst_pipeline_new (NULL);
+    c = meeting_element (orders[i][0], uri);
+    gst_bin_add (GST_BIN (p2), c);
+    fail_unless_equals_int (
+        gst_element_set_state (p2, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    sc = sessions_of (c);
+    fail_unless_equals_int (sc->len, 1);
+    fail_unless (sc->pdata[0] != sa->pdata[0]);
+    g_ptr_array_unref (sc);
+
+    /* added to the first pipeline once it is in READY, with another URI:
+     * a second session, in the same context */
+    c = meeting_element (orders[i][1], "ws://127.0.0.1:1/other");
+    gst_bin_add (GST_BIN (p1), c);
+    fail_unless (gst_element_sync_state_with_parent (c));
+    sc = sessions_of (c);
+    fail_unless_equals_int (sc->len, 2);
+    fail_unless (sc->pdata[0] == sa->pdata[0]);
+    fail_unless (sc->pdata[1] != sa->pdata[0]);
+    g_ptr_array_unref (sc);
+    g_ptr_array_unref (sa);
+    g_ptr_array_unref (sb);
+    gst_element_set_state (p1, GST_STATE_NULL);
+    gst_element_set_state (p2, GST_STATE_NULL);
+    gst_object_unref (p1);
+    gst_object_unref (p2);
+
+    /* the one without a uri reaches READY first (alone), its sibling with
+     * the uri later: it takes the sibling's session at READY→PAUSED */
+    p1 = gst_pipeline_new (NULL);
+    a = meeting_element (orders[i][0], NULL);
+    gst_bin_add (GST_BIN (p1), a);
+    fail_unless_equals_int (
+        gst_element_set_state (a, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    b = meeting_element (orders[i][1], uri);
+    gst_bin_add (GST_BIN (p1), b);
+    fail_unless_equals_int (
+        gst_element_set_state (b, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (p1, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_NO_PREROLL);
+    sa = sessions_of (a);
+    sb = sessions_of (b);
+    fail_unless_equals_int (sa->len, 1);
+    fail_unless_equals_int (sb->len, 1);
+    fail_unless (sa->pdata[0] == sb->pdata[0]);
+    g_ptr_array_unref (sa);
+    g_ptr_array_unref (sb);
+    gst_element_set_state (p1, GST_STATE_NULL);
+    gst_object_unref (p1);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_shared_session_and_keyexchange)
 {
   gchar *uri = NULL, *desc, *mid = NULL, *pid = NULL, *inst = NULL;
@@ -752,12 +865,25 @@ GST_START_TEST (test_bad_settings)
     gst_element_set_state (pipeline, GST_STATE_NULL);
     gst_object_unref (pipeline);
   }
-  /* meetingsrc without a uri and nobody to share a session with */
+  /* meetingsrc without a uri and nobody to share a session with: it asks
+   * again at READY→PAUSED (a sibling with a uri may reach READY after it),
+   * then fails with an error */
   pipeline = gst_pipeline_new (NULL);
   gst_bin_add (
       GST_BIN (pipeline), gst_element_factory_make ("meetingsrc", NULL));
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
       GST_STATE_CHANGE_FAILURE);
+  m = pop_error (pipeline, 0);
+  fail_unless (m != NULL);
+  {
+    GError *err = NULL;
+    gst_message_parse_error (m, &err, NULL);
+    fail_unless (strstr (err->message, "no uri") != NULL, "%s", err->message);
+    g_error_free (err);
+  }
+  gst_message_unref (m);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 }
@@ -905,6 +1031,7 @@ meeting_suite (void)
   tcase_add_test (tc, test_sink_allow_clear);
   tcase_add_test (tc, test_src_pads);
   tcase_add_test (tc, test_src_reentrant_and_eos);
+  tcase_add_test (tc, test_session_context);
   tcase_add_test (tc, test_shared_session_and_keyexchange);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_gives_up);
