@@ -5,7 +5,7 @@
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The session's source is included so that its handlers are reachable;
+ * The session's sources are included so that its handlers are reachable;
  * the session is set up by hand, as joined, with a receiver and a sender
  * that check what reaches them. Input: records of [kind][length: 2 bytes,
  * big endian][bytes]; kind % 2: 0 a message from the server, 1 a datagram.
@@ -16,6 +16,8 @@
  * is removed at most once and only if it was added.
  */
 #include "../../ext/meeting/gstmeetingsession.c"
+#include "../../ext/meeting/gstmeetingsession-media.c"
+#include "../../ext/meeting/gstmeetingsession-signaling.c"
 
 #include <stdint.h>
 #include <stdio.h>
