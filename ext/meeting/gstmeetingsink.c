@@ -29,8 +29,10 @@
  *
  * meetingsink and meetingsrc of one pipeline with the same uri and
  * participant share one session: one WebSocket, one ICE agent, on their own
- * thread.  A keyexchange element of the pipeline (without meeting-id, or with
- * the room's name) runs over the session's bulletin board by itself: the
+ * thread.  The session is a GstObject found through the pipeline's
+ * `gst-meeting.session` context (as the e2ee keyring is), so sessions are
+ * per pipeline.  A keyexchange element of the pipeline (without meeting-id, or
+ * with the room's name) runs over the session's bulletin board by itself: the
  * session gives it the meeting instance and participant id.
  *
  * Bus messages (element messages, posted by one of the meeting elements):

@@ -9,7 +9,8 @@
  * @see_also: meetingsink, e2eedec, keyexchange
  *
  * Joins the meeting named by #GstMeetingSrc:uri (or the session of a
- * meetingsink of the same pipeline) and exposes one live source pad per
+ * meetingsink of the same pipeline, found through the `gst-meeting.session`
+ * context) and exposes one live source pad per
  * stream another participant publishes, with the caps of the publisher's
  * announcement (application/x-rtp, payload still SFrame-encrypted: put
  * e2eedec after it).  Those caps carry the sender's e2eeenc mark,
@@ -23,14 +24,21 @@
  *
  * Picking streams:
  * - in a gst-launch line, link a pad by name: `m.alice_audio_0 ! e2eedec !
- *   ...` (the link is made when alice's stream appears);
+ *   ...` (a request pad, made at once and fed when alice's stream is
+ *   there; a name that matches no stream 5 s after the start gets a
+ *   WARNING listing the streams there are);
  * - #GstMeetingSrc:media and #GstMeetingSrc:participants restrict which
  *   streams get a pad at all, e.g. `media=video` for every video and no
  *   audio;
  * - an application connects to #GstElement::pad-added and looks at the
  *   name or the caps' `media` field.
- * Pads come and go as participants publish, leave or reconnect; a pad that
- * nobody linked drops its packets.
+ * A pad keeps its name across its sender's leave and rejoin, a reconnect of
+ * either side and a server restart: the stream that comes back (new SSRC,
+ * new keys) feeds the same pad, its first buffer marked DISCONT, new caps
+ * sent if they changed.  #GstMeetingSrc:eos-on-leave ends a pad with EOS
+ * when its sender leaves instead.  An EOS sent to the element (gst-launch
+ * -e) ends every pad, also those whose sender left, so that muxers
+ * finalize their files.  A pad that nobody linked drops its packets.
  *
  * A force-key-unit event travelling upstream into a pad (depayloaders and
  * decoders send one when they need a keyframe, e.g. rtpvp8depay
@@ -45,6 +53,11 @@
  *   m.alice_video_0 ! e2eedec ! rtpvp8depay request-keyframe=true ! \
  *   vp8dec ! videoconvert ! autovideosink keyexchange
  * ]| bob hears and sees alice, decrypted with the keys keyexchange agrees.
+ * |[
+ * gst-launch-1.0 -e meetingsrc name=m uri=ws://127.0.0.1:8443/demo \
+ *   participant=rec m.alice_audio_0 ! e2eedec ! rtpjitterbuffer ! \
+ *   rtpopusdepay ! matroskamux ! filesink location=alice.mkv keyexchange
+ * ]| records alice across her leaves and rejoins; Ctrl-C finishes the file.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
