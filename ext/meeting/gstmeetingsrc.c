@@ -489,6 +489,8 @@ gst_meeting_src_send_event (GstElement *element, GstEvent *event)
   return TRUE;
 }
 
+static void schedule_unmatched_check (GstMeetingSrc *self);
+
 /* m.NAME in a launch line, or an application's request by name: a pad
  * that a stream of that name feeds whenever it is there */
 static GstPad *
@@ -515,6 +517,10 @@ gst_meeting_src_request_new_pad (GstElement *element, GstPadTemplate *templ,
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "pad %s asked for", name);
   expose (self, rp);
+  /* asked for while running: checked a few seconds from now (the pads
+   * asked for before the start are checked from the start) */
+  if (GST_STATE (self) >= GST_STATE_PAUSED)
+    schedule_unmatched_check (self);
   return rp->ghost;
 }
 
