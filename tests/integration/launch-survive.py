@@ -45,6 +45,30 @@ def log(*a):
     print(*a, flush=True)
 
 
+CHILD_ENV = None  # the environment of the gst-launch-1.0 children
+
+
+def child_env():
+    """The plugins may be built with AddressSanitizer (tools/dev.sh's
+    build-asan) while gst-launch-1.0 is not: then the ASan runtime is
+    preloaded into the children (without leak checks, which would judge
+    GStreamer's own allocations)."""
+    env = dict(os.environ)
+    probe = subprocess.run(
+        ["gst-inspect-1.0", "meetingsrc"], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, errors="replace", env=env)
+    if "ASan runtime does not come first" in probe.stdout:
+        libasan = subprocess.run(
+            ["gcc", "-print-file-name=libasan.so"], stdout=subprocess.PIPE,
+            text=True).stdout.strip()
+        env["LD_PRELOAD"] = libasan
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+        # libproxy (C++) throws, which a preloaded ASan cannot intercept
+        env["GIO_USE_PROXY_RESOLVER"] = "dummy"
+        log("plugins built with ASan: preloading %s" % libasan)
+    return env
+
+
 class Launch:
     """A gst-launch-1.0 -v process; counts the buffers reaching each named
     fakesink (silent=false) and keeps every line it prints."""
@@ -62,7 +86,7 @@ class Launch:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace")
+            text=True, errors="replace", env=CHILD_ENV)
         self.out = open(os.path.join(tmp, name + ".log"), "w")
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -196,7 +220,7 @@ def run(server_path, tmp):
               "carol: no EOS reached the pipeline's end")
         disc = subprocess.run(
             ["gst-discoverer-1.0", rec], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, timeout=30)
+            stderr=subprocess.STDOUT, text=True, timeout=30, env=CHILD_ENV)
         m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", disc.stdout)
         check(disc.returncode == 0 and m, "gst-discoverer-1.0 on carol's "
               "recording: %s" % disc.stdout.strip())
@@ -248,6 +272,8 @@ def main():
         if not shutil.which(tool):
             print("SKIP: %s not found" % tool)
             return 77
+    global CHILD_ENV
+    CHILD_ENV = child_env()
     tmp = tempfile.mkdtemp(prefix="launch-survive-")
     try:
         run(sys.argv[1], tmp)
