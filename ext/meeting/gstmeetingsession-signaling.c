@@ -355,6 +355,7 @@ remove_one (gpointer key, gpointer value, gpointer data)
   const gchar *from = ((gpointer *)data)[1];
   const gchar *stream = ((gpointer *)data)[2];
   gboolean left = GPOINTER_TO_INT (((gpointer *)data)[3]);
+  GPtrArray *freed = ((gpointer *)data)[4];
   GstMeetingRemoteStream *rs = value;
 
   if (from && !g_str_equal (rs->participant_id, from))
@@ -363,7 +364,48 @@ remove_one (gpointer key, gpointer value, gpointer data)
     return FALSE;
   rs->left = left;
   receiver_stream_removed (s, rs);
+  if (freed)
+    g_ptr_array_add (freed, g_strdup (rs->pad_name));
   return TRUE;
+}
+
+/* A pad name freed by a stream that left goes to the stream of the same
+ * display name and stream id that had to take a longer name meanwhile: a
+ * sender that reconnected before the server noticed its old connection was
+ * gone announces again while its old streams are still there; once they
+ * go, the new stream takes the name back, so meetingsrc feeds the same pad
+ * (the longer-named one is told it is gone, as for a lost meeting). */
+static void
+reclaim_pad_names (GstMeetingSession *s, GPtrArray *freed)
+{
+  for (guint i = 0; i < freed->len; i++) {
+    const gchar *name = freed->pdata[i];
+    GHashTableIter it;
+    gpointer v;
+
+    if (pad_name_taken (s, name))
+      continue;
+    g_hash_table_iter_init (&it, s->remote);
+    while (g_hash_table_iter_next (&it, NULL, &v)) {
+      GstMeetingRemoteStream *rs = v;
+      gchar *base = sanitize (rs->participant, FALSE);
+      gchar *own = g_strdup_printf ("%s_%s", base, rs->stream);
+      gboolean match =
+          g_str_equal (own, name) && !g_str_equal (rs->pad_name, name);
+
+      g_free (base);
+      g_free (own);
+      if (!match)
+        continue;
+      GST_INFO ("stream %s takes the name %s back", rs->pad_name, name);
+      rs->left = FALSE;
+      receiver_stream_removed (s, rs);
+      g_free (rs->pad_name);
+      rs->pad_name = g_strdup (name);
+      receiver_stream_added (s, rs);
+      break;
+    }
+  }
 }
 
 /* from NULL: everybody's; stream NULL: all of from's. The receiver is told
@@ -373,12 +415,17 @@ void
 remote_streams_remove (
     GstMeetingSession *s, const gchar *from, const gchar *stream, gboolean left)
 {
-  gpointer data[4] = { s, (gpointer)from, NULL, GINT_TO_POINTER (left) };
+  GPtrArray *freed = left ? g_ptr_array_new_with_free_func (g_free) : NULL;
+  gpointer data[5] = { s, (gpointer)from, NULL, GINT_TO_POINTER (left), freed };
   gchar *clean = stream ? sanitize (stream, TRUE) : NULL;
 
   data[2] = clean;
   g_hash_table_foreach_remove (s->remote, remove_one, data);
   g_free (clean);
+  if (freed) {
+    reclaim_pad_names (s, freed);
+    g_ptr_array_unref (freed);
+  }
 }
 
 void

@@ -653,6 +653,96 @@ GST_START_TEST (test_src_reentrant_and_eos)
 
 GST_END_TEST;
 
+static gchar *
+pad_caps (GstElement *el, const gchar *name)
+{
+  GstPad *pad = gst_element_get_static_pad (el, name);
+  GstCaps *caps;
+  gchar *str;
+
+  fail_unless (pad != NULL, name);
+  caps = gst_pad_query_caps (pad, NULL);
+  str = gst_caps_to_string (caps);
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  return str;
+}
+
+/* A sender that comes back before its old connection is gone (two "Ann"
+ * at once): the new stream gets a longer pad name meanwhile, and takes
+ * Ann_audio_0 back when the old one leaves: the pad a launch line linked
+ * is fed again (here: it answers the new stream's caps). */
+GST_START_TEST (test_src_name_reclaimed)
+{
+  gchar *uri;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *msrc = gst_element_factory_make ("meetingsrc", NULL);
+  PadLog log = { 0 };
+  Client *old, *again;
+  JsonObject *o;
+  gchar *caps;
+
+  server_start ();
+  uri = room_uri ("reclaim");
+  g_mutex_init (&log.lock);
+  log.added = g_ptr_array_new_with_free_func (g_free);
+  log.removed = g_ptr_array_new_with_free_func (g_free);
+  log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  old = client_join ("reclaim", "Ann");
+  o = client_expect (old, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  client_send (old,
+      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
+      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
+  o = client_expect (old, "published");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+
+  g_object_set (msrc, "uri", uri, "participant", "watcher", NULL);
+  g_signal_connect (msrc, "pad-added", G_CALLBACK (on_pad_added), &log);
+  gst_bin_add (GST_BIN (pipeline), msrc);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (wait_count (&log, log.added, 1));
+  fail_unless (has (log.added, "Ann_audio_0"));
+
+  again = client_join ("reclaim", "Ann");
+  o = client_expect (again, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  client_send (again,
+      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
+      "\"ssrc\":222,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
+  fail_unless (wait_count (&log, log.added, 2));
+
+  client_free (old);
+  caps = NULL;
+  for (gint64 end = g_get_monotonic_time () + TIMEOUT_US;
+       g_get_monotonic_time () < end; g_usleep (20000)) {
+    g_free (caps);
+    caps = pad_caps (msrc, "Ann_audio_0");
+    if (strstr (caps, "VP8"))
+      break;
+  }
+  fail_unless (strstr (caps, "VP8") != NULL, "%s", caps);
+  g_free (caps);
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_int (log.added->len, 2);
+  g_mutex_unlock (&log.lock);
+
+  client_free (again);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  g_ptr_array_unref (log.added);
+  g_ptr_array_unref (log.removed);
+  g_hash_table_unref (log.caps);
+  g_mutex_clear (&log.lock);
+  g_free (uri);
+  server_stop ();
+}
+
+GST_END_TEST;
+
 /* The sessions an element's pipeline shares (the gst-meeting.session
  * context), as object pointers; empty if it has none. */
 static GPtrArray *
@@ -1032,6 +1122,7 @@ meeting_suite (void)
   tcase_add_test (tc, test_src_pads);
   tcase_add_test (tc, test_src_reentrant_and_eos);
   tcase_add_test (tc, test_session_context);
+  tcase_add_test (tc, test_src_name_reclaimed);
   tcase_add_test (tc, test_shared_session_and_keyexchange);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_gives_up);
