@@ -309,6 +309,7 @@ on_stream_added (gpointer user, const GstMeetingRemoteStream *rs)
 {
   GstMeetingSrc *self = user;
   RemotePad *rp, *fresh = NULL;
+  GstElement *appsrc;
   gboolean caps_changed = FALSE, ended;
 
   if (!wanted (self, rs)) {
@@ -338,18 +339,21 @@ on_stream_added (gpointer user, const GstMeetingRemoteStream *rs)
   }
   bind (self, rp, rs, &caps_changed);
   ended = rp->ended;
+  appsrc = gst_object_ref (rp->appsrc);
   GST_OBJECT_UNLOCK (self);
 
   if (fresh) {
     GST_INFO_OBJECT (self, "new pad %s (ssrc %u) %" GST_PTR_FORMAT,
         rs->pad_name, rs->ssrc, rs->caps);
     expose (self, fresh);
-    return;
+  } else {
+    GST_INFO_OBJECT (self, "%s is back (ssrc %u)%s%s", rs->pad_name, rs->ssrc,
+        caps_changed ? ", new caps" : "",
+        ended ? ", but the pad has ended" : "");
+    if (caps_changed)
+      gst_app_src_set_caps (GST_APP_SRC (appsrc), rs->caps);
   }
-  GST_INFO_OBJECT (self, "%s is back (ssrc %u)%s%s", rs->pad_name, rs->ssrc,
-      caps_changed ? ", new caps" : "", ended ? ", but the pad has ended" : "");
-  if (caps_changed)
-    gst_app_src_set_caps (GST_APP_SRC (rp->appsrc), rs->caps);
+  gst_object_unref (appsrc);
 }
 
 /* session thread, no lock of the session held: the pad stays, for the
