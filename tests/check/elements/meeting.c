@@ -538,7 +538,8 @@ count_eos (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 /* The session's thread, with the session calling back: this handler calls
  * into meetingsrc (a property, a pad asked for by name, which adds a pad
- * from inside pad-added) while another thread may stop it. */
+ * from inside pad-added) and into the session (a meetingsink of the same
+ * meeting attaches to it as its sender). */
 static void
 on_pad_added_reentrant (GstElement *el, GstPad *pad, Reentrant *r)
 {
@@ -553,8 +554,13 @@ on_pad_added_reentrant (GstElement *el, GstPad *pad, Reentrant *r)
   on_pad_added (el, pad, &r->log);
   if (g_str_equal (name, "Eve-x_audio_0")) {
     GstPad *asked = gst_element_request_pad_simple (el, "nobody_video_0");
+    GstElement *sink = gst_element_factory_make ("meetingsink", NULL);
     fail_unless (asked != NULL);
     gst_object_unref (asked);
+    /* start sending once someone is there: a meetingsink joins the same
+     * session from here (it attaches to the session that is calling us) */
+    gst_bin_add (GST_BIN (GST_ELEMENT_PARENT (el)), sink);
+    fail_unless (gst_element_sync_state_with_parent (sink));
   }
   g_free (name);
 }
