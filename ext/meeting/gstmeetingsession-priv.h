@@ -1,8 +1,9 @@
-/* The meeting session's private parts, shared by its three files:
+/* The meeting session's private parts, shared by its four files:
  * gstmeetingsession.c (the object, its context, lifecycle and thread, the
  * elements' API), gstmeetingsession-signaling.c (the WebSocket and its JSON
- * messages, keyexchange, remote streams, reconnection) and
- * gstmeetingsession-media.c (ICE and RTP/RTCP).
+ * messages, keyexchange, reconnection), gstmeetingsession-streams.c (the
+ * remote streams and their pad names) and gstmeetingsession-media.c (ICE
+ * and RTP/RTCP).
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -140,6 +141,9 @@ G_GNUC_INTERNAL void receiver_stream_added (
     GstMeetingSession *s, const GstMeetingRemoteStream *rs);
 G_GNUC_INTERNAL void receiver_stream_removed (
     GstMeetingSession *s, const GstMeetingRemoteStream *rs);
+G_GNUC_INTERNAL const gchar *get_str (JsonObject *o, const gchar *name);
+G_GNUC_INTERNAL gboolean get_bool (JsonObject *o, const gchar *name);
+G_GNUC_INTERNAL void remote_stream_add (GstMeetingSession *s, JsonObject *o);
 G_GNUC_INTERNAL void send_json (GstMeetingSession *s, JsonBuilder *b);
 G_GNUC_INTERNAL JsonBuilder *msg_begin (const gchar *type);
 G_GNUC_INTERNAL void add_member_str (

@@ -18,6 +18,7 @@
 #include "../../ext/meeting/gstmeetingsession.c"
 #include "../../ext/meeting/gstmeetingsession-media.c"
 #include "../../ext/meeting/gstmeetingsession-signaling.c"
+#include "../../ext/meeting/gstmeetingsession-streams.c"
 
 #include <stdint.h>
 #include <stdio.h>
