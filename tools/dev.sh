@@ -18,6 +18,7 @@ BUILD_PKGS=(gcc libc6-dev meson ninja-build pkg-config python3 libsoup-3.0-dev l
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libsodium-dev libssl-dev libjson-glib-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-base-apps
   glib-networking)
 TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography iproute2
   llvm libc6-dbg) # llvm-symbolizer and the C library's symbols: without them

@@ -12,7 +12,14 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstMeetingSession GstMeetingSession;
+/* The session is a GstObject that the meeting elements of a pipeline share
+ * through a GstContext of this type (field "sessions": an array of
+ * sessions, one per meeting URI and participant). */
+#define GST_MEETING_SESSION_CONTEXT_TYPE "gst-meeting.session"
+
+#define GST_TYPE_MEETING_SESSION (gst_meeting_session_get_type ())
+G_DECLARE_FINAL_TYPE (
+    GstMeetingSession, gst_meeting_session, GST, MEETING_SESSION, GstObject)
 
 /* A stream another participant publishes, as announced by the server. */
 typedef struct
@@ -25,9 +32,14 @@ typedef struct
   GstCaps *caps;
   gboolean e2ee;
   gchar *pad_name; /* <participant>_<stream>, unique in the session */
+  /* at stream_removed: TRUE when the sender unpublished it or left the
+   * meeting, FALSE when we lost the meeting (reconnecting) or stopped */
+  gboolean left;
 } GstMeetingRemoteStream;
 
-/* Called on the session thread, never after detach returns. */
+/* Called on the session thread with no lock of the session held (a handler
+ * may call into the session and its elements), never after detach returns
+ * (except for the call detach is made from). */
 typedef struct
 {
   void (*stream_added) (gpointer user, const GstMeetingRemoteStream *rs);
@@ -45,13 +57,16 @@ typedef struct
 
 typedef struct
 {
-  const gchar *uri; /* NULL: the pipeline's only session */
+  const gchar *uri; /* NULL: the session of the pipeline's context */
   const gchar *participant; /* display name, NULL: the session's */
   const gchar *passcode;
   guint reconnect_timeout; /* seconds, 0: no reconnection */
   const gchar *tls_ca_file; /* NULL: the system's */
 } GstMeetingSessionConfig;
 
+/* The session of the element's pipeline for cfg (found in, or added to,
+ * the pipeline's "gst-meeting.session" context); a reference for the
+ * element, dropped by release. */
 GstMeetingSession *gst_meeting_session_acquire (
     GstElement *element, const GstMeetingSessionConfig *cfg, GError **error);
 void gst_meeting_session_release (

@@ -120,7 +120,8 @@ gst_meeting_settings_get_property (
 }
 
 GstMeetingSession *
-gst_meeting_settings_acquire (GstElement *element, GstMeetingSettings *s)
+gst_meeting_settings_acquire (GstElement *element, GstMeetingSettings *s,
+    gboolean may_defer, gboolean *deferred)
 {
   GstMeetingSessionConfig cfg = { 0 };
   GstMeetingSettings copy;
@@ -141,6 +142,16 @@ gst_meeting_settings_acquire (GstElement *element, GstMeetingSettings *s)
   cfg.reconnect_timeout = copy.reconnect_timeout;
   cfg.tls_ca_file = copy.tls_ca_file;
   session = gst_meeting_session_acquire (element, &cfg, &err);
+  if (deferred)
+    *deferred = FALSE;
+  if (!session && may_defer && !cfg.uri && deferred) {
+    GST_DEBUG_OBJECT (
+        element, "no session yet (%s): asking again later", err->message);
+    g_clear_error (&err);
+    *deferred = TRUE;
+    gst_meeting_settings_clear (&copy);
+    return NULL;
+  }
   gst_meeting_settings_clear (&copy);
   if (!session) {
     GST_ELEMENT_ERROR (

@@ -29,8 +29,10 @@
  *
  * meetingsink and meetingsrc of one pipeline with the same uri and
  * participant share one session: one WebSocket, one ICE agent, on their own
- * thread.  A keyexchange element of the pipeline (without meeting-id, or with
- * the room's name) runs over the session's bulletin board by itself: the
+ * thread.  The session is a GstObject found through the pipeline's
+ * `gst-meeting.session` context (as the e2ee keyring is), so sessions are
+ * per pipeline.  A keyexchange element of the pipeline (without meeting-id, or
+ * with the room's name) runs over the session's bulletin board by itself: the
  * session gives it the meeting instance and participant id.
  *
  * Bus messages (element messages, posted by one of the meeting elements):
@@ -448,13 +450,23 @@ gst_meeting_sink_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
-      self->session = gst_meeting_settings_acquire (element, &self->settings);
-      if (!self->session)
+      gboolean deferred = FALSE;
+      self->session = gst_meeting_settings_acquire (
+          element, &self->settings, TRUE, &deferred);
+      if (!self->session && !deferred)
         return GST_STATE_CHANGE_FAILURE;
-      gst_meeting_session_attach_sender (self->session, &sender, self);
+      if (self->session)
+        gst_meeting_session_attach_sender (self->session, &sender, self);
       break;
     }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!self->session) {
+        self->session = gst_meeting_settings_acquire (
+            element, &self->settings, FALSE, NULL);
+        if (!self->session)
+          return GST_STATE_CHANGE_FAILURE;
+        gst_meeting_session_attach_sender (self->session, &sender, self);
+      }
       GST_OBJECT_LOCK (self);
       for (guint i = 0; i < self->streams->len; i++) {
         SinkStream *ss = self->streams->pdata[i];
@@ -473,6 +485,8 @@ gst_meeting_sink_change_state (GstElement *element, GstStateChange transition)
       gst_meeting_session_stop (self->session);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      if (!self->session)
+        break;
       gst_meeting_session_detach_sender (self->session);
       gst_meeting_session_release (self->session, element);
       self->session = NULL;

@@ -7,6 +7,8 @@
 #ifndef __GST_E2EE_DEC_PRIV_H__
 #define __GST_E2EE_DEC_PRIV_H__
 
+#include <sodium.h>
+
 #include "gste2eecommon.h"
 #include "gste2eedec.h"
 #include "gste2eekeyring.h"
@@ -21,6 +23,9 @@ GST_DEBUG_CATEGORY_EXTERN (gst_e2ee_dec_debug);
 #define MAX_KID_STATES 4096 /* as many as a keyring holds */
 #define MAX_FLOORS 65536
 #define DERIVE_PER_SECOND 64.0
+/* replay windows are kept per suite (a frame authenticates under one suite
+ * only): index = GstE2eeSFrameSuite */
+#define N_SUITE_TABLES (GST_E2EE_SFRAME_SUITE_AES_256_GCM_SHA512_128 + 1)
 
 typedef enum
 {
@@ -69,10 +74,12 @@ struct _GstE2eeDec
   GstE2eeKeyring *keyring;
   gint config_cookie; /* atomic: key material changed */
   gint tune_cookie; /* atomic: a tunable changed */
+  gint suite_cookie; /* atomic: the suite of the caps changed */
 
   /* streaming thread */
   gint cur_cookie;
   gint cur_tune_cookie;
+  gint cur_suite_cookie;
   gboolean static_mode;
   GstE2eeSFrameSuite cur_suite;
   guint8 *cur_key;
@@ -85,7 +92,14 @@ struct _GstE2eeDec
   guint keyring_gen;
   gboolean rtp_mode;
   gboolean caps_refused; /* the stream's suite cannot be decrypted here */
-  SFrameKidTable *table; /* KIDs that authenticated; writes under lock */
+  /* KIDs that authenticated, one table per suite (a suite change from the
+   * caps, which come from the network, switches tables and resets nothing:
+   * switching back finds the old windows); writes under lock */
+  SFrameKidTable *tables[N_SUITE_TABLES];
+  SFrameKidTable *table; /* tables[cur_suite] */
+  guint cur_window; /* replay-window of the tables of this configuration */
+  /* keys the tags that tell keyring keys apart in the KID tables */
+  guint8 tag_key[crypto_generichash_KEYBYTES];
   KidState *candidate; /* KID seen but not authenticated yet */
   SFrameTokenBucket derive_bucket;
   SFrameHoldQueue held; /* buffers whose key is not known yet */

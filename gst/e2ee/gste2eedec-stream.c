@@ -61,6 +61,22 @@ static const gchar *const drop_reason_hints[N_DROP_REASONS] = {
  * key is known for the KID.  Per-KID state enters the table only after
  * authentication: a forged KID can neither fill the table nor evict the
  * replay window of a real one. */
+/* Tells keyring keys of one KID apart (a keyed hash of the key material,
+ * nothing to learn the key from): the replay window of a key that was
+ * removed comes back only with the same key. */
+static guint64
+key_tag (GstE2eeDec *self, const guint8 *base, gsize len)
+{
+  guint8 h[crypto_generichash_BYTES_MIN];
+  guint64 tag;
+
+  crypto_generichash (
+      h, sizeof (h), base, len, self->tag_key, sizeof (self->tag_key));
+  memcpy (&tag, h, sizeof (tag));
+  sodium_memzero (h, sizeof (h));
+  return tag;
+}
+
 static KidState *
 candidate_for (GstE2eeDec *self, guint64 kid)
 {
@@ -70,7 +86,8 @@ candidate_for (GstE2eeDec *self, guint64 kid)
     return c;
   g_clear_pointer (&self->candidate, gst_e2ee_dec_kid_state_free);
   c = g_new0 (KidState, 1);
-  sframe_kid_table_prepare (self->table, &c->entry, kid);
+  /* static mode: one key (a new one resets the tables) */
+  sframe_kid_table_prepare (self->table, &c->entry, kid, 0);
   if (self->static_mode) {
     /* bounds the key derivations that unknown KIDs can trigger (each
      * costs an HKDF and guarded allocations) */
@@ -85,6 +102,9 @@ candidate_for (GstE2eeDec *self, guint64 kid)
     if (key) {
       gsize len;
       const guint8 *base = gst_e2ee_key_get_base_key (key, &len);
+      /* the floor of a removed key applies to the same key only */
+      sframe_kid_table_prepare (
+          self->table, &c->entry, kid, key_tag (self, base, len));
       c->cipher = gst_e2ee_sframe_cipher_new (
           self->cur_suite, GST_E2EE_SFRAME_BACKEND_AUTO, kid, base, len);
       c->key = key;
@@ -111,9 +131,11 @@ key_gone (gpointer kid, gpointer value, gpointer self)
   return TRUE;
 }
 
-/* Keyring changed: forget the states of keys that were removed or expired
- * (their KIDs never come back: the keyring refuses a KID it holds, and
- * keyexchange never reuses one). */
+/* Keyring changed: forget the states of keys that were removed or expired,
+ * but not where their replay windows stood: keyexchange never reuses a
+ * KID, but the keyring takes a KID again once it was removed, and the same
+ * key under the same KID would decrypt its old frames again (found by
+ * fuzz-e2eedec: retire, add again, replay). */
 static void
 revalidate (GstE2eeDec *self)
 {
@@ -121,7 +143,9 @@ revalidate (GstE2eeDec *self)
       !gst_e2ee_key_is_valid (self->candidate->key))
     g_clear_pointer (&self->candidate, gst_e2ee_dec_kid_state_free);
   GST_OBJECT_LOCK (self);
-  sframe_kid_table_remove_if (self->table, key_gone, self);
+  for (guint i = 0; i < N_SUITE_TABLES; i++)
+    if (self->tables[i])
+      sframe_kid_table_retire_if (self->tables[i], key_gone, self);
   GST_OBJECT_UNLOCK (self);
 }
 

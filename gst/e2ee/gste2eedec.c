@@ -323,8 +323,14 @@ gst_e2ee_dec_init (GstE2eeDec *self)
   self->rtp_auth_fields = DEFAULT_RTP_AUTH_FIELDS;
   self->cur_cookie = -1;
   self->cur_tune_cookie = -1;
-  self->table = sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS,
-      DEFAULT_REPLAY_WINDOW, (GDestroyNotify)gst_e2ee_dec_kid_state_free);
+  self->cur_suite_cookie = -1;
+  self->cur_suite = DEFAULT_CIPHER_SUITE;
+  self->cur_window = DEFAULT_REPLAY_WINDOW;
+  self->tables[self->cur_suite] =
+      sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS, DEFAULT_REPLAY_WINDOW,
+          (GDestroyNotify)gst_e2ee_dec_kid_state_free);
+  self->table = self->tables[self->cur_suite];
+  randombytes_buf (self->tag_key, sizeof (self->tag_key));
   sframe_hold_queue_init (&self->held);
 }
 
@@ -339,7 +345,9 @@ static void
 reset_crypto (GstE2eeDec *self)
 {
   GST_OBJECT_LOCK (self);
-  sframe_kid_table_clear (self->table);
+  for (guint i = 0; i < N_SUITE_TABLES; i++)
+    if (self->tables[i])
+      sframe_kid_table_clear (self->tables[i]);
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&self->candidate, gst_e2ee_dec_kid_state_free);
   e2ee_free_key (self->cur_key);
@@ -347,6 +355,7 @@ reset_crypto (GstE2eeDec *self)
   gst_clear_object (&self->cur_keyring);
   self->cur_cookie = -1;
   self->cur_tune_cookie = -1;
+  self->cur_suite_cookie = -1;
   sframe_fail_run_init (&self->fail);
 }
 
@@ -357,7 +366,9 @@ gst_e2ee_dec_finalize (GObject *object)
 
   clear_held (self);
   reset_crypto (self);
-  sframe_kid_table_free (self->table);
+  for (guint i = 0; i < N_SUITE_TABLES; i++)
+    sframe_kid_table_free (self->tables[i]);
+  sodium_memzero (self->tag_key, sizeof (self->tag_key));
   e2ee_free_key (self->key);
   g_free (self->key_error);
   gst_clear_object (&self->keyring);
@@ -516,8 +527,10 @@ effective_suite (GstE2eeDec *self)
   return self->caps_suite;
 }
 
-/* A new suite from the caps (0: none) resets the keys derived for the old
- * one, as a cipher-suite change does. */
+/* A new suite from the caps (0: none): the streaming thread switches to the
+ * KID table of that suite.  Caps come from the network in a meeting, so
+ * this resets no replay window: switching back to a suite finds its
+ * windows as they were (its old frames stay refused). */
 static void
 set_caps_suite (GstE2eeDec *self, GstE2eeSFrameSuite suite)
 {
@@ -529,7 +542,7 @@ set_caps_suite (GstE2eeDec *self, GstE2eeSFrameSuite suite)
   after = effective_suite (self);
   GST_OBJECT_UNLOCK (self);
   if (before != after)
-    g_atomic_int_inc (&self->config_cookie);
+    g_atomic_int_inc (&self->suite_cookie);
 }
 
 static void
@@ -636,17 +649,48 @@ sync_tunables (GstE2eeDec *self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The suite of the caps changed (and no key did): the ciphers of the KID
+ * table of the new suite, and its replay windows, apply from now on; the
+ * table of the old suite stays as it is. */
+static void
+sync_suite (GstE2eeDec *self)
+{
+  gint cookie = g_atomic_int_get (&self->suite_cookie);
+  GstE2eeSFrameSuite suite;
+
+  if (G_LIKELY (cookie == self->cur_suite_cookie))
+    return;
+  self->cur_suite_cookie = cookie;
+  GST_OBJECT_LOCK (self);
+  suite = effective_suite (self);
+  GST_OBJECT_UNLOCK (self);
+  if (suite == self->cur_suite || suite >= N_SUITE_TABLES)
+    return;
+  GST_DEBUG_OBJECT (self, "suite %s from the caps", e2ee_suite_nick (suite));
+  g_clear_pointer (&self->candidate, gst_e2ee_dec_kid_state_free);
+  GST_OBJECT_LOCK (self);
+  self->cur_suite = suite;
+  if (!self->tables[suite])
+    self->tables[suite] = sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS,
+        self->cur_window, (GDestroyNotify)gst_e2ee_dec_kid_state_free);
+  self->table = self->tables[suite];
+  GST_OBJECT_UNLOCK (self);
+}
+
 void
 gst_e2ee_dec_sync_config (GstE2eeDec *self)
 {
   gint cookie = g_atomic_int_get (&self->config_cookie);
-  SFrameKidTable *table, *old;
+  SFrameKidTable *old[N_SUITE_TABLES];
 
   sync_tunables (self);
-  if (G_LIKELY (cookie == self->cur_cookie))
+  if (G_LIKELY (cookie == self->cur_cookie)) {
+    sync_suite (self);
     return;
+  }
   reset_crypto (self);
   self->cur_cookie = cookie;
+  self->cur_suite_cookie = g_atomic_int_get (&self->suite_cookie);
   GST_OBJECT_LOCK (self);
   self->static_mode = self->key != NULL;
   if (self->static_mode) {
@@ -658,12 +702,16 @@ gst_e2ee_dec_sync_config (GstE2eeDec *self)
   self->cur_kid = self->kid;
   self->cur_auth_fields = self->rtp_auth_fields;
   self->cur_keyring = self->keyring ? gst_object_ref (self->keyring) : NULL;
-  table = sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS, self->replay_window,
-      (GDestroyNotify)gst_e2ee_dec_kid_state_free);
-  old = self->table;
-  self->table = table;
+  self->cur_window = self->replay_window;
+  memcpy (old, self->tables, sizeof (old));
+  memset (self->tables, 0, sizeof (self->tables));
+  self->tables[self->cur_suite] =
+      sframe_kid_table_new (MAX_KID_STATES, MAX_FLOORS, self->cur_window,
+          (GDestroyNotify)gst_e2ee_dec_kid_state_free);
+  self->table = self->tables[self->cur_suite];
   GST_OBJECT_UNLOCK (self);
-  sframe_kid_table_free (old);
+  for (guint i = 0; i < N_SUITE_TABLES; i++)
+    sframe_kid_table_free (old[i]);
   sframe_token_bucket_init (
       &self->derive_bucket, DERIVE_PER_SECOND, DERIVE_PER_SECOND);
   self->keyring_gen = self->cur_keyring

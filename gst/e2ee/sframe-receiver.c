@@ -84,6 +84,12 @@ sframe_replay_commit (SFrameReplayWindow *w, guint64 ctr)
 
 /* ------------------------------------------------------------ KID table */
 
+typedef struct
+{
+  guint64 top;
+  guint64 key_tag;
+} Floor;
+
 struct _SFrameKidTable
 {
   guint max_entries;
@@ -91,7 +97,7 @@ struct _SFrameKidTable
   guint window_bits;
   GDestroyNotify free_entry;
   GHashTable *entries; /* &entry->kid -> entry */
-  GHashTable *floors; /* kid -> top counter of an evicted entry */
+  GHashTable *floors; /* kid -> Floor of an evicted or retired entry */
   SFrameKidEntry *last; /* lookup cache */
   guint64 tick;
 };
@@ -159,16 +165,30 @@ sframe_kid_table_lookup (SFrameKidTable *t, guint64 kid)
 
 void
 sframe_kid_table_prepare (
-    const SFrameKidTable *t, SFrameKidEntry *e, guint64 kid)
+    const SFrameKidTable *t, SFrameKidEntry *e, guint64 kid, guint64 key_tag)
 {
-  const guint64 *floor = g_hash_table_lookup (t->floors, &kid);
+  const Floor *floor = g_hash_table_lookup (t->floors, &kid);
 
   e->kid = kid;
+  e->key_tag = key_tag;
   e->last_used = 0;
-  if (floor)
-    sframe_replay_init_floor (&e->replay, t->window_bits, *floor);
+  if (floor && floor->key_tag == key_tag)
+    sframe_replay_init_floor (&e->replay, t->window_bits, floor->top);
   else
     sframe_replay_init (&e->replay, t->window_bits);
+}
+
+static void
+keep_floor (SFrameKidTable *t, const SFrameKidEntry *e)
+{
+  Floor *f;
+
+  if (!e->replay.seen)
+    return;
+  f = g_new (Floor, 1);
+  f->top = e->replay.top;
+  f->key_tag = e->key_tag;
+  g_hash_table_insert (t->floors, g_memdup2 (&e->kid, 8), f);
 }
 
 static void
@@ -186,9 +206,7 @@ evict_lru (SFrameKidTable *t)
     return;
   /* remember where its window stood so that its old counters stay
    * refused if it comes back */
-  if (oldest->replay.seen)
-    g_hash_table_insert (t->floors, g_memdup2 (&oldest->kid, 8),
-        g_memdup2 (&oldest->replay.top, 8));
+  keep_floor (t, oldest);
   if (t->last == oldest)
     t->last = NULL;
   g_hash_table_remove (t->entries, &oldest->kid);
@@ -220,15 +238,21 @@ typedef struct
   SFrameKidTable *t;
   GHRFunc func;
   gpointer data;
+  gboolean keep_floors;
 } RemoveIf;
 
 static gboolean
 remove_if_cb (gpointer key, gpointer value, gpointer data)
 {
   RemoveIf *r = data;
+  SFrameKidEntry *e = value;
 
   if (!r->func (key, value, r->data))
     return FALSE;
+  if (r->keep_floors &&
+      (g_hash_table_contains (r->t->floors, &e->kid) ||
+          g_hash_table_size (r->t->floors) < r->t->max_floors))
+    keep_floor (r->t, e);
   if (r->t->last == value)
     r->t->last = NULL;
   return TRUE;
@@ -237,7 +261,15 @@ remove_if_cb (gpointer key, gpointer value, gpointer data)
 guint
 sframe_kid_table_remove_if (SFrameKidTable *t, GHRFunc func, gpointer data)
 {
-  RemoveIf r = { t, func, data };
+  RemoveIf r = { t, func, data, FALSE };
+
+  return g_hash_table_foreach_remove (t->entries, remove_if_cb, &r);
+}
+
+guint
+sframe_kid_table_retire_if (SFrameKidTable *t, GHRFunc func, gpointer data)
+{
+  RemoveIf r = { t, func, data, TRUE };
 
   return g_hash_table_foreach_remove (t->entries, remove_if_cb, &r);
 }

@@ -47,6 +47,10 @@ void sframe_replay_commit (SFrameReplayWindow *w, guint64 ctr);
 typedef struct
 {
   guint64 kid;
+  /* which key material the window belongs to (e.g. a keyed hash of the
+   * key, 0 when there is only one): a floor is taken back only by an
+   * entry of the same KID and key_tag */
+  guint64 key_tag;
   SFrameReplayWindow replay;
   guint64 last_used; /* LRU tick, set by sframe_kid_table_touch() */
 } SFrameKidEntry;
@@ -65,10 +69,12 @@ guint sframe_kid_table_n_floors (const SFrameKidTable *t);
 
 /* The entry of kid, or NULL (the last hit is cached). */
 SFrameKidEntry *sframe_kid_table_lookup (SFrameKidTable *t, guint64 kid);
-/* Prepares an entry that is not in the table yet (a candidate): its KID
- * and a replay window that starts from the floor of an evicted state. */
+/* Prepares an entry that is not in the table yet (a candidate): its KID,
+ * key_tag and a replay window that starts from the floor of an evicted or
+ * retired state of the same KID and key_tag (a floor of another key_tag
+ * does not apply: another key cannot authenticate the old frames). */
 void sframe_kid_table_prepare (
-    const SFrameKidTable *t, SFrameKidEntry *e, guint64 kid);
+    const SFrameKidTable *t, SFrameKidEntry *e, guint64 kid, guint64 key_tag);
 /* Adds a prepared entry, evicting the least recently used one (its floor
  * is remembered) when full.  FALSE, and the table unchanged, when there is
  * no room for another floor either: the caller must refuse the KID rather
@@ -79,6 +85,12 @@ void sframe_kid_table_touch (SFrameKidTable *t, SFrameKidEntry *e);
 /* Removes (and frees) the entries for which func returns TRUE; their
  * floors are not kept (for keys that are gone for good). */
 guint sframe_kid_table_remove_if (
+    SFrameKidTable *t, GHRFunc func, gpointer user_data);
+/* Removes (and frees) the entries for which func returns TRUE, keeping
+ * their floors (for keys that are gone but whose KID may come back with
+ * the same key: its old counters stay refused).  Floors are kept while
+ * there is room for them (max_floors in all). */
+guint sframe_kid_table_retire_if (
     SFrameKidTable *t, GHRFunc func, gpointer user_data);
 /* Calls func (NULL, entry, user_data) for each entry. */
 void sframe_kid_table_foreach (SFrameKidTable *t, GHFunc func, gpointer data);

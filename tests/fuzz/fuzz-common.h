@@ -39,6 +39,8 @@ static const guint8 fuzz_base_key[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
  *         bits 3-4  unknown-kid-max-bytes: 2 MiB, 0, 300, 4096
  *         bit  5    no EOS at the end (teardown with held buffers)
  *         bit  6    allow one FLOOD record (slow: it is off in the seeds)
+ *         bit  7    suite from the caps: cipher-suite unset, the caps
+ *                   carry sframe-suite (see FUZZ_OP_CAPS)
  * then records: op (1 byte), body length (2 bytes, little endian), body.
  *
  * op bits 0-3: FuzzOp (value % FUZZ_OP_N); bit 6: give the buffer a PTS,
@@ -72,7 +74,10 @@ typedef enum
   FUZZ_OP_SET_KID = 6, /* body: kid varint (empty: any); "kid" property */
   FUZZ_OP_SET_KEY = 7, /* body: 1 byte % 4: none, base key, alternate
                         * key, invalid hex; "key" property */
-  FUZZ_OP_CAPS = 8, /* body: 1 byte, caps variant (see caps_variants) */
+  FUZZ_OP_CAPS = 8, /* body: 1 byte, caps variant (see caps_variants);
+                     * with the suite from the caps, 1 byte & 3: the
+                     * caps name the suite of SEAL, none, another
+                     * suite, an unknown one */
   FUZZ_OP_STATS = 9, /* reads the "stats" property */
   FUZZ_OP_FLOOD = 10, /* (byte 2 bit 6 only) body: count (2 bytes LE, at most
                        * FUZZ_FLOOD_MAX): pushes, in one buffer list, that

@@ -12,7 +12,9 @@
  * window, ...: see fuzz-common.h), then runs a list of records: raw
  * buffers, buffers the harness seals with a valid tag (so that the fuzzer
  * reaches the replay window, KID state and held-buffer logic behind
- * authentication), keyring changes, flushes, property and caps changes.
+ * authentication), keyring changes, flushes, property and caps changes
+ * (with the suite from the caps, caps that switch the suite away and back,
+ * as a relay could).
  *
  * Besides ASan/UBSan, it checks a fail-closed oracle: every buffer e2eedec
  * outputs must be the decryption (under the base or the alternate key) of
@@ -268,6 +270,7 @@ typedef struct
   gboolean loose; /* a property changed: no KID filter */
   gboolean replay_check; /* no state reset happened */
   gboolean rtp_mode;
+  gboolean suite_from_caps; /* cipher-suite unset, caps name the suite */
   GHashTable *expect; /* GBytes -> Expect */
   GHashTable *seen; /* "kid:ctr" of outputs */
   guint64 in, out;
@@ -540,13 +543,26 @@ push_pending (GstHarness *h, GstBufferList **pending)
   return ret;
 }
 
+/* With the suite from the caps, which suite they name: 0 the one SEAL
+ * uses, 1 none (the default), 2 another one, 3 one nobody knows.  The
+ * oracle's replay check stays on: no suite change from the caps may
+ * reopen a replay window. */
 static void
-push_caps (GstHarness *h, Oracle *o, guint variant)
+push_caps (GstHarness *h, Oracle *o, guint variant, guint suite_choice)
 {
   GstSegment segment;
+  GstCaps *caps = gst_caps_copy (caps_variants[variant]);
 
   o->rtp_mode = caps_is_rtp (variant);
-  gst_harness_push_event (h, gst_event_new_caps (caps_variants[variant]));
+  if (o->suite_from_caps && suite_choice != 1) {
+    const gchar *nick = suite_choice == 0 ? e2ee_suite_nick (o->suite)
+        : suite_choice == 2               ? e2ee_suite_nick (o->suite % 5 + 1)
+                                          : "aes-512-imaginary";
+    gst_caps_set_simple (caps, "encryption", G_TYPE_STRING, "sframe",
+        "sframe-suite", G_TYPE_STRING, nick, NULL);
+  }
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&segment));
 }
@@ -593,6 +609,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   o.keyring = key_source >= 2;
   o.kid_filter = key_source == 1 ? FUZZ_DEC_STATIC_KID : ANY_KID;
   o.replay_check = TRUE;
+  o.suite_from_caps = (c2 & 0x80) != 0;
   o.expect = g_hash_table_new_full (
       g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
   o.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -600,10 +617,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   dec = gst_element_factory_make ("e2eedec", NULL);
   CHECK (dec != NULL);
-  g_object_set (dec, "cipher-suite", o.suite, "replay-window", o.window,
-      "rtp-auth-fields", o.auth_fields, "drop-report-interval",
-      (c1 & 0x40) ? 0 : 1000, "unknown-kid-timeout", (c1 & 0x80) ? 0 : 2000,
-      "unknown-kid-max-bytes", hold_bytes_of (c2 >> 3), NULL);
+  if (!o.suite_from_caps)
+    g_object_set (dec, "cipher-suite", o.suite, NULL);
+  g_object_set (dec, "replay-window", o.window, "rtp-auth-fields",
+      o.auth_fields, "drop-report-interval", (c1 & 0x40) ? 0 : 1000,
+      "unknown-kid-timeout", (c1 & 0x80) ? 0 : 2000, "unknown-kid-max-bytes",
+      hold_bytes_of (c2 >> 3), NULL);
   if (o.keyring) {
     GstContext *ctx;
     kr = gst_e2ee_keyring_new ("fuzz");
@@ -621,7 +640,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   }
 
   h = gst_harness_new_with_element (dec, "sink", "src");
-  push_caps (h, &o, caps0);
+  push_caps (h, &o, caps0, 0);
 
   for (guint i = 0; i < MAX_RECORDS && r.n > 0; i++) {
     guint8 opb = rd_u8 (&r);
@@ -688,9 +707,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         o.auth_fields = o.pending_fields;
         break;
       }
-      case FUZZ_OP_CAPS:
-        push_caps (h, &o, rd_u8 (&body) % N_CAPS);
+      case FUZZ_OP_CAPS: {
+        guint variant = rd_u8 (&body) % N_CAPS;
+        push_caps (h, &o, variant, rd_u8 (&body) & 3);
         break;
+      }
       case FUZZ_OP_TUNE: {
         guint which = rd_u8 (&body) % 5;
         guint32 v = rd_u8 (&body);

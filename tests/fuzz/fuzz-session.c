@@ -5,7 +5,7 @@
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The session's source is included so that its handlers are reachable;
+ * The session's sources are included so that its handlers are reachable;
  * the session is set up by hand, as joined, with a receiver and a sender
  * that check what reaches them. Input: records of [kind][length: 2 bytes,
  * big endian][bytes]; kind % 2: 0 a message from the server, 1 a datagram.
@@ -16,6 +16,9 @@
  * is removed at most once and only if it was added.
  */
 #include "../../ext/meeting/gstmeetingsession.c"
+#include "../../ext/meeting/gstmeetingsession-media.c"
+#include "../../ext/meeting/gstmeetingsession-signaling.c"
+#include "../../ext/meeting/gstmeetingsession-streams.c"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -123,24 +126,12 @@ LLVMFuzzerInitialize (int *argc, char **argv[])
   gst_init (argc, argv);
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   ensure_debug ();
-  s = g_new0 (GstMeetingSession, 1);
-  s->ref = 1;
+  s = g_object_new (GST_TYPE_MEETING_SESSION, NULL);
+  gst_object_ref_sink (s);
   s->uri = g_strdup ("ws://127.0.0.1:1/fuzz");
   s->room = g_strdup ("fuzz");
   s->participant = g_strdup ("fuzzer");
   s->loopback = TRUE;
-  g_mutex_init (&s->lock);
-  g_mutex_init (&s->cb_lock);
-  g_mutex_init (&s->agent_lock);
-  s->elements = g_ptr_array_new ();
-  s->local = g_ptr_array_new_with_free_func ((GDestroyNotify)local_stream_free);
-  s->kxs = g_ptr_array_new_with_free_func (gst_object_unref);
-  s->published = g_array_new (FALSE, FALSE, sizeof (guint32));
-  s->remote = g_hash_table_new_full (
-      NULL, NULL, NULL, (GDestroyNotify)gst_meeting_remote_stream_free);
-  s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  s->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  s->earlier_ids = g_ptr_array_new_with_free_func (g_free);
   s->receiver = fz_receiver;
   s->sender = fz_sender;
   session = s;
@@ -174,7 +165,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   s->joined = FALSE;
   s->fatal = FALSE;
   media_stop (s);
-  remote_streams_remove (s, NULL, NULL);
+  remote_streams_remove (s, NULL, NULL, FALSE);
   CHECK (g_hash_table_size (live) == 0);
   g_hash_table_remove_all (s->names);
   g_hash_table_remove_all (s->absent);

@@ -781,8 +781,9 @@ def test_first_join():
             t0 = time.monotonic()
             try:
                 r = subprocess.run(
-                    [launch, "meetingsrc", "uri=" + uri, "participant=x",
-                     "reconnect-timeout=60", "!", "fakesink"],
+                    [launch, "meetingsrc", "name=m", "uri=" + uri,
+                     "participant=x", "reconnect-timeout=60",
+                     "m.alice_audio_0", "!", "fakesink"],
                     capture_output=True, text=True, timeout=limit)
             except subprocess.TimeoutExpired:
                 raise Fail("%s server: gst-launch still runs after %d s"

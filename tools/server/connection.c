@@ -68,6 +68,21 @@ on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer user_data)
       c->id ? c->id : "-", error->message);
 }
 
+/* The peer's side of the connection went down (read or write error, end of
+ * stream, a close begun by the peer): the client leaves its room now, not
+ * when libsoup has finished closing (some main loop iterations later), so
+ * that its own next connection never meets it there. A close the server
+ * began (client_close) leaves where it was begun. */
+static void
+on_ws_state (SoupWebsocketConnection *ws, GParamSpec *pspec, gpointer user_data)
+{
+  Client *c = user_data;
+
+  if (!c->closing &&
+      soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    leave_room (c);
+}
+
 static Client *
 on_websocket (
     SoupWebsocketConnection *ws, GSocketAddress *addr, const char *path)
@@ -88,6 +103,7 @@ on_websocket (
   g_signal_connect (ws, "message", G_CALLBACK (on_message), c);
   g_signal_connect (ws, "pong", G_CALLBACK (on_pong), c);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), c);
+  g_signal_connect (ws, "notify::state", G_CALLBACK (on_ws_state), c);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), c);
   return c;
 }

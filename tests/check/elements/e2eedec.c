@@ -489,6 +489,71 @@ GST_START_TEST (test_retired_key_grace)
 
 GST_END_TEST;
 
+/* A key removed (or retired) and added again under the same KID does not
+ * reopen its replay window: its old frames still authenticate, so they
+ * must stay refused (found by fuzz-e2eedec: retire KID 0, add it again,
+ * replay).  Another key under that KID starts a window of its own. */
+GST_START_TEST (test_replay_after_key_readded)
+{
+  GstE2eeKeyring *kr = gst_e2ee_keyring_new ("m");
+  GstHarness *h = keyring_dec (kr);
+  guint8 key[16], key2[16];
+  GstBuffer *old[2], *out;
+
+  hex_to_bytes (TEST_KEY_HEX, key, 16);
+  hex_to_bytes (TEST_KEY2_HEX, key2, 16);
+  g_object_set (h->element, "unknown-kid-timeout", 0, NULL);
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 5, key, 16, GST_E2EE_KEY_RECEIVE, "carol", NULL));
+  for (guint16 i = 0; i < 2; i++) {
+    old[i] = sframe_rtp (5, TEST_KEY_HEX, 5, i, i);
+    out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (old[i]));
+    check_plain (out, i);
+    gst_buffer_unref (out);
+  }
+
+  /* removed, then retired with no grace: each time the same key comes
+   * back and the old frames are replays */
+  for (guint round = 0; round < 2; round++) {
+    if (round == 0)
+      fail_unless (gst_e2ee_keyring_remove_key (kr, 5));
+    else
+      fail_unless (gst_e2ee_keyring_retire_key (kr, 5, 0));
+    /* the element sees the key gone before it comes back */
+    gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 5, 9, 9));
+    fail_unless_equals_int (gst_harness_buffers_received (h), 2 + round);
+    fail_unless (gst_e2ee_keyring_add_key (
+        kr, 5, key, 16, GST_E2EE_KEY_RECEIVE, "carol", NULL));
+    for (guint16 i = 0; i < 2; i++)
+      gst_harness_push (h, gst_buffer_copy_deep (old[i]));
+    fail_unless_equals_int (gst_harness_buffers_received (h), 2 + round);
+    fail_unless_equals_uint64 (
+        stat_u64 (h->element, "replays"), 2 * (round + 1));
+    /* newer frames of that key still pass */
+    out = gst_harness_push_and_pull (
+        h, sframe_rtp (5, TEST_KEY_HEX, 5, 10 + round, 10 + round));
+    check_plain (out, 10 + round);
+    gst_buffer_unref (out);
+  }
+
+  /* another key under KID 5 has counters of its own, from 0 */
+  fail_unless (gst_e2ee_keyring_remove_key (kr, 5));
+  gst_harness_push (h, sframe_rtp (5, TEST_KEY_HEX, 5, 20, 20));
+  fail_unless (gst_e2ee_keyring_add_key (
+      kr, 5, key2, 16, GST_E2EE_KEY_RECEIVE, "carol", NULL));
+  out = gst_harness_push_and_pull (h, sframe_rtp (5, TEST_KEY2_HEX, 5, 0, 0));
+  check_plain (out, 0);
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "replays"), 4);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "auth-failures"), 0);
+  gst_buffer_unref (old[0]);
+  gst_buffer_unref (old[1]);
+  gst_harness_teardown (h);
+  gst_object_unref (kr);
+}
+
+GST_END_TEST;
+
 /* Frame mode restores the exact caps; caps without original-caps are an
  * error; renegotiation between modes works. */
 GST_START_TEST (test_frame_caps_and_renegotiation)
@@ -850,6 +915,63 @@ GST_START_TEST (test_suite_rewritten)
 
 GST_END_TEST;
 
+/* Caps come from the network in a meeting: caps that switch the suite
+ * away and back (to another suite, to none, to one that cannot be
+ * decrypted) must not reset the replay windows, or the old frames of the
+ * first suite would be accepted again.  Each suite has windows of its
+ * own (a sender's counters are per key, KID and suite). */
+GST_START_TEST (test_suite_flip_keeps_replay_window)
+{
+  gchar *caps1 = marked_rtp_caps (suite_nicks[1]);
+  gchar *caps3 = marked_rtp_caps (suite_nicks[3]);
+  gchar *bogus = marked_rtp_caps ("(string)aes-512-imaginary");
+  GstHarness *h = dec_harness_caps (caps1);
+  GstBus *bus = attach_bus (h);
+  GstBuffer *old1[2], *old3, *out;
+
+  for (guint16 i = 0; i < 2; i++) {
+    old1[i] = sframe_rtp (1, TEST_KEY_HEX, 3, i, i);
+    out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (old1[i]));
+    check_plain (out, i);
+    gst_buffer_unref (out);
+  }
+  /* suite 3, same KID, its counters from 0 */
+  gst_harness_set_src_caps_str (h, caps3);
+  old3 = sframe_rtp (3, TEST_KEY_HEX, 3, 0, 0);
+  out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (old3));
+  check_plain (out, 0);
+  gst_buffer_unref (out);
+  /* no suite (the default), a suite nobody knows, then suite 1 again */
+  gst_harness_set_src_caps_str (h, RTP_CAPS);
+  gst_harness_set_src_caps_str (h, bogus);
+  gst_harness_set_src_caps_str (h, caps1);
+  for (guint16 i = 0; i < 2; i++)
+    gst_harness_push (h, gst_buffer_copy_deep (old1[i]));
+  fail_unless_equals_int (gst_harness_buffers_received (h), 3);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "replays"), 2);
+  out = gst_harness_push_and_pull (h, sframe_rtp (1, TEST_KEY_HEX, 3, 2, 2));
+  check_plain (out, 2);
+  gst_buffer_unref (out);
+  /* and suite 3's window is where it was */
+  gst_harness_set_src_caps_str (h, caps3);
+  gst_harness_push (h, old3);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 4);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "replays"), 3);
+  out = gst_harness_push_and_pull (h, sframe_rtp (3, TEST_KEY_HEX, 3, 1, 1));
+  check_plain (out, 1);
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "auth-failures"), 0);
+  gst_buffer_unref (old1[0]);
+  gst_buffer_unref (old1[1]);
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (caps1);
+  g_free (caps3);
+  g_free (bogus);
+}
+
+GST_END_TEST;
+
 /* A cipher-suite that was set overrides the caps, and says so. */
 GST_START_TEST (test_suite_property_overrides)
 {
@@ -1153,6 +1275,7 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_unknown_kid_then_key);
   tcase_add_test (tc, test_unknown_kid_bounds);
   tcase_add_test (tc, test_retired_key_grace);
+  tcase_add_test (tc, test_replay_after_key_readded);
   tcase_add_test (tc, test_frame_caps_and_renegotiation);
   tcase_add_test (tc, test_flush_and_eos);
   tcase_add_test (tc, test_sender_restart_accepted);
@@ -1162,6 +1285,7 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_suite_from_caps);
   tcase_add_test (tc, test_suite_renegotiated);
   tcase_add_test (tc, test_suite_rewritten);
+  tcase_add_test (tc, test_suite_flip_keeps_replay_window);
   tcase_add_test (tc, test_suite_property_overrides);
   tcase_add_test (tc, test_unsupported_suite);
   tcase_add_test (tc, test_failure_warning);

@@ -471,17 +471,27 @@ run_src_pads (const gchar *media, guint expected)
   }
   g_mutex_unlock (&log.lock);
 
-  /* unpublishing removes the pad, leaving removes the rest */
+  /* unpublishing and leaving keep the pads, for the streams' return: the
+   * same stream again (a new SSRC) takes its pad back, no new pad */
   client_send (eve, "{\"type\":\"unpublish\",\"stream\":\"video_0\"}");
-  if (!media || strstr (media, "video")) {
-    fail_unless (wait_count (&log, log.removed, 1));
-    fail_unless (has (log.removed, "Eve-x_video_0"));
-  }
+  client_send (eve,
+      "{\"type\":\"publish\",\"stream\":\"video_0\",\"kind\":\"video\","
+      "\"ssrc\":333,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
+  o = client_expect (eve, "published");
+  fail_unless (o != NULL);
+  json_object_unref (o);
   client_free (eve);
+  g_usleep (500 * 1000);
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_int (log.added->len, expected);
+  fail_unless_equals_int (log.removed->len, 0);
+  g_mutex_unlock (&log.lock);
+  fail_unless_equals_int (GST_ELEMENT (msrc)->numsrcpads, expected);
+
+  /* they go when the element stops */
+  gst_element_set_state (pipeline, GST_STATE_NULL);
   fail_unless (wait_count (&log, log.removed, expected));
   fail_unless_equals_int (GST_ELEMENT (msrc)->numsrcpads, 0);
-
-  gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
   g_ptr_array_unref (log.added);
   g_ptr_array_unref (log.removed);
@@ -491,7 +501,7 @@ run_src_pads (const gchar *media, guint expected)
 }
 
 /* meetingsrc: a pad per remote stream, named NAME_STREAM, with the
- * announcement's caps; gone when the stream or its publisher goes. */
+ * announcement's caps; kept when the stream or its publisher goes. */
 GST_START_TEST (test_src_pads)
 {
   server_start ();
@@ -505,6 +515,353 @@ GST_END_TEST;
 
 /* meetingsink and meetingsrc of one pipeline are one participant, and
  * keyexchange runs over their session with the server's instance and id. */
+typedef struct
+{
+  PadLog log;
+  GstElement *msrc;
+  GPtrArray *eos; /* names of pads an EOS went through */
+  guint64 received; /* stats read from the handler */
+} Reentrant;
+
+static GstPadProbeReturn
+count_eos (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Reentrant *r = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
+    g_mutex_lock (&r->log.lock);
+    g_ptr_array_add (r->eos, gst_pad_get_name (pad));
+    g_mutex_unlock (&r->log.lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The session's thread, with the session calling back: this handler calls
+ * into meetingsrc (a property, a pad asked for by name, which adds a pad
+ * from inside pad-added) and into the session (a meetingsink of the same
+ * meeting attaches to it as its sender). */
+static void
+on_pad_added_reentrant (GstElement *el, GstPad *pad, Reentrant *r)
+{
+  GstStructure *st = NULL;
+  gchar *name = gst_pad_get_name (pad);
+
+  g_object_get (el, "stats", &st, NULL);
+  gst_structure_get_uint64 (st, "received", &r->received);
+  gst_structure_free (st);
+  gst_pad_add_probe (
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_eos, r, NULL);
+  on_pad_added (el, pad, &r->log);
+  if (g_str_equal (name, "Eve-x_audio_0")) {
+    GstPad *asked = gst_element_request_pad_simple (el, "nobody_video_0");
+    GstElement *sink = gst_element_factory_make ("meetingsink", NULL);
+    fail_unless (asked != NULL);
+    gst_object_unref (asked);
+    /* start sending once someone is there: a meetingsink joins the same
+     * session from here (it attaches to the session that is calling us) */
+    gst_bin_add (GST_BIN (GST_ELEMENT_PARENT (el)), sink);
+    fail_unless (gst_element_sync_state_with_parent (sink));
+  }
+  g_free (name);
+}
+
+/* A pad-added handler may call into meetingsrc (no lock of the session is
+ * held); a pad asked for by name that no stream matches gets a WARNING
+ * listing the streams there are; eos-on-leave ends a pad whose sender
+ * left; EOS sent to the pipeline (gst-launch -e) ends every pad, also those
+ * without a stream. */
+GST_START_TEST (test_src_reentrant_and_eos)
+{
+  gchar *uri;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  Reentrant r = { { { 0 } } };
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+  Client *eve;
+  JsonObject *o;
+
+  server_start ();
+  uri = room_uri ("reentrant");
+  g_mutex_init (&r.log.lock);
+  r.log.added = g_ptr_array_new_with_free_func (g_free);
+  r.log.removed = g_ptr_array_new_with_free_func (g_free);
+  r.log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r.eos = g_ptr_array_new_with_free_func (g_free);
+  eve = client_join ("reentrant", "Eve x");
+  o = client_expect (eve, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  client_send (eve,
+      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
+      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
+  o = client_expect (eve, "published");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+
+  r.msrc = gst_element_factory_make ("meetingsrc", NULL);
+  g_object_set (
+      r.msrc, "uri", uri, "participant", "watcher", "eos-on-leave", TRUE, NULL);
+  g_signal_connect (
+      r.msrc, "pad-added", G_CALLBACK (on_pad_added_reentrant), &r);
+  g_signal_connect (r.msrc, "pad-removed", G_CALLBACK (on_pad_removed), &r.log);
+  gst_bin_add (GST_BIN (pipeline), r.msrc);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (wait_count (&r.log, r.log.added, 2));
+  fail_unless (has (r.log.added, "nobody_video_0"));
+
+  /* the name no stream has: a WARNING within a few seconds */
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (
+      strstr (err->message, "nobody_video_0") != NULL, "%s", err->message);
+  fail_unless (
+      strstr (err->message, "Eve-x_audio_0") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+
+  /* eve leaves: her pad ends (eos-on-leave), and stays */
+  client_free (eve);
+  fail_unless (wait_count (&r.log, r.eos, 1));
+  g_mutex_lock (&r.log.lock);
+  fail_unless_equals_string (r.eos->pdata[0], "Eve-x_audio_0");
+  g_mutex_unlock (&r.log.lock);
+  fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 2);
+
+  /* -e: the pad without a stream ends too */
+  fail_unless (gst_element_send_event (pipeline, gst_event_new_eos ()));
+  fail_unless (wait_count (&r.log, r.eos, 2));
+  fail_unless (has (r.eos, "nobody_video_0"));
+
+  /* stopped: the stream's pad goes, the pad asked for stays until released */
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 1);
+  {
+    GstPad *asked = gst_element_get_static_pad (r.msrc, "nobody_video_0");
+    fail_unless (asked != NULL);
+    gst_element_release_request_pad (r.msrc, asked);
+    gst_object_unref (asked);
+  }
+  fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 0);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_ptr_array_unref (r.log.added);
+  g_ptr_array_unref (r.log.removed);
+  g_ptr_array_unref (r.eos);
+  g_hash_table_unref (r.log.caps);
+  g_mutex_clear (&r.log.lock);
+  g_free (uri);
+  server_stop ();
+}
+
+GST_END_TEST;
+
+static gchar *
+pad_caps (GstElement *el, const gchar *name)
+{
+  GstPad *pad = gst_element_get_static_pad (el, name);
+  GstCaps *caps;
+  gchar *str;
+
+  fail_unless (pad != NULL, name);
+  caps = gst_pad_query_caps (pad, NULL);
+  str = gst_caps_to_string (caps);
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  return str;
+}
+
+/* A sender that comes back before its old connection is gone (two "Ann"
+ * at once): the new stream gets a longer pad name meanwhile, and takes
+ * Ann_audio_0 back when the old one leaves: the pad a launch line linked
+ * is fed again (here: it answers the new stream's caps). */
+GST_START_TEST (test_src_name_reclaimed)
+{
+  gchar *uri;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *msrc = gst_element_factory_make ("meetingsrc", NULL);
+  PadLog log = { 0 };
+  Client *old, *again;
+  JsonObject *o;
+  gchar *caps;
+
+  server_start ();
+  uri = room_uri ("reclaim");
+  g_mutex_init (&log.lock);
+  log.added = g_ptr_array_new_with_free_func (g_free);
+  log.removed = g_ptr_array_new_with_free_func (g_free);
+  log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  old = client_join ("reclaim", "Ann");
+  o = client_expect (old, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  client_send (old,
+      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
+      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
+  o = client_expect (old, "published");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+
+  g_object_set (msrc, "uri", uri, "participant", "watcher", NULL);
+  g_signal_connect (msrc, "pad-added", G_CALLBACK (on_pad_added), &log);
+  gst_bin_add (GST_BIN (pipeline), msrc);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (wait_count (&log, log.added, 1));
+  fail_unless (has (log.added, "Ann_audio_0"));
+
+  again = client_join ("reclaim", "Ann");
+  o = client_expect (again, "welcome");
+  fail_unless (o != NULL);
+  json_object_unref (o);
+  client_send (again,
+      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
+      "\"ssrc\":222,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
+  fail_unless (wait_count (&log, log.added, 2));
+
+  client_free (old);
+  caps = NULL;
+  for (gint64 end = g_get_monotonic_time () + TIMEOUT_US;
+       g_get_monotonic_time () < end; g_usleep (20000)) {
+    g_free (caps);
+    caps = pad_caps (msrc, "Ann_audio_0");
+    if (strstr (caps, "VP8"))
+      break;
+  }
+  fail_unless (strstr (caps, "VP8") != NULL, "%s", caps);
+  g_free (caps);
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_int (log.added->len, 2);
+  g_mutex_unlock (&log.lock);
+
+  client_free (again);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  g_ptr_array_unref (log.added);
+  g_ptr_array_unref (log.removed);
+  g_hash_table_unref (log.caps);
+  g_mutex_clear (&log.lock);
+  g_free (uri);
+  server_stop ();
+}
+
+GST_END_TEST;
+
+/* The sessions an element's pipeline shares (the gst-meeting.session
+ * context), as object pointers; empty if it has none. */
+static GPtrArray *
+sessions_of (GstElement *el)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GstContext *ctx = gst_element_get_context (el, "gst-meeting.session");
+  const GValue *arr;
+
+  if (!ctx)
+    return out;
+  arr = gst_structure_get_value (gst_context_get_structure (ctx), "sessions");
+  fail_unless (arr != NULL && GST_VALUE_HOLDS_ARRAY (arr));
+  for (guint i = 0; i < gst_value_array_get_size (arr); i++)
+    g_ptr_array_add (
+        out, g_value_get_object (gst_value_array_get_value (arr, i)));
+  gst_context_unref (ctx);
+  return out;
+}
+
+static GstElement *
+meeting_element (const gchar *factory, const gchar *uri)
+{
+  GstElement *el = gst_element_factory_make (factory, NULL);
+
+  if (uri)
+    g_object_set (el, "uri", uri, "participant", "pat", NULL);
+  return el;
+}
+
+/* One session per pipeline and meeting, found through a context: two
+ * meeting elements of one pipeline share one, in either order (also when
+ * the one without a uri reaches READY first, or one is added to a pipeline
+ * already in READY); two pipelines have two; another URI is another
+ * session in the same context. No server needed: sessions connect at
+ * READY→PAUSED. */
+GST_START_TEST (test_session_context)
+{
+  const gchar *uri = "ws://127.0.0.1:1/ctx";
+  const gchar *const orders[][2] = { { "meetingsink", "meetingsrc" },
+    { "meetingsrc", "meetingsink" } };
+  GstElement *p1, *p2, *a, *b, *c;
+  GPtrArray *sa, *sb, *sc;
+
+  for (guint i = 0; i < G_N_ELEMENTS (orders); i++) {
+    /* both with the uri, added in either order */
+    p1 = gst_pipeline_new (NULL);
+    a = meeting_element (orders[i][0], uri);
+    b = meeting_element (orders[i][1], uri);
+    gst_bin_add_many (GST_BIN (p1), a, b, NULL);
+    fail_unless_equals_int (
+        gst_element_set_state (p1, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    sa = sessions_of (a);
+    sb = sessions_of (b);
+    fail_unless_equals_int (sa->len, 1);
+    fail_unless_equals_int (sb->len, 1);
+    fail_unless (sa->pdata[0] == sb->pdata[0]);
+
+    /* a second pipeline: its own session */
+    p2 = gst_pipeline_new (NULL);
+    c = meeting_element (orders[i][0], uri);
+    gst_bin_add (GST_BIN (p2), c);
+    fail_unless_equals_int (
+        gst_element_set_state (p2, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    sc = sessions_of (c);
+    fail_unless_equals_int (sc->len, 1);
+    fail_unless (sc->pdata[0] != sa->pdata[0]);
+    g_ptr_array_unref (sc);
+
+    /* added to the first pipeline once it is in READY, with another URI:
+     * a second session, in the same context */
+    c = meeting_element (orders[i][1], "ws://127.0.0.1:1/other");
+    gst_bin_add (GST_BIN (p1), c);
+    fail_unless (gst_element_sync_state_with_parent (c));
+    sc = sessions_of (c);
+    fail_unless_equals_int (sc->len, 2);
+    fail_unless (sc->pdata[0] == sa->pdata[0]);
+    fail_unless (sc->pdata[1] != sa->pdata[0]);
+    g_ptr_array_unref (sc);
+    g_ptr_array_unref (sa);
+    g_ptr_array_unref (sb);
+    gst_element_set_state (p1, GST_STATE_NULL);
+    gst_element_set_state (p2, GST_STATE_NULL);
+    gst_object_unref (p1);
+    gst_object_unref (p2);
+
+    /* the one without a uri reaches READY first (alone), its sibling with
+     * the uri later: it takes the sibling's session at READY→PAUSED */
+    p1 = gst_pipeline_new (NULL);
+    a = meeting_element (orders[i][0], NULL);
+    gst_bin_add (GST_BIN (p1), a);
+    fail_unless_equals_int (
+        gst_element_set_state (a, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    b = meeting_element (orders[i][1], uri);
+    gst_bin_add (GST_BIN (p1), b);
+    fail_unless_equals_int (
+        gst_element_set_state (b, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (p1, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_NO_PREROLL);
+    sa = sessions_of (a);
+    sb = sessions_of (b);
+    fail_unless_equals_int (sa->len, 1);
+    fail_unless_equals_int (sb->len, 1);
+    fail_unless (sa->pdata[0] == sb->pdata[0]);
+    g_ptr_array_unref (sa);
+    g_ptr_array_unref (sb);
+    gst_element_set_state (p1, GST_STATE_NULL);
+    gst_object_unref (p1);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_shared_session_and_keyexchange)
 {
   gchar *uri = NULL, *desc, *mid = NULL, *pid = NULL, *inst = NULL;
@@ -604,12 +961,25 @@ GST_START_TEST (test_bad_settings)
     gst_element_set_state (pipeline, GST_STATE_NULL);
     gst_object_unref (pipeline);
   }
-  /* meetingsrc without a uri and nobody to share a session with */
+  /* meetingsrc without a uri and nobody to share a session with: it asks
+   * again at READY→PAUSED (a sibling with a uri may reach READY after it),
+   * then fails with an error */
   pipeline = gst_pipeline_new (NULL);
   gst_bin_add (
       GST_BIN (pipeline), gst_element_factory_make ("meetingsrc", NULL));
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
       GST_STATE_CHANGE_FAILURE);
+  m = pop_error (pipeline, 0);
+  fail_unless (m != NULL);
+  {
+    GError *err = NULL;
+    gst_message_parse_error (m, &err, NULL);
+    fail_unless (strstr (err->message, "no uri") != NULL, "%s", err->message);
+    g_error_free (err);
+  }
+  gst_message_unref (m);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 }
@@ -756,6 +1126,9 @@ meeting_suite (void)
   tcase_add_test (tc, test_sink_accept_caps);
   tcase_add_test (tc, test_sink_allow_clear);
   tcase_add_test (tc, test_src_pads);
+  tcase_add_test (tc, test_src_reentrant_and_eos);
+  tcase_add_test (tc, test_session_context);
+  tcase_add_test (tc, test_src_name_reclaimed);
   tcase_add_test (tc, test_shared_session_and_keyexchange);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_gives_up);

@@ -32,7 +32,7 @@ entry_new (SFrameKidTable *t, guint64 kid, guint *freed)
 {
   Entry *e = g_new0 (Entry, 1);
 
-  sframe_kid_table_prepare (t, &e->entry, kid);
+  sframe_kid_table_prepare (t, &e->entry, kid, 0);
   e->freed = freed;
   return e;
 }
@@ -178,6 +178,12 @@ is_even (gpointer key, gpointer value, gpointer data)
   return ((SFrameKidEntry *)value)->kid % 2 == 0;
 }
 
+static gboolean
+is_one (gpointer key, gpointer value, gpointer data)
+{
+  return ((SFrameKidEntry *)value)->kid == 1;
+}
+
 static void
 sum_kids (gpointer unused, gpointer value, gpointer data)
 {
@@ -203,6 +209,52 @@ GST_START_TEST (test_table_remove_if)
   fail_unless_equals_int (sframe_kid_table_n_floors (t), 0);
   sframe_kid_table_foreach (t, sum_kids, &sum);
   fail_unless_equals_uint64 (sum, 1 + 3 + 5);
+  sframe_kid_table_free (t);
+  fail_unless_equals_int (freed, 6);
+}
+
+GST_END_TEST;
+
+/* Retired entries (their key is gone) keep their floors: the same KID with
+ * the same key_tag comes back with its old counters refused, with another
+ * key_tag it starts afresh; floors are kept only while there is room. */
+GST_START_TEST (test_table_retire_if)
+{
+  guint freed = 0;
+  SFrameKidTable *t =
+      sframe_kid_table_new (16, 2, 1024, (GDestroyNotify)entry_free);
+  Entry *e;
+
+  for (guint64 kid = 1; kid <= 6; kid++) {
+    e = g_new0 (Entry, 1);
+    sframe_kid_table_prepare (t, &e->entry, kid, 100 + kid);
+    e->freed = &freed;
+    fail_unless (sframe_kid_table_insert (t, &e->entry));
+    if (kid != 6)
+      sframe_replay_commit (&e->entry.replay, 10 * kid);
+  }
+  fail_unless (sframe_kid_table_lookup (t, 4) != NULL);
+  /* KIDs 2 and 4 get floors, 6 saw nothing (no floor needed) */
+  fail_unless_equals_int (sframe_kid_table_retire_if (t, is_even, NULL), 3);
+  fail_unless (sframe_kid_table_lookup (t, 4) == NULL);
+  fail_unless_equals_int (freed, 3);
+  fail_unless_equals_int (sframe_kid_table_n_floors (t), 2);
+
+  /* same KID, same key: everything up to 40 stays refused */
+  e = g_new0 (Entry, 1);
+  sframe_kid_table_prepare (t, &e->entry, 4, 104);
+  fail_if (sframe_replay_check (&e->entry.replay, 0));
+  fail_if (sframe_replay_check (&e->entry.replay, 40));
+  fail_unless (sframe_replay_check (&e->entry.replay, 41));
+  /* same KID, another key: a fresh window */
+  sframe_kid_table_prepare (t, &e->entry, 4, 999);
+  fail_unless (sframe_replay_check (&e->entry.replay, 0));
+  sframe_replay_clear (&e->entry.replay);
+  g_free (e);
+
+  /* no room for a third floor: KID 1 is retired without one */
+  fail_unless_equals_int (sframe_kid_table_retire_if (t, is_one, NULL), 1);
+  fail_unless_equals_int (sframe_kid_table_n_floors (t), 2);
   sframe_kid_table_free (t);
   fail_unless_equals_int (freed, 6);
 }
@@ -370,6 +422,7 @@ receiver_suite (void)
   tcase_add_test (tc, test_window_off_and_floor);
   tcase_add_test (tc, test_table_lru_and_floors);
   tcase_add_test (tc, test_table_remove_if);
+  tcase_add_test (tc, test_table_retire_if);
   tcase_add_test (tc, test_token_bucket);
   tcase_add_test (tc, test_hold_queue);
   tcase_add_test (tc, test_fail_run);
