@@ -83,14 +83,15 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
   GstMeetingSession *s = user_data;
   gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
 
-  send_ice (s, "candidate", "candidate", sdp, NULL, NULL);
+  session_send_text (s, meeting_msg_candidate_text (sdp));
   g_free (sdp);
 }
 
 static void
 on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
 {
-  send_ice (user_data, "end-of-candidates", NULL, NULL, NULL, NULL);
+  session_send_text (
+      user_data, meeting_msg_simple_text (MEETING_MSG_END_OF_CANDIDATES));
 }
 
 /* The media path failed (our ICE agent gave up, or the server said
@@ -201,7 +202,7 @@ media_start (GstMeetingSession *s)
   s->ice_ready = FALSE;
   g_mutex_unlock (&s->agent_lock);
   nice_agent_get_local_credentials (agent, sid, &ufrag, &pwd);
-  send_ice (s, "ice", "ufrag", ufrag, "pwd", pwd);
+  session_send_text (s, meeting_msg_ice_text (ufrag, pwd));
   g_free (ufrag);
   g_free (pwd);
   return nice_agent_gather_candidates (agent, sid);

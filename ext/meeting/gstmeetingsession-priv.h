@@ -13,7 +13,7 @@
 
 #include "gstmeetingsession.h"
 
-#include <json-glib/json-glib.h>
+#include "meetingproto.h"
 #include <libsoup/soup.h>
 #include <nice/agent.h>
 
@@ -141,13 +141,9 @@ G_GNUC_INTERNAL void receiver_stream_added (
     GstMeetingSession *s, const GstMeetingRemoteStream *rs);
 G_GNUC_INTERNAL void receiver_stream_removed (
     GstMeetingSession *s, const GstMeetingRemoteStream *rs);
-G_GNUC_INTERNAL const gchar *get_str (JsonObject *o, const gchar *name);
-G_GNUC_INTERNAL gboolean get_bool (JsonObject *o, const gchar *name);
-G_GNUC_INTERNAL void remote_stream_add (GstMeetingSession *s, JsonObject *o);
-G_GNUC_INTERNAL void send_json (GstMeetingSession *s, JsonBuilder *b);
-G_GNUC_INTERNAL JsonBuilder *msg_begin (const gchar *type);
-G_GNUC_INTERNAL void add_member_str (
-    JsonBuilder *b, const gchar *name, const gchar *value);
+G_GNUC_INTERNAL void remote_stream_add (
+    GstMeetingSession *s, const MeetingStreamInfo *st);
+G_GNUC_INTERNAL void session_send_text (GstMeetingSession *s, gchar *text);
 G_GNUC_INTERNAL void send_publish (GstMeetingSession *s, LocalStream *ls);
 G_GNUC_INTERNAL void on_kx_send (
     GstElement *kx, GBytes *msg, gpointer user_data);
@@ -156,8 +152,6 @@ G_GNUC_INTERNAL void bind_keyexchanges (
 G_GNUC_INTERNAL GPtrArray *kx_list (GstMeetingSession *s);
 G_GNUC_INTERNAL void remote_streams_remove (GstMeetingSession *s,
     const gchar *from, const gchar *stream, gboolean left);
-G_GNUC_INTERNAL void send_ice (GstMeetingSession *s, const gchar *type,
-    const gchar *k1, const gchar *v1, const gchar *k2, const gchar *v2);
 G_GNUC_INTERNAL void send_subscribe (GstMeetingSession *s);
 G_GNUC_INTERNAL void drop_ws (GstMeetingSession *s, gboolean graceful);
 G_GNUC_INTERNAL void session_disconnected (

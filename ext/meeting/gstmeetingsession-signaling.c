@@ -12,92 +12,35 @@
 #endif
 
 #include "gstmeetingsession-priv.h"
-#include "meetingrtcp.h"
+#include "meetingproto.h"
 #include "meetingws.h"
 
 #include <string.h>
 
 /* ------------------------------------------------------------ signaling */
 
-const gchar *
-get_str (JsonObject *o, const gchar *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
-      json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-gboolean
-get_bool (JsonObject *o, const gchar *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) &&
-      json_node_get_value_type (n) == G_TYPE_BOOLEAN &&
-      json_node_get_boolean (n);
-}
-
-static JsonArray *
-get_array (JsonObject *o, const gchar *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
+/* Sends a message text of the protocol module (meetingproto.h) and frees
+ * it. */
 void
-send_json (GstMeetingSession *s, JsonBuilder *b)
+session_send_text (GstMeetingSession *s, gchar *text)
 {
-  JsonGenerator *g = json_generator_new ();
-  JsonNode *n = json_builder_get_root (b);
-  gchar *text;
-
-  json_generator_set_root (g, n);
-  text = json_generator_to_data (g, NULL);
-  if (s->ws &&
+  if (text && s->ws &&
       soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (s->ws, text);
   g_free (text);
-  json_node_unref (n);
-  g_object_unref (g);
-  g_object_unref (b);
-}
-
-JsonBuilder *
-msg_begin (const gchar *type)
-{
-  JsonBuilder *b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, type);
-  return b;
-}
-
-void
-add_member_str (JsonBuilder *b, const gchar *name, const gchar *value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
 }
 
 void
 send_publish (GstMeetingSession *s, LocalStream *ls)
 {
-  JsonBuilder *b = msg_begin ("publish");
+  MeetingStreamInfo st = { 0 };
 
-  add_member_str (b, "stream", ls->stream);
-  add_member_str (b, "kind", ls->kind);
-  json_builder_set_member_name (b, "ssrc");
-  json_builder_add_int_value (b, ls->ssrc);
-  add_member_str (b, "caps", ls->caps);
-  json_builder_set_member_name (b, "e2ee");
-  json_builder_add_boolean_value (b, ls->e2ee);
-  json_builder_end_object (b);
-  send_json (s, b);
+  st.stream = ls->stream;
+  st.kind = meeting_kind_from_string (ls->kind);
+  st.ssrc = ls->ssrc;
+  st.caps = ls->caps;
+  st.e2ee = ls->e2ee;
+  session_send_text (s, meeting_msg_stream_text (MEETING_MSG_PUBLISH, &st));
 }
 
 /* ----------------------------------------------------------- keyexchange */
@@ -139,18 +82,12 @@ board_post (gpointer data)
   GstMeetingSession *s = bp->s;
   const gchar *slot = board_slot (bp->data);
   gchar *b64;
-  JsonBuilder *b;
 
   if (!s->joined)
     return G_SOURCE_REMOVE; /* of an earlier instance, or too early */
   b64 = g_base64_encode (
       g_bytes_get_data (bp->data, NULL), g_bytes_get_size (bp->data));
-  b = msg_begin ("board");
-  add_member_str (b, "data", b64);
-  if (slot)
-    add_member_str (b, "slot", slot);
-  json_builder_end_object (b);
-  send_json (s, b);
+  session_send_text (s, meeting_msg_board_text (0, NULL, b64, slot));
   g_free (b64);
   return G_SOURCE_REMOVE;
 }
@@ -223,33 +160,19 @@ kx_list (GstMeetingSession *s)
   return a;
 }
 
-void
-send_ice (GstMeetingSession *s, const gchar *type, const gchar *k1,
-    const gchar *v1, const gchar *k2, const gchar *v2)
-{
-  JsonBuilder *b = msg_begin (type);
-
-  if (k1)
-    add_member_str (b, k1, v1);
-  if (k2)
-    add_member_str (b, k2, v2);
-  json_builder_end_object (b);
-  send_json (s, b);
-}
-
 /* ----------------------------------------------------- server messages */
 
-static void handle_presence (
-    GstMeetingSession *s, JsonObject *o, gboolean joined);
+static void handle_presence (GstMeetingSession *s, const gchar *id,
+    const gchar *name, const gchar *reason, gboolean joined);
 
-static void
-add_strv (JsonBuilder *b, const gchar *name, GStrv v)
+static guint
+kinds_of (GStrv v)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
-  for (; *v; v++)
-    json_builder_add_string_value (b, *v);
-  json_builder_end_array (b);
+  guint k = 0;
+
+  for (; v && *v; v++)
+    k |= meeting_kind_from_string (*v);
+  return k;
 }
 
 /* meetingsrc's media/participants filters: the server then does not send
@@ -257,41 +180,30 @@ add_strv (JsonBuilder *b, const gchar *name, GStrv v)
 void
 send_subscribe (GstMeetingSession *s)
 {
-  JsonBuilder *b;
+  MeetingMsg m = { .type = MEETING_MSG_SUBSCRIBE };
 
   if (!s->joined)
     return; /* the join carries receive, the welcome brings us back here */
   g_mutex_lock (&s->cb_lock);
-  b = msg_begin ("subscribe");
   if (!s->receiver.media) {
     /* no meetingsrc (any more): nothing */
-    json_builder_set_member_name (b, "kinds");
-    json_builder_begin_array (b);
-    json_builder_end_array (b);
+    m.u.subscribe.kinds = 0;
   } else {
-    if (s->sub_kinds)
-      add_strv (b, "kinds", s->sub_kinds);
-    if (s->sub_names)
-      add_strv (b, "names", s->sub_names);
+    m.u.subscribe.kinds =
+        s->sub_kinds ? kinds_of (s->sub_kinds) : MEETING_KIND_ALL;
+    m.u.subscribe.names = s->sub_names;
   }
-  json_builder_end_object (b);
-  send_json (s, b);
+  session_send_text (s, meeting_msg_serialize (&m));
   g_mutex_unlock (&s->cb_lock);
 }
 
 static void
-handle_welcome (GstMeetingSession *s, JsonObject *o)
+handle_welcome (GstMeetingSession *s, const MeetingMsg *m)
 {
-  const gchar *id = get_str (o, "id"), *instance = get_str (o, "instance");
-  JsonArray *roster = get_array (o, "roster");
-  JsonArray *streams = get_array (o, "streams");
+  const gchar *id = m->u.welcome.id, *instance = m->u.welcome.instance;
   GPtrArray *kxs;
   GstStructure *st;
 
-  if (!id || !instance) {
-    session_disconnected (s, "malformed welcome");
-    return;
-  }
   /* our earlier connections to this instance are dead: keyexchange is told
    * below, so that they leave its roster (ids are never reused within an
    * instance; a new instance may reuse them) */
@@ -331,17 +243,14 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
 
   st = gst_structure_new ("meeting-connected", "uri", G_TYPE_STRING, s->uri,
       "participant-id", G_TYPE_STRING, id, "instance", G_TYPE_STRING, instance,
-      "participants", G_TYPE_UINT,
-      (guint)(roster ? json_array_get_length (roster) : 0) + 1, "reconnected",
+      "participants", G_TYPE_UINT, m->u.welcome.n_roster + 1, "reconnected",
       G_TYPE_BOOLEAN, s->connects > 1, NULL);
   post (s, st);
 
   /* who is already here, as if they had just joined */
-  for (guint i = 0; roster && i < json_array_get_length (roster); i++) {
-    JsonNode *n = json_array_get_element (roster, i);
-    if (JSON_NODE_HOLDS_OBJECT (n))
-      handle_presence (s, json_node_get_object (n), TRUE);
-  }
+  for (guint i = 0; i < m->u.welcome.n_roster; i++)
+    handle_presence (
+        s, m->u.welcome.roster[i].id, m->u.welcome.roster[i].name, NULL, TRUE);
   send_subscribe (s);
   if (!media_start (s))
     post_error (s, "Cannot start ICE", "no ICE stream");
@@ -349,18 +258,15 @@ handle_welcome (GstMeetingSession *s, JsonObject *o)
   for (guint i = 0; i < s->local->len; i++)
     send_publish (s, s->local->pdata[i]);
   g_mutex_unlock (&s->lock);
-  for (guint i = 0; streams && i < json_array_get_length (streams); i++) {
-    JsonNode *n = json_array_get_element (streams, i);
-    if (JSON_NODE_HOLDS_OBJECT (n))
-      remote_stream_add (s, json_node_get_object (n));
-  }
+  for (guint i = 0; i < m->u.welcome.n_streams; i++)
+    remote_stream_add (s, &m->u.welcome.streams[i]);
 }
 
 static void
-handle_board (GstMeetingSession *s, JsonObject *o)
+handle_board (GstMeetingSession *s, const MeetingMsg *m)
 {
-  const gchar *data = get_str (o, "data");
-  const gchar *from = get_str (o, "from");
+  const gchar *data = m->u.board.data;
+  const gchar *from = m->u.board.from;
   GPtrArray *kxs;
   guchar *raw;
   gsize n = 0;
@@ -387,10 +293,9 @@ handle_board (GstMeetingSession *s, JsonObject *o)
 }
 
 static void
-handle_presence (GstMeetingSession *s, JsonObject *o, gboolean joined)
+handle_presence (GstMeetingSession *s, const gchar *id, const gchar *name,
+    const gchar *reason, gboolean joined)
 {
-  const gchar *id = get_str (o, "id"), *name = get_str (o, "name");
-  const gchar *reason = joined ? NULL : get_str (o, "reason");
   GstStructure *st;
 
   if (!id || !name)
@@ -415,9 +320,9 @@ handle_presence (GstMeetingSession *s, JsonObject *o, gboolean joined)
 }
 
 static void
-handle_candidate (GstMeetingSession *s, JsonObject *o)
+handle_candidate (GstMeetingSession *s, const MeetingMsg *m)
 {
-  const gchar *line = get_str (o, "candidate");
+  const gchar *line = m->u.candidate.line;
   NiceCandidate *c;
   GSList *l;
 
@@ -436,15 +341,10 @@ handle_candidate (GstMeetingSession *s, JsonObject *o)
 /* The server forwards a stream's packets once it has its announcement:
  * sending earlier would only get them dropped as unknown. */
 static void
-handle_published (GstMeetingSession *s, JsonObject *o)
+handle_published (GstMeetingSession *s, const MeetingMsg *m)
 {
-  JsonNode *n = json_object_get_member (o, "ssrc");
-  guint32 ssrc;
+  guint32 ssrc = m->u.stream.ssrc;
 
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
-      json_node_get_value_type (n) != G_TYPE_INT64)
-    return;
-  ssrc = (guint32)json_node_get_int (n);
   g_mutex_lock (&s->agent_lock);
   g_array_append_val (s->published, ssrc);
   g_mutex_unlock (&s->agent_lock);
@@ -480,9 +380,9 @@ republish (gpointer data)
 }
 
 static void
-handle_error (GstMeetingSession *s, JsonObject *o)
+handle_error (GstMeetingSession *s, const MeetingMsg *m)
 {
-  const gchar *code = get_str (o, "code"), *message = get_str (o, "message");
+  const gchar *code = m->u.error.code, *message = m->u.error.message;
   gint64 now = g_get_monotonic_time ();
 
   GST_WARNING ("server error %s: %s", code, message);
@@ -527,52 +427,48 @@ on_ws_message (
     SoupWebsocketConnection *ws, gint type, GBytes *msg, gpointer user_data)
 {
   GstMeetingSession *s = user_data;
-  JsonParser *p;
-  JsonNode *root;
-  JsonObject *o;
-  const gchar *t;
+  MeetingMsg m;
+  const gchar *why = NULL;
   gsize n;
   const gchar *d = g_bytes_get_data (msg, &n);
 
   s->last_seen = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT || n == 0 || !d)
     return;
-  p = json_parser_new ();
-  if (!json_parser_load_from_data (p, d, n, NULL) ||
-      !(root = json_parser_get_root (p)) || !JSON_NODE_HOLDS_OBJECT (root) ||
-      !(t = get_str (json_node_get_object (root), "type"))) {
-    GST_WARNING ("unparsable message from the server");
-    g_object_unref (p);
+  if (!meeting_msg_parse (&m, MEETING_TO_CLIENT, d, n, &why)) {
+    if (m.type == MEETING_MSG_WELCOME)
+      session_disconnected (s, "malformed welcome");
+    else
+      GST_WARNING ("unusable message from the server (%s): %s",
+          meeting_msg_type_name (m.type) ? meeting_msg_type_name (m.type) : "?",
+          why);
     return;
   }
-  o = json_node_get_object (root);
-  if (g_str_equal (t, "welcome"))
-    handle_welcome (s, o);
-  else if (g_str_equal (t, "error"))
-    handle_error (s, o);
+  if (m.type == MEETING_MSG_WELCOME)
+    handle_welcome (s, &m);
+  else if (m.type == MEETING_MSG_ERROR)
+    handle_error (s, &m);
   else if (!s->joined)
-    GST_DEBUG ("%s before welcome ignored", t);
-  else if (g_str_equal (t, "board"))
-    handle_board (s, o);
-  else if (g_str_equal (t, "joined"))
-    handle_presence (s, o, TRUE);
-  else if (g_str_equal (t, "left"))
-    handle_presence (s, o, FALSE);
-  else if (g_str_equal (t, "stream"))
-    remote_stream_add (s, o);
-  else if (g_str_equal (t, "published"))
-    handle_published (s, o);
-  else if (g_str_equal (t, "stream-removed"))
-    remote_streams_remove (s, get_str (o, "from"), get_str (o, "stream"), TRUE);
-  else if (g_str_equal (t, "ice") && s->agent && get_str (o, "ufrag") &&
-      get_str (o, "pwd"))
+    GST_DEBUG ("%s before welcome ignored", meeting_msg_type_name (m.type));
+  else if (m.type == MEETING_MSG_BOARD)
+    handle_board (s, &m);
+  else if (m.type == MEETING_MSG_JOINED || m.type == MEETING_MSG_LEFT)
+    handle_presence (s, m.u.presence.id, m.u.presence.name, m.u.presence.reason,
+        m.type == MEETING_MSG_JOINED);
+  else if (m.type == MEETING_MSG_STREAM)
+    remote_stream_add (s, &m.u.stream);
+  else if (m.type == MEETING_MSG_PUBLISHED)
+    handle_published (s, &m);
+  else if (m.type == MEETING_MSG_STREAM_REMOVED)
+    remote_streams_remove (s, m.u.stream.from, m.u.stream.stream, TRUE);
+  else if (m.type == MEETING_MSG_ICE && s->agent)
     nice_agent_set_remote_credentials (
-        s->agent, s->stream_id, get_str (o, "ufrag"), get_str (o, "pwd"));
-  else if (g_str_equal (t, "candidate"))
-    handle_candidate (s, o);
-  else if (g_str_equal (t, "end-of-candidates") && s->agent)
+        s->agent, s->stream_id, m.u.ice.ufrag, m.u.ice.pwd);
+  else if (m.type == MEETING_MSG_CANDIDATE)
+    handle_candidate (s, &m);
+  else if (m.type == MEETING_MSG_END_OF_CANDIDATES && s->agent)
     nice_agent_peer_candidate_gathering_done (s->agent, s->stream_id);
-  g_object_unref (p);
+  meeting_msg_clear (&m);
 }
 
 static void
@@ -696,7 +592,7 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   GstMeetingSession *s = user_data;
   GError *err = NULL;
   SoupWebsocketConnection *ws = meeting_ws_connect_finish (res, &err);
-  JsonBuilder *b;
+  MeetingMsg join = { .type = MEETING_MSG_JOIN };
   gboolean receive;
 
   if (!ws) {
@@ -719,14 +615,10 @@ on_ws_connected (GObject *src, GAsyncResult *res, gpointer user_data)
   g_mutex_lock (&s->cb_lock);
   receive = s->receiver.media != NULL;
   g_mutex_unlock (&s->cb_lock);
-  b = msg_begin ("join");
-  add_member_str (b, "name", s->participant);
-  if (s->passcode)
-    add_member_str (b, "passcode", s->passcode);
-  json_builder_set_member_name (b, "receive");
-  json_builder_add_boolean_value (b, receive);
-  json_builder_end_object (b);
-  send_json (s, b);
+  join.u.join.name = s->participant;
+  join.u.join.passcode = s->passcode;
+  join.u.join.receive = receive;
+  session_send_text (s, meeting_msg_serialize (&join));
 }
 
 /* The handshake is ours (meetingws.c): libsoup 3.2's
@@ -815,10 +707,9 @@ announce (gpointer data)
   if (a->ls) {
     send_publish (a->s, a->ls);
   } else {
-    JsonBuilder *b = msg_begin ("unpublish");
-    add_member_str (b, "stream", a->stream);
-    json_builder_end_object (b);
-    send_json (a->s, b);
+    MeetingMsg m = { .type = MEETING_MSG_UNPUBLISH };
+    m.u.unpublish.stream = a->stream;
+    session_send_text (a->s, meeting_msg_serialize (&m));
   }
   return G_SOURCE_REMOVE;
 }

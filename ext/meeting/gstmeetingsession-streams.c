@@ -79,19 +79,17 @@ pad_name_taken (GstMeetingSession *s, const gchar *pad_name)
 }
 
 void
-remote_stream_add (GstMeetingSession *s, JsonObject *o)
+remote_stream_add (GstMeetingSession *s, const MeetingStreamInfo *st)
 {
-  const gchar *from = get_str (o, "from"), *name = get_str (o, "name");
-  const gchar *stream = get_str (o, "stream"), *kind = get_str (o, "kind");
-  const gchar *caps = get_str (o, "caps");
-  JsonNode *ssrc_node = json_object_get_member (o, "ssrc");
+  /* (validated by meeting_msg_parse (): all members there, the stream a
+   * token, the kind known, the caps bounded) */
+  const gchar *from = st->from, *name = st->name;
+  const gchar *stream = st->stream, *caps = st->caps;
   GstMeetingRemoteStream *rs;
   GstCaps *c;
   gchar *base;
 
-  if (!from || !name || !stream || !kind || !caps || !ssrc_node ||
-      !JSON_NODE_HOLDS_VALUE (ssrc_node) ||
-      json_node_get_value_type (ssrc_node) != G_TYPE_INT64) {
+  if (!from || !name || !stream || !caps || !st->kind) {
     GST_WARNING ("malformed stream announcement");
     return;
   }
@@ -111,10 +109,10 @@ remote_stream_add (GstMeetingSession *s, JsonObject *o)
   rs->participant_id = g_strdup (from);
   rs->participant = g_strdup (name);
   rs->stream = sanitize (stream, TRUE);
-  rs->kind = g_strdup (kind);
-  rs->ssrc = (guint32)json_node_get_int (ssrc_node);
+  rs->kind = g_strdup (meeting_kind_to_string (st->kind));
+  rs->ssrc = st->ssrc;
   rs->caps = c;
-  rs->e2ee = get_bool (o, "e2ee");
+  rs->e2ee = st->e2ee;
   base = sanitize (name, FALSE);
   rs->pad_name = g_strdup_printf ("%s_%s", base, rs->stream);
   /* two participants of one name (or names that look alike once

@@ -280,7 +280,7 @@ finish (gpointer data)
   s->stopping = TRUE;
   g_cancellable_cancel (s->cancel);
   if (s->ws && s->joined)
-    send_ice (s, "leave", NULL, NULL, NULL, NULL);
+    session_send_text (s, meeting_msg_simple_text (MEETING_MSG_LEAVE));
   s->joined = FALSE;
   drop_ws (s, TRUE);
   media_stop (s);
