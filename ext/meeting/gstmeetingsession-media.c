@@ -78,17 +78,13 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
 }
 
 static void
-on_new_candidate (NiceAgent *agent, NiceCandidate *cand, gpointer user_data)
+on_new_candidate (MeetingIce *ice, const gchar *line, gpointer user_data)
 {
-  GstMeetingSession *s = user_data;
-  gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, cand);
-
-  session_send_text (s, meeting_msg_candidate_text (sdp));
-  g_free (sdp);
+  session_send_text (user_data, meeting_msg_candidate_text (line));
 }
 
 static void
-on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
+on_gathering_done (MeetingIce *ice, gpointer user_data)
 {
   session_send_text (
       user_data, meeting_msg_simple_text (MEETING_MSG_END_OF_CANDIDATES));
@@ -134,12 +130,10 @@ ice_failed (gpointer data)
 }
 
 static void
-on_component_state (NiceAgent *agent, guint stream_id, guint component,
-    guint state, gpointer user_data)
+on_component_state (MeetingIce *ice, guint state, gpointer user_data)
 {
   GstMeetingSession *s = user_data;
-  gboolean ready = state == NICE_COMPONENT_STATE_CONNECTED ||
-      state == NICE_COMPONENT_STATE_READY;
+  gboolean ready = meeting_ice_state_is_connected (state);
   gboolean was;
 
   g_mutex_lock (&s->agent_lock);
@@ -169,65 +163,44 @@ on_component_state (NiceAgent *agent, guint stream_id, guint component,
 gboolean
 media_start (GstMeetingSession *s)
 {
-  NiceAgent *agent;
-  guint sid;
+  static const MeetingIceCallbacks cb = { on_new_candidate, on_gathering_done,
+    on_component_state, on_media };
+  /* the client is controlling; libnice leaves loopback out of its own
+   * discovery, so a loopback server's address is added */
+  MeetingIceConfig cfg = { s->ctx, TRUE, s->loopback ? "127.0.0.1" : NULL, 0,
+    0 };
+  MeetingIce *ice = meeting_ice_new (&cfg, &cb, s);
   gchar *ufrag = NULL, *pwd = NULL;
 
-  agent = nice_agent_new_full (
-      s->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set (
-      agent, "controlling-mode", TRUE, "ice-tcp", FALSE, "upnp", FALSE, NULL);
-  if (s->loopback) {
-    /* libnice leaves loopback out of its own discovery */
-    NiceAddress a;
-    nice_address_init (&a);
-    nice_address_set_from_string (&a, "127.0.0.1");
-    nice_agent_add_local_address (agent, &a);
-  }
-  sid = nice_agent_add_stream (agent, 1);
-  if (!sid) {
-    g_object_unref (agent);
+  if (!ice)
     return FALSE;
-  }
-  g_signal_connect (
-      agent, "new-candidate-full", G_CALLBACK (on_new_candidate), s);
-  g_signal_connect (
-      agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), s);
-  g_signal_connect (
-      agent, "component-state-changed", G_CALLBACK (on_component_state), s);
-  nice_agent_attach_recv (agent, sid, 1, s->ctx, on_media, s);
   g_mutex_lock (&s->agent_lock);
-  s->agent = agent;
-  s->stream_id = sid;
+  s->ice = ice;
+  s->agent = meeting_ice_get_agent (ice);
+  s->stream_id = meeting_ice_get_stream_id (ice);
   s->ice_ready = FALSE;
   g_mutex_unlock (&s->agent_lock);
-  nice_agent_get_local_credentials (agent, sid, &ufrag, &pwd);
+  meeting_ice_get_local_credentials (ice, &ufrag, &pwd);
   session_send_text (s, meeting_msg_ice_text (ufrag, pwd));
   g_free (ufrag);
   g_free (pwd);
-  return nice_agent_gather_candidates (agent, sid);
+  return meeting_ice_gather (ice);
 }
 
 void
 media_stop (GstMeetingSession *s)
 {
-  NiceAgent *agent;
-  guint sid;
+  MeetingIce *ice;
 
   g_mutex_lock (&s->agent_lock);
-  agent = s->agent;
-  sid = s->stream_id;
+  ice = s->ice;
+  s->ice = NULL;
   s->agent = NULL;
   s->ice_ready = FALSE;
   g_array_set_size (s->published, 0);
   g_mutex_unlock (&s->agent_lock);
   s->media_up_since = 0;
-  if (!agent)
-    return;
-  g_signal_handlers_disconnect_by_data (agent, s);
-  nice_agent_attach_recv (agent, sid, 1, s->ctx, NULL, NULL);
-  nice_agent_remove_stream (agent, sid);
-  g_object_unref (agent);
+  meeting_ice_free (ice);
 }
 
 static gboolean

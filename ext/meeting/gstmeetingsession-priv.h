@@ -13,6 +13,7 @@
 
 #include "gstmeetingsession.h"
 
+#include "meetingice.h"
 #include "meetingproto.h"
 #include <libsoup/soup.h>
 #include <nice/agent.h>
@@ -87,7 +88,8 @@ struct _GstMeetingSession
 
   /* the media path: streaming threads send under agent_lock */
   GMutex agent_lock;
-  NiceAgent *agent;
+  MeetingIce *ice; /* the ICE endpoint (meetingice.h) */
+  NiceAgent *agent; /* its agent and stream */
   guint stream_id;
   gboolean ice_ready;
   GArray *published; /* guint32 SSRCs the server accepted */

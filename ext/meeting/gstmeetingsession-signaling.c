@@ -323,19 +323,11 @@ static void
 handle_candidate (GstMeetingSession *s, const MeetingMsg *m)
 {
   const gchar *line = m->u.candidate.line;
-  NiceCandidate *c;
-  GSList *l;
 
-  if (!line || !s->agent)
+  if (!s->ice)
     return;
-  c = nice_agent_parse_remote_candidate_sdp (s->agent, s->stream_id, line);
-  if (!c) {
-    GST_WARNING ("unparsable candidate from the server: %s", line);
-    return;
-  }
-  l = g_slist_append (NULL, c);
-  nice_agent_set_remote_candidates (s->agent, s->stream_id, 1, l);
-  g_slist_free_full (l, (GDestroyNotify)nice_candidate_free);
+  if (meeting_ice_add_remote_candidate (s->ice, line, TRUE) != MEETING_ICE_OK)
+    GST_WARNING ("unusable candidate from the server: %s", line);
 }
 
 /* The server forwards a stream's packets once it has its announcement:
@@ -461,13 +453,12 @@ on_ws_message (
     handle_published (s, &m);
   else if (m.type == MEETING_MSG_STREAM_REMOVED)
     remote_streams_remove (s, m.u.stream.from, m.u.stream.stream, TRUE);
-  else if (m.type == MEETING_MSG_ICE && s->agent)
-    nice_agent_set_remote_credentials (
-        s->agent, s->stream_id, m.u.ice.ufrag, m.u.ice.pwd);
+  else if (m.type == MEETING_MSG_ICE && s->ice)
+    meeting_ice_set_remote_credentials (s->ice, m.u.ice.ufrag, m.u.ice.pwd);
   else if (m.type == MEETING_MSG_CANDIDATE)
     handle_candidate (s, &m);
-  else if (m.type == MEETING_MSG_END_OF_CANDIDATES && s->agent)
-    nice_agent_peer_candidate_gathering_done (s->agent, s->stream_id);
+  else if (m.type == MEETING_MSG_END_OF_CANDIDATES && s->ice)
+    meeting_ice_remote_gathering_done (s->ice);
   meeting_msg_clear (&m);
 }
 

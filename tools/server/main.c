@@ -204,7 +204,7 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
 
   /* participants' agents go before the server */
-  g_hash_table_remove_all (rooms);
+  rooms_shutdown ();
 
   connections_stop ();
   g_hash_table_unref (rooms);

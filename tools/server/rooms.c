@@ -189,6 +189,32 @@ leave_room (Client *c)
   g_free (s);
 }
 
+/* At exit: every participant leaves (its ICE agent goes, its room with the
+ * last one), silently, so that no client keeps a pointer to a freed room
+ * whatever libsoup reports about its connection later. */
+void
+rooms_shutdown (void)
+{
+  GHashTableIter it;
+  gpointer v;
+  GPtrArray *all = g_ptr_array_new ();
+
+  g_hash_table_iter_init (&it, rooms);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Room *r = v;
+    for (guint i = 0; i < r->clients->len; i++)
+      g_ptr_array_add (all, r->clients->pdata[i]);
+  }
+  for (guint i = 0; i < all->len; i++) {
+    Client *c = all->pdata[i];
+    c->closing = TRUE;
+  }
+  for (guint i = 0; i < all->len; i++)
+    leave_room (all->pdata[i]);
+  g_ptr_array_unref (all);
+  g_hash_table_remove_all (rooms);
+}
+
 /* ---------------------------------------------------------- liveness */
 
 /* A participant whose media path did not come up (its ICE not connected

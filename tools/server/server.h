@@ -147,6 +147,7 @@ void room_free (Room *r);
 void handle_join (Client *c, const MeetingMsg *m, const gchar *room_name);
 void handle_board (Client *c, const MeetingMsg *m);
 void leave_room (Client *c);
+void rooms_shutdown (void);
 gboolean print_stats (gpointer data);
 gboolean check_dead (gpointer data);
 
