@@ -78,9 +78,13 @@ on_ws_state (SoupWebsocketConnection *ws, GParamSpec *pspec, gpointer user_data)
 {
   Client *c = user_data;
 
-  if (!c->closing &&
-      soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    leave_room (c);
+  /* not from here: this may run inside a send to c, in the middle of a
+   * broadcast to c's room; the reap runs before any other I/O */
+  if (!c->closing && c->room && !c->gone &&
+      soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN) {
+    c->gone = TRUE;
+    rooms_reap_soon ();
+  }
 }
 
 static Client *

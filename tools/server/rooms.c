@@ -189,6 +189,41 @@ leave_room (Client *c)
   g_free (s);
 }
 
+static guint reap_source;
+
+/* Participants whose connection went down leave, one at a time (each
+ * leave may take another's connection down, and so on). */
+static gboolean
+reap (gpointer data)
+{
+  for (;;) {
+    GHashTableIter it;
+    gpointer v;
+    Client *gone = NULL;
+
+    g_hash_table_iter_init (&it, rooms);
+    while (!gone && g_hash_table_iter_next (&it, NULL, &v)) {
+      Room *r = v;
+      for (guint i = 0; !gone && i < r->clients->len; i++)
+        if (((Client *)r->clients->pdata[i])->gone)
+          gone = r->clients->pdata[i];
+    }
+    if (!gone)
+      break;
+    leave_room (gone);
+  }
+  reap_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* (before any other I/O of the main loop) */
+void
+rooms_reap_soon (void)
+{
+  if (!reap_source)
+    reap_source = g_idle_add_full (G_PRIORITY_HIGH, reap, NULL, NULL);
+}
+
 /* At exit: every participant leaves (its ICE agent goes, its room with the
  * last one), silently, so that no client keeps a pointer to a freed room
  * whatever libsoup reports about its connection later. */

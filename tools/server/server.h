@@ -103,6 +103,7 @@ struct _Client
       ice_failed; /* our agent reported FAILED (and nothing better since) */
   gboolean media_blocked; /* --fault-block-media */
   const gchar *left_reason; /* of its `left` event; NULL: "closed" */
+  gboolean gone; /* its connection went down: leaves at the next reap */
 };
 
 struct _Room
@@ -148,6 +149,7 @@ void handle_join (Client *c, const MeetingMsg *m, const gchar *room_name);
 void handle_board (Client *c, const MeetingMsg *m);
 void leave_room (Client *c);
 void rooms_shutdown (void);
+void rooms_reap_soon (void);
 gboolean print_stats (gpointer data);
 gboolean check_dead (gpointer data);
 
