@@ -3,11 +3,6 @@
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
- *
- * Everything the spec defines byte for byte is also computed here
- * independently, with libsodium alone (a hand-written encoder, HKDF from
- * HMAC-SHA256, the key box, the security code and the fingerprint), and
- * compared with what e2eeproto.c produces.
  */
 #ifndef __PROTO_COMMON_H__
 #define __PROTO_COMMON_H__
