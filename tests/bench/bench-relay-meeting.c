@@ -1,6 +1,7 @@
 /* bench-relay: the participants that join the real server, through the
  * signaling protocol module and its ICE endpoint (ext/meeting/meetingproto.h,
- * meetingice.h), as N clients of one meeting.
+ * meetingice.h), as N clients of one meeting; the main-loop pump they and
+ * bench-relay.c wait with.
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -15,6 +16,26 @@
 #include "bench-common.h"
 #include "bench-relay.h"
 #include "meetingproto.h"
+
+/* --------------------------------------------------------- main loop */
+
+static gboolean
+on_pump_timeout (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the default main context for ms milliseconds. */
+void
+pump (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_pump_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
 
 /* ---------------------------------------------------- the participants */
 

@@ -291,26 +291,6 @@ ksoftirqd_ns (void)
   return sum;
 }
 
-/* --------------------------------------------------------- main loop */
-
-static gboolean
-on_pump_timeout (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the default main context for ms milliseconds. */
-void
-pump (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, on_pump_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* --------------------------------------------------------------- relays */
 
 /* FALSE at end of file or on an error other than EAGAIN */

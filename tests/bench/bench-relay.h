@@ -1,6 +1,6 @@
 /* bench-relay: what its two files share (bench-relay.c: load, relays,
- * windows and main; bench-relay-meeting.c: the participants that join the
- * real server through the protocol module).
+ * windows and main; bench-relay-meeting.c: the main-loop pump and the
+ * participants that join the real server through the protocol module).
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
