@@ -20,7 +20,7 @@ BUILD_PKGS=(gcc libc6-dev meson ninja-build pkg-config python3 libsoup-3.0-dev l
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-base-apps
   glib-networking)
-TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography iproute2
+TEST_PKGS=(clang libclang-rt-14-dev clang-format python3-cryptography iproute2 iptables
   llvm libc6-dbg) # llvm-symbolizer and the C library's symbols: without them
 # sanitizer stacks through ld.so are unsymbolised
 # and the LeakSanitizer suppressions (by function name) cannot match

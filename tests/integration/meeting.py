@@ -703,51 +703,49 @@ def media_failed_server():
 
 def test_media_netns():
     """As test_media, with the block in the kernel instead of the relay:
-    carol runs in a network namespace that reaches the server's WebSocket
-    address but whose link delivers nothing to its --media-address
-    (another address of the host): her namespace resolves that address to
-    a hardware address nobody has, as a firewall that lets only the
-    signaling through. Her ICE cannot succeed either way. (iptables is not
-    installed and tc actions are not available here; a missing or
-    blackhole route does not stop libnice, whose sockets name their
-    interface, so the kernel takes the address for on-link.) Needs root and
-    ip(8); skipped otherwise."""
+    carol runs in a network namespace, linked to the host by a veth pair,
+    whose firewall (iptables in that namespace only) drops every UDP packet
+    in and out, while TCP (the WebSocket signaling) passes. Her ICE cannot
+    succeed. Needs root, ip(8) and iptables(8); skipped otherwise."""
     ip = shutil.which("ip") or "/usr/sbin/ip"
-    if os.geteuid() != 0 or not os.path.exists(ip):
-        raise Skip("needs root and ip(8) for a network namespace")
+    iptables = shutil.which("iptables") or "/usr/sbin/iptables"
+    if os.geteuid() != 0 or not os.path.exists(ip) or \
+            not os.path.exists(iptables):
+        raise Skip("needs root, ip(8) and iptables(8) for a network "
+                   "namespace")
     tag = "%d" % (os.getpid() % 100000)
     ns, host_if, ns_if = "gstm-" + tag, "gstmh" + tag, "gstmn" + tag
     sub = 16 + os.getpid() % 200
     host_ip, ns_ip = "10.231.%d.1" % sub, "10.231.%d.2" % sub
-    media_ip = "10.233.%d.1" % sub  # the host's, unreachable from carol
 
     def run(*cmd):
-        r = subprocess.run([ip] + list(cmd), capture_output=True, text=True)
-        check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
+        r = subprocess.run(list(cmd), capture_output=True, text=True)
+        check(r.returncode == 0, "%s: %s" % (" ".join(cmd), r.stderr))
 
     def in_ns(*cmd):
-        run("netns", "exec", ns, ip, *cmd)
+        run(ip, "netns", "exec", ns, *cmd)
 
     try:
-        run("netns", "add", ns)
+        run(ip, "netns", "add", ns)
     except Fail as e:
         raise Skip("no network namespace here: %s" % e)
     srv = None
     try:
         try:
-            run("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+            run(ip, "link", "add", host_if, "type", "veth", "peer", "name",
+                ns_if)
         except Fail as e:
             raise Skip("no veth pair here: %s" % e)
-        run("link", "set", ns_if, "netns", ns)
-        run("addr", "add", host_ip + "/30", "dev", host_if)
-        run("addr", "add", media_ip + "/32", "dev", host_if)
-        run("link", "set", host_if, "up")
-        in_ns("link", "set", "lo", "up")
-        in_ns("addr", "add", ns_ip + "/30", "dev", ns_if)
-        in_ns("link", "set", ns_if, "up")
-        in_ns("neigh", "add", media_ip, "lladdr", "02:00:00:00:00:01", "dev",
-              ns_if, "nud", "permanent")
-        srv = Server("--media-address", media_ip, host=host_ip)
+        run(ip, "link", "set", ns_if, "netns", ns)
+        run(ip, "addr", "add", host_ip + "/30", "dev", host_if)
+        run(ip, "link", "set", host_if, "up")
+        in_ns(ip, "link", "set", "lo", "up")
+        in_ns(ip, "addr", "add", ns_ip + "/30", "dev", ns_if)
+        in_ns(ip, "link", "set", ns_if, "up")
+        # carol's router: UDP dropped both ways, the rest passes
+        in_ns(iptables, "-A", "OUTPUT", "-p", "udp", "-j", "DROP")
+        in_ns(iptables, "-A", "INPUT", "-p", "udp", "-j", "DROP")
+        srv = Server(host=host_ip)
         blocked_carol(srv.url + "/netns", carol_prefix=(ip, "netns", "exec",
                                                         ns))
     finally:
