@@ -23,8 +23,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 AUDIO_SUITE = "aes-128-gcm-sha256-128"
 VIDEO_SUITE = "aes-128-ctr-hmac-sha256-80"
@@ -34,73 +32,7 @@ WANT_VIDEO = 10  # decoded video frames
 TIMEOUT = 60
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def log(*a):
-    print(*a, flush=True)
-
-
-class Launch:
-    """A gst-launch-1.0 -v process; counts the buffers reaching each named
-    fakesink (silent=false) and keeps every line it prints."""
-
-    def __init__(self, name, line, tmp):
-        self.name = name
-        self.lines = []
-        self.counts = {}
-        self.lock = threading.Lock()
-        argv = [shutil.which("gst-launch-1.0") or "gst-launch-1.0", "-v"]
-        argv += line.split()
-        log("%s: %s" % (name, " ".join(argv)))
-        self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace")
-        self.out = open(os.path.join(tmp, name + ".log"), "w")
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        chain = re.compile(r"last-message = chain .*\((\w+):sink\)")
-        for line in self.proc.stdout:
-            self.out.write(line)
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-                m = chain.search(line)
-                if m:
-                    self.counts[m.group(1)] = self.counts.get(m.group(1), 0) + 1
-
-    def count(self, sink):
-        with self.lock:
-            return self.counts.get(sink, 0)
-
-    def grep(self, pattern):
-        with self.lock:
-            return [ln for ln in self.lines if re.search(pattern, ln)]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise Fail("timed out (%d s): %s" % (timeout, what))
+from launchlib import Fail, Launch, check, log, wait_for  # noqa: E402
 
 
 def caps_of(launch, pad, field):

@@ -20,11 +20,9 @@ SPDX-License-Identifier: LGPL-2.1-or-later
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 WANT_AUDIO = 50  # decoded audio buffers (20 ms each)
@@ -32,118 +30,8 @@ TIMEOUT = 60
 WARN_WITHIN = 12  # s: meetingsrc warns 5 s after it starts
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def log(*a):
-    print(*a, flush=True)
-
-
-CHILD_ENV = None  # the environment of the gst-launch-1.0 children
-
-
-def child_env():
-    """The environment of the gst-launch-1.0 children.  In a sanitizer
-    build (tools/dev.sh's build-asan) meson puts wrappers of the GStreamer
-    tools first on PATH that preload the sanitizer runtimes
-    (tests/check/sanitizer-tool.sh.in)."""
-    return dict(os.environ)
-
-
-class Launch:
-    """A gst-launch-1.0 -v process; counts the buffers reaching each named
-    fakesink (silent=false) and keeps every line it prints."""
-
-    def __init__(self, name, line, tmp, eos=False):
-        self.name = name
-        self.lines = []
-        self.counts = {}
-        self.lock = threading.Lock()
-        argv = [shutil.which("gst-launch-1.0") or "gst-launch-1.0", "-v"]
-        if eos:
-            argv.append("-e")
-        argv += line.split()
-        log("%s: %s" % (name, " ".join(argv)))
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace", env=CHILD_ENV)
-        self.out = open(os.path.join(tmp, name + ".log"), "w")
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        chain = re.compile(r"last-message = chain .*\((\w+):sink\)")
-        for line in self.proc.stdout:
-            self.out.write(line)
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-                m = chain.search(line)
-                if m:
-                    self.counts[m.group(1)] = self.counts.get(m.group(1), 0) + 1
-
-    def count(self, sink):
-        with self.lock:
-            return self.counts.get(sink, 0)
-
-    def grep(self, pattern):
-        with self.lock:
-            return [ln for ln in self.lines if re.search(pattern, ln)]
-
-    def interrupt(self, timeout):
-        """SIGINT; the exit code, or None if it did not end in time."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            if self.interrupt(10) is None:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(5)
-        self.out.close()
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise Fail("timed out (%d s): %s" % (timeout, what() if callable(what)
-                                         else what))
-
-
-def start_server(server_path, tmp, port=0):
-    server = subprocess.Popen(
-        [server_path, "--listen", "127.0.0.1:%d" % port],
-        stdout=subprocess.PIPE,
-        stderr=open(os.path.join(tmp, "server-%d.err" % port), "w"),
-        text=True)
-    line = server.stdout.readline().strip()
-    check(line.startswith("listening on ws://127.0.0.1:"),
-          "server did not start: %r" % line)
-    return server, line.split()[-1]
-
-
-def stop_server(server):
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    return server.returncode
+from launchlib import Fail, Launch, check, log, start_server, stop_server, \
+    wait_for  # noqa: E402
 
 
 def sender(url):
@@ -207,7 +95,7 @@ def run(server_path, tmp):
               "carol: no EOS reached the pipeline's end")
         disc = subprocess.run(
             ["gst-discoverer-1.0", rec], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, timeout=30, env=CHILD_ENV)
+            stderr=subprocess.STDOUT, text=True, timeout=30)
         m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", disc.stdout)
         check(disc.returncode == 0 and m, "gst-discoverer-1.0 on carol's "
               "recording: %s" % disc.stdout.strip())
@@ -259,8 +147,6 @@ def main():
         if not shutil.which(tool):
             print("SKIP: %s not found" % tool)
             return 77
-    global CHILD_ENV
-    CHILD_ENV = child_env()
     tmp = tempfile.mkdtemp(prefix="launch-survive-")
     try:
         run(sys.argv[1], tmp)
