@@ -19,8 +19,6 @@ SPDX-License-Identifier: LGPL-2.1-or-later
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 
@@ -32,7 +30,8 @@ WANT_VIDEO = 10  # decoded video frames
 TIMEOUT = 60
 
 
-from launchlib import Fail, Launch, check, log, wait_for  # noqa: E402
+from launchlib import Fail, Launch, check, log, start_server, stop_server, \
+    wait_for  # noqa: E402
 
 
 def caps_of(launch, pad, field):
@@ -56,15 +55,9 @@ def receiver(url, name, audio_dec):
 
 
 def run(server_path, tmp):
-    server = subprocess.Popen(
-        [server_path, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
-        stderr=open(os.path.join(tmp, "server.err"), "w"), text=True)
+    server, url = start_server(server_path, tmp)
     procs = []
     try:
-        line = server.stdout.readline().strip()
-        check(line.startswith("listening on ws://127.0.0.1:"),
-              "server did not start: %r" % line)
-        url = line.split()[-1]
 
         alice = Launch("alice", (
             "meetingsink name=m uri=%s/demo participant=alice "
@@ -132,14 +125,8 @@ def run(server_path, tmp):
     finally:
         for p in procs:
             p.stop()
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-    check(server.returncode == 0,
-          "server exited %s on SIGTERM" % server.returncode)
+        rc = stop_server(server)
+    check(rc == 0, "server exited %s on SIGTERM" % rc)
 
 
 def main():

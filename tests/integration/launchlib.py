@@ -19,17 +19,7 @@ import threading
 import time
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def log(*a):
-    print(*a, flush=True)
+from meetinglib import Fail, check, log  # noqa: F401 (re-exported)
 
 
 class Launch:
