@@ -19,10 +19,8 @@ SPDX-License-Identifier: LGPL-2.1-or-later
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 WANT_AUDIO = 50  # decoded audio buffers (20 ms each)
@@ -30,6 +28,7 @@ TIMEOUT = 60
 WARN_WITHIN = 12  # s: meetingsrc warns 5 s after it starts
 
 
+import launchlib  # noqa: E402
 from launchlib import Fail, Launch, check, log, start_server, stop_server, \
     wait_for  # noqa: E402
 
@@ -139,25 +138,7 @@ def run(server_path, tmp):
         stop_server(server)
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    for tool in ("gst-launch-1.0", "gst-discoverer-1.0"):
-        if not shutil.which(tool):
-            print("SKIP: %s not found" % tool)
-            return 77
-    tmp = tempfile.mkdtemp(prefix="launch-survive-")
-    try:
-        run(sys.argv[1], tmp)
-    except Fail as e:
-        log("FAIL:", e)
-        log("logs kept in", tmp)
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    log("PASS")
-    return 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(launchlib.main(__doc__, "launch-survive", run,
+                            ("gst-launch-1.0", "gst-discoverer-1.0")))

@@ -15,6 +15,8 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 
@@ -110,3 +112,25 @@ def stop_server(server):
             server.kill()
             server.wait()
     return server.returncode
+
+
+def main(doc, name, run, tools=("gst-launch-1.0",)):
+    """The command line of a launch test: SERVER_PATH; 77 (skip) when a
+    GStreamer tool is missing; logs kept when it fails."""
+    if len(sys.argv) != 2:
+        print(doc)
+        return 2
+    for tool in tools:
+        if not shutil.which(tool):
+            print("SKIP: %s not found" % tool)
+            return 77
+    tmp = tempfile.mkdtemp(prefix=name + "-")
+    try:
+        run(sys.argv[1], tmp)
+    except Fail as e:
+        log("FAIL:", e)
+        log("logs kept in", tmp)
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    log("PASS")
+    return 0
