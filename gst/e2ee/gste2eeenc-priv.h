@@ -17,25 +17,39 @@ G_BEGIN_DECLS
 
 GST_DEBUG_CATEGORY_EXTERN (gst_e2ee_enc_debug);
 
-/* gste2eeenc-alloc.c: see there */
-#define SMALL_MEM_SIZE 128
-
-typedef struct _SmallMem SmallMem;
-struct _SmallMem
+/* gste2eeenc-alloc.c: memories of one size class, recycled; see there */
+typedef struct _RecycledMem RecycledMem;
+struct _RecycledMem
 {
   GstMemory mem;
   guint8 *data;
-  SmallMem *next; /* in a free list */
+  RecycledMem *next; /* in a free list */
+  GstBuffer *buffer; /* the buffer it was made for (buffer mode) */
 };
 
-typedef struct _E2eeEncSmallAlloc E2eeEncSmallAlloc;
+typedef struct _E2eeEncRecycler E2eeEncRecycler;
 
-G_GNUC_INTERNAL GType e2ee_enc_small_alloc_get_type (void);
-/* A memory of size bytes (at most SMALL_MEM_SIZE), ours alone */
-G_GNUC_INTERNAL GstMemory *e2ee_enc_small_mem_take (
-    E2eeEncSmallAlloc *a, gsize size);
+G_GNUC_INTERNAL GType e2ee_enc_recycler_get_type (void);
+/* A recycler of memories of up to mem_size bytes, handed out bare or each
+ * in a buffer of its own (one way per recycler); a floating reference
+ * sunk: the caller owns it */
+G_GNUC_INTERNAL E2eeEncRecycler *e2ee_enc_recycler_new (
+    gsize mem_size, const gchar *mem_type);
+/* A memory of size bytes (at most mem_size), ours alone */
+G_GNUC_INTERNAL GstMemory *e2ee_enc_recycler_take (
+    E2eeEncRecycler *a, gsize size);
+/* A buffer of one such memory, its bytes at *data */
+G_GNUC_INTERNAL GstBuffer *e2ee_enc_recycler_take_buffer (
+    E2eeEncRecycler *a, gsize size, guint8 **data);
 /* No more recycling (the element is finalized) */
-G_GNUC_INTERNAL void e2ee_enc_small_alloc_close (E2eeEncSmallAlloc *a);
+G_GNUC_INTERNAL void e2ee_enc_recycler_close (E2eeEncRecycler *a);
+
+/* The SFrame header and the tag around a payload encrypted in place */
+#define E2EE_ENC_HDR_MEM_SIZE 128
+/* A whole encrypted packet: RTP header, SFrame header, ciphertext, tag.
+ * Outputs up to this size are written into a recycled buffer of one
+ * memory (see gste2eeenc-stream.c), larger ones are encrypted in place. */
+#define E2EE_ENC_PACKET_MEM_SIZE 2048
 
 typedef struct
 {
@@ -76,8 +90,8 @@ struct _GstE2eeEnc
   GstE2eeKeyring *cur_keyring;
   guint keyring_gen;
   E2eeCounterStore store; /* static mode */
-  GstBufferPool *pool; /* RTP-sized output buffers, recycled */
-  E2eeEncSmallAlloc *small; /* headers and tags of in-place output */
+  E2eeEncRecycler *hdr_mems; /* headers and tags of in-place output */
+  E2eeEncRecycler *packet_bufs; /* output buffers of packets up to MTU size */
   gboolean store_open;
   E2eeDropReport no_key_report;
 

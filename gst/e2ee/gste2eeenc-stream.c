@@ -1,5 +1,6 @@
 /* e2eeenc: the streaming path (ciphers from the key source, counters,
- * in-place and copying encryption of RTP packets and frames, stats).
+ * encryption of RTP packets and frames into recycled memories, in place
+ * or by copying, stats).
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -15,9 +16,6 @@
 #include "gste2eeenc-priv.h"
 
 #define GST_CAT_DEFAULT gst_e2ee_enc_debug
-
-/* RTP packets fit a network MTU; larger ones are allocated one by one */
-#define POOL_BUFFER_SIZE 1536
 
 /* cipher-suite changed while playing: the output caps name the new suite
  * before the first buffer encrypted with it. */
@@ -176,28 +174,56 @@ account (GstE2eeEnc *self, guint64 kid, guint64 ctr, gsize in, gsize out)
   __atomic_store_n (&k->last_ctr, ctr, __ATOMIC_RELAXED);
 }
 
-/* An output buffer of size bytes: from a pool for MTU-sized packets (no
- * allocation per packet, and memory that stays warm in the caches). */
-static GstBuffer *
-output_buffer (GstE2eeEnc *self, gsize size)
+/* Whether the output of a packet of in_size bytes fits a packet buffer */
+static gboolean
+fits_packet (GstE2eeEnc *self, gsize in_size, guint64 ctr)
 {
-  GstBuffer *out = NULL;
+  return in_size + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr) <=
+      E2EE_ENC_PACKET_MEM_SIZE;
+}
 
-  if (size <= POOL_BUFFER_SIZE) {
-    if (!self->pool) {
-      GstStructure *config;
-      self->pool = gst_buffer_pool_new ();
-      config = gst_buffer_pool_get_config (self->pool);
-      gst_buffer_pool_config_set_params (config, NULL, POOL_BUFFER_SIZE, 0, 0);
-      if (!gst_buffer_pool_set_config (self->pool, config) ||
-          !gst_buffer_pool_set_active (self->pool, TRUE))
-        gst_clear_object (&self->pool);
-    }
-    if (self->pool &&
-        gst_buffer_pool_acquire_buffer (self->pool, &out, NULL) == GST_FLOW_OK)
-      gst_buffer_set_size (out, size);
+/* The output of a packet that fits a packet buffer (see fits_packet()):
+ * hdr_len bytes of RTP header (none for a frame) copied from hdr (or from
+ * the start of hdr_buf when hdr is NULL), then the SFrame
+ * header, the payload encrypted out of place and the tag, in the one
+ * memory of a buffer from the element's recycler.  The cipher reads the
+ * payload once and writes the ciphertext once, as in place, and the
+ * output is one contiguous block (what a socket sends best) in a buffer
+ * that comes back to the element when downstream drops it: no allocation
+ * and no memory added to a buffer per packet.  In GStreamer 1.22 each
+ * memory added to a buffer and released again costs about a fifth of the
+ * AEAD of 1200 bytes (locks, references, parent links, all atomic; see
+ * tests/bench/README.md), which is why packets are not encrypted in place
+ * between header and tag memories.  NULL on failure.  The caller copies
+ * the input's metadata. */
+static GstBuffer *
+seal_packet (GstE2eeEnc *self, const guint8 *hdr, GstBuffer *hdr_buf,
+    gsize hdr_len, const guint8 *payload, gsize plen, const guint8 *meta,
+    gsize mlen, guint64 ctr)
+{
+  gsize cap =
+      hdr_len + plen + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
+  guint8 *d;
+  GstBuffer *out = e2ee_enc_recycler_take_buffer (self->packet_bufs, cap, &d);
+  gssize n;
+
+  /* ours alone until pushed: written without a map */
+  if (hdr_len) {
+    if (hdr)
+      memcpy (d, hdr, hdr_len);
+    else
+      gst_buffer_extract (hdr_buf, 0, d, hdr_len);
+    d[0] &= ~0x20; /* RTP padding is not carried over */
   }
-  return out ? out : gst_buffer_new_allocate (NULL, size, NULL);
+  n = gst_e2ee_sframe_cipher_encrypt (
+      self->cipher, ctr, meta, mlen, payload, plen, d + hdr_len, cap - hdr_len);
+  if (n < 0) {
+    gst_buffer_unref (out);
+    GST_WARNING_OBJECT (
+        self, "encryption failed: %s", gst_e2ee_sframe_result_to_string (n));
+    return NULL;
+  }
+  return out;
 }
 
 /* The metas the copying path would not carry (those that describe a
@@ -230,14 +256,15 @@ seal_mapped (GstE2eeEnc *self, guint8 *data, gsize skip, gsize len,
   gsize hl = 0;
   GstE2eeSFrameResult r = GST_E2EE_SFRAME_ERR_CRYPTO;
 
-  if (G_LIKELY (skip + hlen <= SMALL_MEM_SIZE && nt <= SMALL_MEM_SIZE)) {
+  if (G_LIKELY (skip + hlen <= E2EE_ENC_HDR_MEM_SIZE &&
+          nt <= E2EE_ENC_HDR_MEM_SIZE)) {
     /* ours alone until inserted: written without a map */
-    hmem = e2ee_enc_small_mem_take (self->small, skip + hlen);
-    tmem = e2ee_enc_small_mem_take (self->small, nt);
-    memcpy (((SmallMem *)hmem)->data, data, skip);
+    hmem = e2ee_enc_recycler_take (self->hdr_mems, skip + hlen);
+    tmem = e2ee_enc_recycler_take (self->hdr_mems, nt);
+    memcpy (((RecycledMem *)hmem)->data, data, skip);
     r = gst_e2ee_sframe_cipher_encrypt_inplace (self->cipher, ctr, meta, mlen,
-        ((SmallMem *)hmem)->data + skip, &hl, data + skip, len,
-        ((SmallMem *)tmem)->data);
+        ((RecycledMem *)hmem)->data + skip, &hl, data + skip, len,
+        ((RecycledMem *)tmem)->data);
   } else {
     GstMapInfo hm, tm;
     hmem = gst_allocator_alloc (NULL, skip + hlen, NULL);
@@ -328,25 +355,30 @@ simple_rtp_header_len (const guint8 *d, gsize size)
   return len <= size ? len : 0;
 }
 
-/* The usual packets, ours alone, without padding: header and payload in
- * one memory (from the network, or a payloader that writes both), or the
- * header in one memory and the payload in a second (rtpbasepayload).  The
- * header is read where it is, the payload mapped once.  Returns FALSE
- * without side effects (nothing changed) when the packet is not of these
- * shapes: encrypt_rtp() then validates and handles it. */
+/* The usual packets, without padding: header and payload in one memory
+ * (from the network, or a payloader that writes both), or the header in
+ * one memory and the payload in a second (rtpbasepayload).  The header is
+ * read where it is, the payload mapped once.  Into a packet buffer when
+ * `packet` (see seal_packet()), else in place (in must then be writable:
+ * it becomes the output).  Returns FALSE without side effects when the
+ * packet is not of these shapes: encrypt_rtp() then validates and handles
+ * it.  Otherwise *out is the output, NULL on failure. */
 static gboolean
-encrypt_rtp_simple (GstE2eeEnc *self, GstBuffer *in, guint64 ctr, gboolean *ok)
+encrypt_rtp_simple (GstE2eeEnc *self, GstBuffer *in, gboolean packet,
+    guint64 ctr, GstBuffer **out)
 {
   guint n = gst_buffer_n_memory (in);
   GstMemory *mem, *pmem, *hmem, *tmem;
   guint8 meta[E2EE_RTP_METADATA_MAX];
   GstMapInfo hm, pm;
   gsize hdr_len, mlen;
+  GstMapFlags pflags = packet ? GST_MAP_READ : GST_MAP_READWRITE;
+  gboolean ok;
 
   if (n != 1 && n != 2)
     return FALSE;
   mem = gst_buffer_peek_memory (in, 0);
-  if (!gst_memory_map (mem, &hm, n == 1 ? GST_MAP_READWRITE : GST_MAP_READ))
+  if (!gst_memory_map (mem, &hm, n == 1 ? pflags : GST_MAP_READ))
     return FALSE;
   hdr_len = simple_rtp_header_len (hm.data, hm.size);
   /* one memory: a payload after the header; two: the header alone, then
@@ -356,25 +388,41 @@ encrypt_rtp_simple (GstE2eeEnc *self, GstBuffer *in, guint64 ctr, gboolean *ok)
     goto other;
   mlen = e2ee_rtp_header_metadata (hm.data, self->cur_auth_fields, meta);
   if (n == 1) {
-    *ok = seal_mapped (self, hm.data, hdr_len, hm.size - hdr_len, meta, mlen,
+    if (packet) {
+      *out = seal_packet (self, hm.data, NULL, hdr_len, hm.data + hdr_len,
+          hm.size - hdr_len, meta, mlen, ctr);
+      gst_memory_unmap (mem, &hm);
+      return TRUE;
+    }
+    ok = seal_mapped (self, hm.data, hdr_len, hm.size - hdr_len, meta, mlen,
         ctr, &hmem, &tmem);
     gst_memory_unmap (mem, &hm);
-    if (*ok)
+    if (ok)
       attach_around (in, 0, hdr_len, hm.size - hdr_len, hmem, tmem);
+    *out = ok ? in : NULL;
     return TRUE;
   }
   pmem = gst_buffer_peek_memory (in, 1);
-  if (!gst_memory_map (pmem, &pm, GST_MAP_READWRITE))
+  if (!gst_memory_map (pmem, &pm, pflags))
     goto other;
   if (pm.size == 0) {
     gst_memory_unmap (pmem, &pm);
     goto other;
   }
-  *ok = seal_mapped (self, pm.data, 0, pm.size, meta, mlen, ctr, &hmem, &tmem);
+  if (packet) {
+    *out = seal_packet (
+        self, hm.data, NULL, hdr_len, pm.data, pm.size, meta, mlen, ctr);
+    ok = *out != NULL;
+  } else {
+    ok = seal_mapped (self, pm.data, 0, pm.size, meta, mlen, ctr, &hmem, &tmem);
+  }
   gst_memory_unmap (pmem, &pm);
   gst_memory_unmap (mem, &hm);
-  if (*ok)
-    attach_around (in, 1, 0, pm.size, hmem, tmem);
+  if (!packet) {
+    if (ok)
+      attach_around (in, 1, 0, pm.size, hmem, tmem);
+    *out = ok ? in : NULL;
+  }
   return TRUE;
 
 other:
@@ -382,26 +430,34 @@ other:
   return FALSE;
 }
 
+/* Packets whose output fits a packet buffer go into one (see
+ * seal_packet()), writable or not; larger ones are encrypted in place when
+ * writable, else copied into a new buffer. */
 static GstBuffer *
-encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
+encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gsize in_size, gboolean writable,
+    guint64 ctr)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint8 meta[E2EE_RTP_METADATA_MAX];
   gsize mlen, hdr_len, plen, cap;
+  gboolean packet = fits_packet (self, in_size, ctr);
   GstBuffer *out;
   GstMapInfo map;
   gssize n;
 
-  if (writable) {
-    gboolean ok;
-    if (encrypt_rtp_simple (self, in, ctr, &ok))
-      return ok ? in : NULL;
-  }
+  if ((packet || writable) && encrypt_rtp_simple (self, in, packet, ctr, &out))
+    return out;
   if (!gst_rtp_buffer_map (in, GST_MAP_READ, &rtp))
     return NULL;
   hdr_len = gst_rtp_buffer_get_header_len (&rtp);
   plen = gst_rtp_buffer_get_payload_len (&rtp);
   mlen = e2ee_rtp_metadata (&rtp, self->cur_auth_fields, meta);
+  if (packet) {
+    out = seal_packet (self, NULL, in, hdr_len,
+        gst_rtp_buffer_get_payload (&rtp), plen, meta, mlen, ctr);
+    gst_rtp_buffer_unmap (&rtp);
+    return out;
+  }
   /* in place unless the buffer is shared or its padding bit must be
    * cleared (padding is not carried over) */
   if (writable && plen > 0 && !gst_rtp_buffer_get_padding (&rtp)) {
@@ -411,7 +467,7 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
     return in;
   }
   cap = hdr_len + plen + gst_e2ee_sframe_cipher_overhead (self->cipher, ctr);
-  out = output_buffer (self, cap);
+  out = gst_buffer_new_allocate (NULL, cap, NULL);
   gst_buffer_map (out, &map, GST_MAP_WRITE);
   gst_buffer_extract (in, 0, map.data, hdr_len);
   map.data[0] &= ~0x20; /* padding is not carried over */
@@ -430,16 +486,26 @@ encrypt_rtp (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
   return out;
 }
 
+/* Frames as packets: into a packet buffer when the output fits one, else
+ * in place when writable, else copied. */
 static GstBuffer *
-encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gboolean writable, guint64 ctr)
+encrypt_frame (GstE2eeEnc *self, GstBuffer *in, gsize in_size,
+    gboolean writable, guint64 ctr)
 {
   GstMapInfo imap, omap;
   GstBuffer *out;
   gsize cap;
   gssize n;
 
-  if (writable && gst_buffer_get_size (in) > 0) {
-    if (!encrypt_inplace (self, in, 0, gst_buffer_get_size (in), NULL, 0, ctr))
+  if (in_size > 0 && fits_packet (self, in_size, ctr)) {
+    if (!gst_buffer_map (in, &imap, GST_MAP_READ))
+      return NULL;
+    out = seal_packet (self, NULL, NULL, 0, imap.data, imap.size, NULL, 0, ctr);
+    gst_buffer_unmap (in, &imap);
+    return out;
+  }
+  if (writable && in_size > 0) {
+    if (!encrypt_inplace (self, in, 0, in_size, NULL, 0, ctr))
       return NULL;
     return in;
   }
@@ -493,8 +559,8 @@ encrypt_one (GstE2eeEnc *self, GstBuffer *in, GstBuffer **out)
   if (!next_counter (self, &ctr))
     return GST_FLOW_ERROR;
 
-  *out = self->rtp_mode ? encrypt_rtp (self, in, writable, ctr)
-                        : encrypt_frame (self, in, writable, ctr);
+  *out = self->rtp_mode ? encrypt_rtp (self, in, in_size, writable, ctr)
+                        : encrypt_frame (self, in, in_size, writable, ctr);
   if (!*out) {
     GST_OBJECT_LOCK (self);
     self->dropped_invalid++;

@@ -247,8 +247,10 @@ gst_e2ee_enc_init (GstE2eeEnc *self)
   self->cur_cookie = -1;
   self->store.lock_fd = -1;
   self->kid_stats = g_array_new (FALSE, TRUE, sizeof (KidStats));
-  self->small = g_object_new (e2ee_enc_small_alloc_get_type (), NULL);
-  gst_object_ref_sink (self->small);
+  self->hdr_mems =
+      e2ee_enc_recycler_new (E2EE_ENC_HDR_MEM_SIZE, "E2eeEncSmallMemory");
+  self->packet_bufs =
+      e2ee_enc_recycler_new (E2EE_ENC_PACKET_MEM_SIZE, "E2eeEncPacketMemory");
 }
 
 void
@@ -261,10 +263,6 @@ gst_e2ee_enc_reset_crypto (GstE2eeEnc *self)
     e2ee_counter_store_close (&self->store);
   self->store_open = FALSE;
   self->cur_cookie = -1;
-  if (self->pool) {
-    gst_buffer_pool_set_active (self->pool, FALSE);
-    gst_clear_object (&self->pool);
-  }
 }
 
 static void
@@ -278,8 +276,10 @@ gst_e2ee_enc_finalize (GObject *object)
   g_free (self->counter_dir);
   gst_clear_object (&self->keyring);
   g_array_unref (self->kid_stats);
-  e2ee_enc_small_alloc_close (self->small);
-  gst_object_unref (self->small);
+  e2ee_enc_recycler_close (self->hdr_mems);
+  gst_object_unref (self->hdr_mems);
+  e2ee_enc_recycler_close (self->packet_bufs);
+  gst_object_unref (self->packet_bufs);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
