@@ -224,22 +224,33 @@ rooms_reap_soon (void)
     reap_source = g_idle_add_full (G_PRIORITY_HIGH, reap, NULL, NULL);
 }
 
+/* The participants of every room that pick selects (all for NULL), as a
+ * list of their own: acting on one (leave_room) changes the rooms. */
+static GPtrArray *
+participants (gboolean (*pick) (Client *c, gint64 now), gint64 now)
+{
+  GHashTableIter it;
+  gpointer v;
+  GPtrArray *out = g_ptr_array_new ();
+
+  g_hash_table_iter_init (&it, rooms);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Room *r = v;
+    for (guint i = 0; i < r->clients->len; i++)
+      if (!pick || pick (r->clients->pdata[i], now))
+        g_ptr_array_add (out, r->clients->pdata[i]);
+  }
+  return out;
+}
+
 /* At exit: every participant leaves (its ICE agent goes, its room with the
  * last one), silently, so that no client keeps a pointer to a freed room
  * whatever libsoup reports about its connection later. */
 void
 rooms_shutdown (void)
 {
-  GHashTableIter it;
-  gpointer v;
-  GPtrArray *all = g_ptr_array_new ();
+  GPtrArray *all = participants (NULL, 0);
 
-  g_hash_table_iter_init (&it, rooms);
-  while (g_hash_table_iter_next (&it, NULL, &v)) {
-    Room *r = v;
-    for (guint i = 0; i < r->clients->len; i++)
-      g_ptr_array_add (all, r->clients->pdata[i]);
-  }
   for (guint i = 0; i < all->len; i++) {
     Client *c = all->pdata[i];
     c->closing = TRUE;
@@ -257,63 +268,47 @@ rooms_shutdown (void)
  * fatal media-failed and leaves: it would otherwise sit in everybody's
  * roster, keyed in, while nobody hears it. Signaling-only clients (no
  * `ice` sent) are left alone. */
+static gboolean
+media_failed (Client *c, gint64 now)
+{
+  if (!c->ice || !c->ice_credentials || c->closing || c->ice_ready)
+    return FALSE;
+  return c->ice_failed ||
+      (!c->ice_connected_once &&
+          now - c->joined_at > (gint64)opt_media_timeout * G_USEC_PER_SEC);
+}
+
 static void
 check_media (gint64 now)
 {
-  GHashTableIter it;
-  gpointer v;
-  GPtrArray *failed = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *who = g_ptr_array_new ();
+  GPtrArray *who = participants (media_failed, now);
 
-  g_hash_table_iter_init (&it, rooms);
-  while (g_hash_table_iter_next (&it, NULL, &v)) {
-    Room *r = v;
-    for (guint i = 0; i < r->clients->len; i++) {
-      Client *c = r->clients->pdata[i];
-      if (!c->ice || !c->ice_credentials || c->closing || c->ice_ready)
-        continue;
-      if (c->ice_failed) {
-        g_ptr_array_add (failed,
-            g_strdup ("the server's ICE agent found no working candidate "
-                      "pair"));
-      } else if (!c->ice_connected_once &&
-          now - c->joined_at > (gint64)opt_media_timeout * G_USEC_PER_SEC) {
-        g_ptr_array_add (failed,
-            g_strdup_printf ("ICE did not connect within %d s of the join",
-                opt_media_timeout));
-      } else {
-        continue;
-      }
-      g_ptr_array_add (who, c);
-    }
-  }
   for (guint i = 0; i < who->len; i++) {
     Client *c = who->pdata[i];
-    send_error (c, MEETING_ERR_MEDIA_FAILED, failed->pdata[i], TRUE);
+    gchar *why = c->ice_failed
+        ? g_strdup ("the server's ICE agent found no working candidate pair")
+        : g_strdup_printf (
+              "ICE did not connect within %d s of the join", opt_media_timeout);
+    send_error (c, MEETING_ERR_MEDIA_FAILED, why, TRUE);
+    g_free (why);
     c->left_reason = MEETING_LEFT_MEDIA_FAILED;
     leave_room (c);
   }
   g_ptr_array_unref (who);
-  g_ptr_array_unref (failed);
+}
+
+static gboolean
+no_pong (Client *c, gint64 now)
+{
+  return now - c->last_seen > (gint64)opt_ping_timeout * G_USEC_PER_SEC;
 }
 
 gboolean
 check_dead (gpointer data)
 {
   gint64 now = g_get_monotonic_time ();
-  GHashTableIter it;
-  gpointer v;
-  GPtrArray *dead = g_ptr_array_new ();
+  GPtrArray *dead = participants (no_pong, now);
 
-  g_hash_table_iter_init (&it, rooms);
-  while (g_hash_table_iter_next (&it, NULL, &v)) {
-    Room *r = v;
-    for (guint i = 0; i < r->clients->len; i++) {
-      Client *c = r->clients->pdata[i];
-      if (now - c->last_seen > (gint64)opt_ping_timeout * G_USEC_PER_SEC)
-        g_ptr_array_add (dead, c);
-    }
-  }
   for (guint i = 0; i < dead->len; i++) {
     Client *c = dead->pdata[i];
     g_printerr (
