@@ -168,18 +168,9 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
     drop_packet (c, "short RTP");
     return;
   }
-  {
-    gint64 now = g_get_monotonic_time ();
-    c->media_tokens +=
-        (now - c->media_refill) * (gdouble)opt_max_media_rate / G_USEC_PER_SEC;
-    c->media_refill = now;
-    if (c->media_tokens > 2.0 * opt_max_media_rate)
-      c->media_tokens = 2.0 * opt_max_media_rate;
-    if (c->media_tokens < 1.0) {
-      drop_packet (c, "over --max-media-rate");
-      return;
-    }
-    c->media_tokens -= 1.0;
+  if (!take_token (&c->media_tokens, &c->media_refill, opt_max_media_rate)) {
+    drop_packet (c, "over --max-media-rate");
+    return;
   }
   st =
       g_hash_table_lookup (r->ssrcs, GUINT_TO_POINTER (meeting_rd32 (buf + 8)));

@@ -140,6 +140,7 @@ void broadcast (Room *r, const gchar *text);
 void broadcast_others (Room *r, Client *except, const gchar *text);
 void stream_free (Stream *st);
 void unpublish (Client *c, guint idx);
+gboolean take_token (gdouble *tokens, gint64 *refill, gint rate);
 void handle_text (
     Client *c, const gchar *room, const gchar *d, gsize n, gboolean is_text);
 

@@ -182,18 +182,20 @@ handle_subscribe (Client *c, MeetingMsg *m)
 
 /* ------------------------------------------------------------ dispatch */
 
-static gboolean
-rate_ok (Client *c)
+/* A token bucket of rate tokens a second, bursts of twice that (a refill
+ * time of 0 fills it): takes one token if there is one. */
+gboolean
+take_token (gdouble *tokens, gint64 *refill, gint rate)
 {
   gint64 now = g_get_monotonic_time ();
 
-  c->tokens += (now - c->last_refill) * (gdouble)opt_rate / G_USEC_PER_SEC;
-  c->last_refill = now;
-  if (c->tokens > 2.0 * opt_rate)
-    c->tokens = 2.0 * opt_rate;
-  if (c->tokens < 1.0)
+  *tokens += (now - *refill) * (gdouble)rate / G_USEC_PER_SEC;
+  *refill = now;
+  if (*tokens > 2.0 * rate)
+    *tokens = 2.0 * rate;
+  if (*tokens < 1.0)
     return FALSE;
-  c->tokens -= 1.0;
+  *tokens -= 1.0;
   return TRUE;
 }
 
@@ -215,7 +217,7 @@ handle_text (
     send_error (c, MEETING_ERR_TOO_BIG, "message over the size limit", TRUE);
     return;
   }
-  if (!rate_ok (c)) {
+  if (!take_token (&c->tokens, &c->last_refill, opt_rate)) {
     send_error (c, MEETING_ERR_RATE_LIMITED, "too many messages", TRUE);
     return;
   }
