@@ -97,14 +97,17 @@ wants (Client *o, Stream *st)
 static void
 route_rtcp (Client *c, const guint8 *buf, gsize len)
 {
+  static GPtrArray *to; /* reused: no allocation per packet */
   Room *r = c->room;
-  GPtrArray *to = g_ptr_array_new ();
   Stream *sr = NULL;
   MeetingRtcp p;
   gsize off = 0;
   gboolean malformed;
   guint32 targets[16];
 
+  if (!to)
+    to = g_ptr_array_new ();
+  g_ptr_array_set_size (to, 0);
   while (meeting_rtcp_next (buf, len, &off, &p, &malformed)) {
     guint n =
         meeting_rtcp_feedback_targets (&p, targets, G_N_ELEMENTS (targets));
@@ -125,7 +128,6 @@ route_rtcp (Client *c, const guint8 *buf, gsize len)
   }
   if (malformed) {
     drop_packet (c, "malformed RTCP");
-    g_ptr_array_unref (to);
     return;
   }
   if (sr) {
@@ -137,7 +139,6 @@ route_rtcp (Client *c, const guint8 *buf, gsize len)
   }
   for (guint i = 0; i < to->len; i++)
     media_send (to->pdata[i], buf, len);
-  g_ptr_array_unref (to);
 }
 
 void
