@@ -121,6 +121,8 @@ main (int argc, char **argv)
       g_printerr ("--media-ports needs MIN:MAX\n");
       return 2;
     }
+    media_port_min = lo;
+    media_port_max = hi;
   }
   if (!opt_tls_cert != !opt_tls_key) {
     g_printerr ("--tls-cert and --tls-key go together\n");

@@ -127,6 +127,7 @@ GOptionEntry server_entries[] = {
 };
 
 MeetingBoardLimits board_limits;
+guint media_port_min, media_port_max;
 FILE *capture_file;
 FILE *fault_log;
 GSocket *black_hole;

@@ -253,12 +253,10 @@ media_start (Client *c)
 {
   static const MeetingIceCallbacks cb = { on_candidate, on_gathering_done,
     on_state, on_media };
-  MeetingIceConfig cfg = { NULL, FALSE, opt_media_address, 0, 0 };
+  MeetingIceConfig cfg = { NULL, FALSE, opt_media_address, media_port_min,
+    media_port_max };
   gchar *ufrag = NULL, *pwd = NULL, *s;
 
-  /* (checked at start) */
-  if (opt_media_ports)
-    sscanf (opt_media_ports, "%u:%u", &cfg.port_min, &cfg.port_max);
   c->ice = meeting_ice_new (&cfg, &cb, c);
   if (!c->ice)
     return FALSE;

@@ -117,6 +117,7 @@ struct _Room
 };
 
 extern MeetingBoardLimits board_limits; /* from the options */
+extern guint media_port_min, media_port_max; /* --media-ports (0: any) */
 extern FILE *capture_file;
 extern FILE *fault_log;
 extern GSocket *black_hole; /* --fault-block-media: where their media goes */
