@@ -501,7 +501,9 @@ process (GstE2eeDec *self, GstBuffer *in, GstBufferList *outl)
         process_held (self, outl, FALSE);
     }
   }
-  if (sframe_hold_queue_head_expired (&self->held, clock_now (self)))
+  /* (the clock is read only when something is held) */
+  if (sframe_hold_queue_length (&self->held) &&
+      sframe_hold_queue_head_expired (&self->held, clock_now (self)))
     process_held (self, outl, FALSE);
 
   switch (decrypt_one (self, in, &out)) {
