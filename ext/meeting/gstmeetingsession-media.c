@@ -48,7 +48,8 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
   GstMeetingSession *s = user_data;
   const guint8 *buf = (const guint8 *)data;
   GstMeetingRemoteStream *rs;
-  GstBuffer *out;
+  GstMeetingReceiver r;
+  gpointer user;
 
   if (len < 8 || (buf[0] >> 6) != 2)
     return;
@@ -62,19 +63,15 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
       s->remote, GUINT_TO_POINTER (meeting_rd32 (buf + 8)));
   if (!rs)
     return;
-  out = gst_buffer_new_allocate (NULL, len, NULL);
-  gst_buffer_fill (out, 0, buf, len);
-  {
-    GstMeetingReceiver r;
-    gpointer user;
+  receiver_enter (s, &r, &user);
+  /* copied only when there is a receiver (meetingsrc) */
+  if (r.media) {
+    GstBuffer *out = gst_buffer_new_allocate (NULL, len, NULL);
 
-    receiver_enter (s, &r, &user);
-    if (r.media)
-      r.media (user, rs, out);
-    else
-      gst_buffer_unref (out);
-    receiver_leave (s);
+    gst_buffer_fill (out, 0, buf, len);
+    r.media (user, rs, out);
   }
+  receiver_leave (s);
 }
 
 static void
