@@ -205,6 +205,7 @@ send_buffers (GstMeetingSink *self, GstPad *pad, GstBuffer **bufs, guint n)
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint32 ssrc;
   GstFlowReturn ret;
+  gboolean sent;
 
   if (!self->session)
     return GST_FLOW_FLUSHING;
@@ -220,15 +221,13 @@ send_buffers (GstMeetingSink *self, GstPad *pad, GstBuffer **bufs, guint n)
     if (ret != GST_FLOW_OK)
       return ret;
   }
-  if (gst_meeting_session_send (self->session, bufs, n)) {
-    GST_OBJECT_LOCK (self);
+  sent = gst_meeting_session_send (self->session, bufs, n);
+  GST_OBJECT_LOCK (self);
+  if (sent)
     self->sent += n;
-    GST_OBJECT_UNLOCK (self);
-  } else {
-    GST_OBJECT_LOCK (self);
+  else
     self->dropped += n; /* media path not up (yet): RTP is loss-tolerant */
-    GST_OBJECT_UNLOCK (self);
-  }
+  GST_OBJECT_UNLOCK (self);
   return GST_FLOW_OK;
 }
 
