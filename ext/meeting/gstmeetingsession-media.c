@@ -48,7 +48,8 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
   GstMeetingSession *s = user_data;
   const guint8 *buf = (const guint8 *)data;
   GstMeetingRemoteStream *rs;
-  GstBuffer *out;
+  GstMeetingReceiver r;
+  gpointer user;
 
   if (len < 8 || (buf[0] >> 6) != 2)
     return;
@@ -62,19 +63,15 @@ on_media (NiceAgent *agent, guint stream_id, guint component, guint len,
       s->remote, GUINT_TO_POINTER (meeting_rd32 (buf + 8)));
   if (!rs)
     return;
-  out = gst_buffer_new_allocate (NULL, len, NULL);
-  gst_buffer_fill (out, 0, buf, len);
-  {
-    GstMeetingReceiver r;
-    gpointer user;
+  receiver_enter (s, &r, &user);
+  /* copied only when there is a receiver (meetingsrc) */
+  if (r.media) {
+    GstBuffer *out = gst_buffer_new_allocate (NULL, len, NULL);
 
-    receiver_enter (s, &r, &user);
-    if (r.media)
-      r.media (user, rs, out);
-    else
-      gst_buffer_unref (out);
-    receiver_leave (s);
+    gst_buffer_fill (out, 0, buf, len);
+    r.media (user, rs, out);
   }
+  receiver_leave (s);
 }
 
 static void
@@ -203,15 +200,18 @@ media_stop (GstMeetingSession *s)
   meeting_ice_free (ice);
 }
 
+/* Whether the RTP packet at data (mapped) is of a stream the server
+ * accepted */
 static gboolean
-is_published (GstMeetingSession *s, GstBuffer *buf)
+is_published (GstMeetingSession *s, const guint8 *data, gsize size)
 {
-  guint8 h[12];
+  guint32 ssrc;
 
-  if (gst_buffer_extract (buf, 0, h, sizeof (h)) != sizeof (h))
+  if (size < 12)
     return FALSE;
+  ssrc = meeting_rd32 (data + 8);
   for (guint i = 0; i < s->published->len; i++)
-    if (g_array_index (s->published, guint32, i) == meeting_rd32 (h + 8))
+    if (g_array_index (s->published, guint32, i) == ssrc)
       return TRUE;
   return FALSE;
 }
@@ -227,10 +227,12 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
   for (guint done = 0; done < n;) {
     guint k = MIN (n - done, MAX_BATCH), mapped = 0;
     gint sent = -1;
+    gboolean head_mapped = FALSE;
 
     for (guint i = 0; i < k; i++) {
       if (!gst_buffer_map (buffers[done + i], &maps[mapped], GST_MAP_READ))
         continue;
+      head_mapped |= i == 0;
       vecs[mapped].buffer = maps[mapped].data;
       vecs[mapped].size = maps[mapped].size;
       msgs[mapped].buffers = &vecs[mapped];
@@ -238,7 +240,9 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
       mapped++;
     }
     g_mutex_lock (&s->agent_lock);
-    if (s->agent && s->ice_ready && mapped && is_published (s, buffers[done]))
+    /* the batch goes when its first packet is of a published stream */
+    if (s->agent && s->ice_ready && head_mapped &&
+        is_published (s, maps[0].data, maps[0].size))
       sent = nice_agent_send_messages_nonblocking (
           s->agent, s->stream_id, 1, msgs, mapped, NULL, NULL);
     if (sent < (gint)mapped)

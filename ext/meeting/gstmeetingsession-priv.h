@@ -136,7 +136,7 @@ G_GNUC_INTERNAL void post_error (
     GstMeetingSession *s, const gchar *text, const gchar *debug);
 G_GNUC_INTERNAL void give_up (
     GstMeetingSession *s, const gchar *text, const gchar *debug);
-G_GNUC_INTERNAL gboolean receiver_enter (
+G_GNUC_INTERNAL void receiver_enter (
     GstMeetingSession *s, GstMeetingReceiver *r, gpointer *user);
 G_GNUC_INTERNAL void receiver_leave (GstMeetingSession *s);
 G_GNUC_INTERNAL void receiver_stream_added (

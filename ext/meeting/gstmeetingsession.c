@@ -203,7 +203,7 @@ give_up (GstMeetingSession *s, const gchar *text, const gchar *debug)
 /* The receiver's callbacks, copied under cb_lock; between enter and leave
  * no lock of the session is held, so meetingsrc adds and removes pads (and
  * their handlers run) freely. */
-gboolean
+void
 receiver_enter (GstMeetingSession *s, GstMeetingReceiver *r, gpointer *user)
 {
   g_mutex_lock (&s->cb_lock);
@@ -211,7 +211,6 @@ receiver_enter (GstMeetingSession *s, GstMeetingReceiver *r, gpointer *user)
   *user = s->receiver_user;
   s->cb_busy++;
   g_mutex_unlock (&s->cb_lock);
-  return TRUE;
 }
 
 void

@@ -120,8 +120,8 @@ gst_meeting_settings_get_property (
 }
 
 GstMeetingSession *
-gst_meeting_settings_acquire (GstElement *element, GstMeetingSettings *s,
-    gboolean may_defer, gboolean *deferred)
+gst_meeting_settings_acquire (
+    GstElement *element, GstMeetingSettings *s, gboolean *deferred)
 {
   GstMeetingSessionConfig cfg = { 0 };
   GstMeetingSettings copy;
@@ -143,20 +143,16 @@ gst_meeting_settings_acquire (GstElement *element, GstMeetingSettings *s,
   cfg.tls_ca_file = copy.tls_ca_file;
   session = gst_meeting_session_acquire (element, &cfg, &err);
   if (deferred)
-    *deferred = FALSE;
-  if (!session && may_defer && !cfg.uri && deferred) {
+    *deferred = !session && !cfg.uri;
+  gst_meeting_settings_clear (&copy);
+  if (session)
+    return session;
+  if (deferred && *deferred)
     GST_DEBUG_OBJECT (
         element, "no session yet (%s): asking again later", err->message);
-    g_clear_error (&err);
-    *deferred = TRUE;
-    gst_meeting_settings_clear (&copy);
-    return NULL;
-  }
-  gst_meeting_settings_clear (&copy);
-  if (!session) {
+  else
     GST_ELEMENT_ERROR (
         element, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
-    g_error_free (err);
-  }
-  return session;
+  g_error_free (err);
+  return NULL;
 }

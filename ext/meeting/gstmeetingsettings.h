@@ -43,12 +43,13 @@ gboolean gst_meeting_settings_set_property (
 gboolean gst_meeting_settings_get_property (
     GstMeetingSettings *settings, guint prop_id, GValue *value);
 /* The element's session; posts an error and returns NULL if the settings
- * are unusable. may_defer (NULL→READY): an element without a uri whose
- * sibling with one has not reached READY yet returns NULL with *deferred
- * set and no error, and asks again at READY→PAUSED (by then every element
- * of the pipeline is in READY: the ordering care of the keyring). */
-GstMeetingSession *gst_meeting_settings_acquire (GstElement *element,
-    GstMeetingSettings *settings, gboolean may_defer, gboolean *deferred);
+ * are unusable.  With deferred (NULL→READY): an element without a uri
+ * whose sibling with one has not reached READY yet returns NULL with
+ * *deferred set and no error, and asks again at READY→PAUSED (by then
+ * every element of the pipeline is in READY: the ordering care of the
+ * keyring); deferred NULL: no deferring. */
+GstMeetingSession *gst_meeting_settings_acquire (
+    GstElement *element, GstMeetingSettings *settings, gboolean *deferred);
 
 G_END_DECLS
 

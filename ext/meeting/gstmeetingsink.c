@@ -205,6 +205,7 @@ send_buffers (GstMeetingSink *self, GstPad *pad, GstBuffer **bufs, guint n)
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint32 ssrc;
   GstFlowReturn ret;
+  gboolean sent;
 
   if (!self->session)
     return GST_FLOW_FLUSHING;
@@ -220,15 +221,13 @@ send_buffers (GstMeetingSink *self, GstPad *pad, GstBuffer **bufs, guint n)
     if (ret != GST_FLOW_OK)
       return ret;
   }
-  if (gst_meeting_session_send (self->session, bufs, n)) {
-    GST_OBJECT_LOCK (self);
+  sent = gst_meeting_session_send (self->session, bufs, n);
+  GST_OBJECT_LOCK (self);
+  if (sent)
     self->sent += n;
-    GST_OBJECT_UNLOCK (self);
-  } else {
-    GST_OBJECT_LOCK (self);
+  else
     self->dropped += n; /* media path not up (yet): RTP is loss-tolerant */
-    GST_OBJECT_UNLOCK (self);
-  }
+  GST_OBJECT_UNLOCK (self);
   return GST_FLOW_OK;
 }
 
@@ -451,8 +450,8 @@ gst_meeting_sink_change_state (GstElement *element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
       gboolean deferred = FALSE;
-      self->session = gst_meeting_settings_acquire (
-          element, &self->settings, TRUE, &deferred);
+      self->session =
+          gst_meeting_settings_acquire (element, &self->settings, &deferred);
       if (!self->session && !deferred)
         return GST_STATE_CHANGE_FAILURE;
       if (self->session)
@@ -461,8 +460,8 @@ gst_meeting_sink_change_state (GstElement *element, GstStateChange transition)
     }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!self->session) {
-        self->session = gst_meeting_settings_acquire (
-            element, &self->settings, FALSE, NULL);
+        self->session =
+            gst_meeting_settings_acquire (element, &self->settings, NULL);
         if (!self->session)
           return GST_STATE_CHANGE_FAILURE;
         gst_meeting_session_attach_sender (self->session, &sender, self);

@@ -645,8 +645,8 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY: {
       gboolean deferred = FALSE;
-      self->session = gst_meeting_settings_acquire (
-          element, &self->settings, TRUE, &deferred);
+      self->session =
+          gst_meeting_settings_acquire (element, &self->settings, &deferred);
       if (!self->session && !deferred)
         return GST_STATE_CHANGE_FAILURE;
       if (self->session)
@@ -655,8 +655,8 @@ gst_meeting_src_change_state (GstElement *element, GstStateChange transition)
     }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!self->session) {
-        self->session = gst_meeting_settings_acquire (
-            element, &self->settings, FALSE, NULL);
+        self->session =
+            gst_meeting_settings_acquire (element, &self->settings, NULL);
         if (!self->session)
           return GST_STATE_CHANGE_FAILURE;
         attach (self);

@@ -59,6 +59,12 @@ GType gst_e2ee_rtp_auth_fields_get_type (void);
 G_GNUC_INTERNAL const gchar *e2ee_suite_nick (GstE2eeSFrameSuite suite);
 G_GNUC_INTERNAL GstE2eeSFrameSuite e2ee_suite_from_nick (const gchar *nick);
 
+/* A counter with one writer, the streaming thread, that adds to it without
+ * a lock (a lock round trip per packet costs more than the add); others
+ * read it with STAT_GET. */
+#define STAT_GET(f) __atomic_load_n (&(f), __ATOMIC_RELAXED)
+#define STAT_ADD(f, v) __atomic_store_n (&(f), (f) + (v), __ATOMIC_RELAXED)
+
 #define E2EE_RTP_METADATA_MAX (1 + 1 + 4 + 4 + 2 + 1 + 15 * 4)
 
 G_GNUC_INTERNAL

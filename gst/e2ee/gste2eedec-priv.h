@@ -43,7 +43,8 @@ typedef struct
   GstE2eeSFrameCipher *cipher;
   GstE2eeKey *key; /* keyring mode */
   gchar *sender;
-  /* stats (object lock) */
+  /* stats: packets and bytes by the streaming thread alone (STAT_ADD),
+   * drops under the object lock */
   guint64 packets;
   guint64 bytes;
   guint64 drops[N_DROP_REASONS];
@@ -106,7 +107,8 @@ struct _GstE2eeDec
   E2eeDropReport untracked_reports[N_DROP_REASONS];
   SFrameFailRun fail; /* drops since the last frame that decrypted */
 
-  /* stats, object lock */
+  /* stats: packets and bytes by the streaming thread alone (STAT_ADD),
+   * drops under the object lock */
   guint64 packets;
   guint64 bytes_in;
   guint64 bytes_out;

@@ -351,13 +351,11 @@ frame_commit (GstE2eeDec *self, KidState *st, gboolean fresh, Frame *f,
           (NULL));
   }
 
-  GST_OBJECT_LOCK (self);
-  self->packets++;
-  self->bytes_in += f->hdr_len + f->sf_len;
-  self->bytes_out += f->hdr_len + n;
-  st->packets++;
-  st->bytes += n;
-  GST_OBJECT_UNLOCK (self);
+  STAT_ADD (self->packets, 1);
+  STAT_ADD (self->bytes_in, f->hdr_len + f->sf_len);
+  STAT_ADD (self->bytes_out, f->hdr_len + n);
+  STAT_ADD (st->packets, 1);
+  STAT_ADD (st->bytes, n);
   return RESULT_OUT;
 }
 
@@ -501,7 +499,9 @@ process (GstE2eeDec *self, GstBuffer *in, GstBufferList *outl)
         process_held (self, outl, FALSE);
     }
   }
-  if (sframe_hold_queue_head_expired (&self->held, clock_now (self)))
+  /* (the clock is read only when something is held) */
+  if (sframe_hold_queue_length (&self->held) &&
+      sframe_hold_queue_head_expired (&self->held, clock_now (self)))
     process_held (self, outl, FALSE);
 
   switch (decrypt_one (self, in, &out)) {

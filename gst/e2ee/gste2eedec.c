@@ -381,8 +381,8 @@ append_kid_stats (gpointer unused, gpointer value, gpointer arr)
   KidState *k = value;
   GValue e = G_VALUE_INIT;
   GstStructure *ks = gst_structure_new ("kid-stats", "kid", G_TYPE_UINT64,
-      k->entry.kid, "packets", G_TYPE_UINT64, k->packets, "bytes",
-      G_TYPE_UINT64, k->bytes, "auth-failures", G_TYPE_UINT64,
+      k->entry.kid, "packets", G_TYPE_UINT64, STAT_GET (k->packets), "bytes",
+      G_TYPE_UINT64, STAT_GET (k->bytes), "auth-failures", G_TYPE_UINT64,
       k->drops[DROP_AUTH], "replays", G_TYPE_UINT64, k->drops[DROP_REPLAY],
       "unknown-kid", G_TYPE_UINT64, k->drops[DROP_UNKNOWN_KID], NULL);
 
@@ -402,9 +402,10 @@ gst_e2ee_dec_get_stats (GstE2eeDec *self)
   g_value_init (&arr, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("application/x-e2eedec-stats", "packets",
-      G_TYPE_UINT64, self->packets, "bytes-in", G_TYPE_UINT64, self->bytes_in,
-      "bytes-out", G_TYPE_UINT64, self->bytes_out, "auth-failures",
-      G_TYPE_UINT64, self->drops[DROP_AUTH], "replays", G_TYPE_UINT64,
+      G_TYPE_UINT64, STAT_GET (self->packets), "bytes-in", G_TYPE_UINT64,
+      STAT_GET (self->bytes_in), "bytes-out", G_TYPE_UINT64,
+      STAT_GET (self->bytes_out), "auth-failures", G_TYPE_UINT64,
+      self->drops[DROP_AUTH], "replays", G_TYPE_UINT64,
       self->drops[DROP_REPLAY], "unknown-kid", G_TYPE_UINT64,
       self->drops[DROP_UNKNOWN_KID], "malformed", G_TYPE_UINT64,
       self->drops[DROP_MALFORMED], "held", G_TYPE_UINT,

@@ -105,10 +105,9 @@ struct _GstE2eeEnc
 };
 
 /* The counters of sent packets have one writer, the streaming thread,
- * which updates them without a lock; get_stats() reads them under the
- * object lock, which also guards the array of KIDs when it changes. */
-#define STAT_GET(f) __atomic_load_n (&(f), __ATOMIC_RELAXED)
-#define STAT_ADD(f, v) __atomic_store_n (&(f), (f) + (v), __ATOMIC_RELAXED)
+ * which updates them without a lock (STAT_ADD); get_stats() reads them
+ * under the object lock, which also guards the array of KIDs when it
+ * changes. */
 
 /* gste2eeenc.c */
 G_GNUC_INTERNAL void gst_e2ee_enc_reset_crypto (GstE2eeEnc *self);

@@ -274,26 +274,10 @@ sframe_kid_table_retire_if (SFrameKidTable *t, GHRFunc func, gpointer data)
   return g_hash_table_foreach_remove (t->entries, remove_if_cb, &r);
 }
 
-typedef struct
-{
-  GHFunc func;
-  gpointer data;
-} ForEach;
-
-static void
-foreach_cb (gpointer key, gpointer value, gpointer data)
-{
-  ForEach *f = data;
-
-  f->func (NULL, value, f->data);
-}
-
 void
 sframe_kid_table_foreach (SFrameKidTable *t, GHFunc func, gpointer data)
 {
-  ForEach f = { func, data };
-
-  g_hash_table_foreach (t->entries, foreach_cb, &f);
+  g_hash_table_foreach (t->entries, func, data);
 }
 
 void

@@ -92,7 +92,7 @@ guint sframe_kid_table_remove_if (
  * there is room for them (max_floors in all). */
 guint sframe_kid_table_retire_if (
     SFrameKidTable *t, GHRFunc func, gpointer user_data);
-/* Calls func (NULL, entry, user_data) for each entry. */
+/* Calls func (&entry->kid, entry, user_data) for each entry. */
 void sframe_kid_table_foreach (SFrameKidTable *t, GHFunc func, gpointer data);
 /* Forgets everything, floors included. */
 void sframe_kid_table_clear (SFrameKidTable *t);

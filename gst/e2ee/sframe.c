@@ -650,20 +650,28 @@ open_ (GstE2eeSFrameCipher *c, guint64 ctr, const guint8 *aad1, gsize aad1_len,
   return GST_E2EE_SFRAME_OK;
 }
 
+/* A cipher for one AEAD call with this key and nonce (CTR 0 makes the
+ * nonce equal to the salt), or NULL when the suite cannot run. */
+static GstE2eeSFrameCipher *
+one_shot_cipher (GstE2eeSFrameSuite suite, GstE2eeSFrameBackend backend,
+    const guint8 *key, const guint8 *nonce)
+{
+  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
+
+  if (!info || !gst_e2ee_sframe_init ())
+    return NULL;
+  return cipher_new_raw (info, backend, key, nonce);
+}
+
 GstE2eeSFrameResult
 gst_e2ee_sframe_aead_seal (GstE2eeSFrameSuite suite,
     GstE2eeSFrameBackend backend, const guint8 *key, const guint8 *nonce,
     const guint8 *aad, gsize aad_len, const guint8 *pt, gsize pt_len,
     guint8 *ct)
 {
-  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
-  GstE2eeSFrameCipher *c;
+  GstE2eeSFrameCipher *c = one_shot_cipher (suite, backend, key, nonce);
   GstE2eeSFrameResult r;
 
-  if (!info || !gst_e2ee_sframe_init ())
-    return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
-  /* CTR 0 makes the nonce equal to the salt */
-  c = cipher_new_raw (info, backend, key, nonce);
   if (!c)
     return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
   r = seal (c, 0, aad, aad_len, NULL, 0, pt, pt_len, ct, ct + pt_len);
@@ -677,13 +685,9 @@ gst_e2ee_sframe_aead_open (GstE2eeSFrameSuite suite,
     const guint8 *aad, gsize aad_len, const guint8 *ct, gsize ct_len,
     guint8 *pt)
 {
-  const GstE2eeSFrameSuiteInfo *info = gst_e2ee_sframe_suite_info (suite);
-  GstE2eeSFrameCipher *c;
+  GstE2eeSFrameCipher *c = one_shot_cipher (suite, backend, key, nonce);
   GstE2eeSFrameResult r;
 
-  if (!info || !gst_e2ee_sframe_init ())
-    return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
-  c = cipher_new_raw (info, backend, key, nonce);
   if (!c)
     return GST_E2EE_SFRAME_ERR_UNSUPPORTED;
   r = open_ (c, 0, aad, aad_len, NULL, 0, ct, ct_len, pt);
