@@ -9,36 +9,16 @@
 #include "config.h"
 #endif
 
-#include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "../check/server-process.h"
 #include "meetingproto.h"
 
 static const gchar *server_path;
-
-/* The server must not outlive a test that failed half-way. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
-{
-  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
-  GSubprocess *p;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, argv, err);
-  g_object_unref (l);
-  return p;
-}
 
 typedef struct
 {
@@ -63,8 +43,6 @@ server_start (const gchar *const *extra)
 {
   Server *s = g_new0 (Server, 1);
   GPtrArray *argv = g_ptr_array_new ();
-  GDataInputStream *in;
-  gchar *line;
   GError *err = NULL;
 
   g_ptr_array_add (argv, (gpointer)server_path);
@@ -77,14 +55,10 @@ server_start (const gchar *const *extra)
       G_SUBPROCESS_FLAGS_STDOUT_PIPE, (const gchar *const *)argv->pdata, &err);
   g_assert_no_error (err);
   g_ptr_array_unref (argv);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &err);
+  s->url = server_read_url (s->proc, &err);
   g_assert_no_error (err);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on ws://127.0.0.1:"));
-  s->url = g_strdup (line + strlen ("listening on "));
-  g_free (line);
-  g_object_unref (in);
+  g_assert_nonnull (s->url);
+  g_assert_true (g_str_has_prefix (s->url, "ws://127.0.0.1:"));
   return s;
 }
 

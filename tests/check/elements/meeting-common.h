@@ -9,7 +9,6 @@
 #define __MEETING_COMMON_H__
 
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <gio/gio.h>
 #include <gst/app/app.h>
@@ -18,6 +17,8 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+
+#include "../server-process.h"
 
 #define TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define AUDIO_CAPS                                                             \
@@ -30,25 +31,6 @@
   "sframe-suite=(string)aes-128-gcm-sha256-128"
 
 G_GNUC_UNUSED static GSubprocess *server;
-
-/* The server must not outlive a test that failed half-way. */
-static inline void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static inline GSubprocess *
-spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
-{
-  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
-  GSubprocess *p;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, argv, err);
-  g_object_unref (l);
-  return p;
-}
 G_GNUC_UNUSED static gchar *server_url;
 
 /* extra: one more server option, or NULL */
@@ -56,9 +38,7 @@ static inline void
 server_start_with (const gchar *extra)
 {
   const gchar *path = g_getenv ("GST_MEETING_SERVER");
-  GDataInputStream *in;
   GError *err = NULL;
-  gchar *line;
 
   fail_unless (path != NULL, "GST_MEETING_SERVER is not set");
   {
@@ -68,12 +48,8 @@ server_start_with (const gchar *extra)
         argv, &err);
   }
   fail_unless (server != NULL);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &err);
-  fail_unless (line && g_str_has_prefix (line, "listening on ws://"));
-  server_url = g_strdup (line + strlen ("listening on "));
-  g_free (line);
-  g_object_unref (in);
+  server_url = server_read_url (server, &err);
+  fail_unless (server_url && g_str_has_prefix (server_url, "ws://"));
 }
 
 static inline void
@@ -234,7 +210,4 @@ pop_error (GstElement *pipeline, guint timeout_s)
   return m;
 }
 
-/* ----------------------------------------------------------------- tests */
-
-/* A stream not encrypted by e2eeenc is never sent: an error instead. */
 #endif /* __MEETING_COMMON_H__ */
