@@ -120,28 +120,6 @@ iterate_until (gboolean *flag)
   fail_unless (*flag);
 }
 
-static inline Client *
-client_join (const gchar *room, const gchar *name)
-{
-  Client *c = g_new0 (Client, 1);
-  gchar *uri = room_uri (room);
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri);
-  gchar *join = g_strdup_printf (
-      "{\"type\":\"join\",\"name\":\"%s\",\"receive\":false}", name);
-
-  c->session = soup_session_new ();
-  soup_session_websocket_connect_async (c->session, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, on_client_connected, c);
-  iterate_until (&c->done);
-  fail_unless (c->ws != NULL);
-  g_signal_connect (c->ws, "message", G_CALLBACK (on_client_message), c);
-  soup_websocket_connection_send_text (c->ws, join);
-  g_object_unref (msg);
-  g_free (uri);
-  g_free (join);
-  return c;
-}
-
 static inline void
 client_free (Client *c)
 {
@@ -174,6 +152,40 @@ client_expect (Client *c, const gchar *type)
       g_usleep (1000);
   }
   return NULL;
+}
+
+/* The next message of this type arrives (others are skipped), or fails. */
+static inline void
+client_wait_for (Client *c, const gchar *type)
+{
+  JsonObject *o = client_expect (c, type);
+
+  fail_unless (o != NULL, "no '%s' message", type);
+  json_object_unref (o);
+}
+
+/* A client in the room, welcomed. */
+static inline Client *
+client_join (const gchar *room, const gchar *name)
+{
+  Client *c = g_new0 (Client, 1);
+  gchar *uri = room_uri (room);
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri);
+  gchar *join = g_strdup_printf (
+      "{\"type\":\"join\",\"name\":\"%s\",\"receive\":false}", name);
+
+  c->session = soup_session_new ();
+  soup_session_websocket_connect_async (c->session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, on_client_connected, c);
+  iterate_until (&c->done);
+  fail_unless (c->ws != NULL);
+  g_signal_connect (c->ws, "message", G_CALLBACK (on_client_message), c);
+  soup_websocket_connection_send_text (c->ws, join);
+  g_object_unref (msg);
+  g_free (uri);
+  g_free (join);
+  client_wait_for (c, "welcome");
+  return c;
 }
 
 static inline void
