@@ -393,6 +393,16 @@ msg_type (GBytes *b)
   return n > 1 ? d[1] : 0;
 }
 
+/* A HubFilter: the server withholds the KEYS messages from the participant
+ * named by data. */
+static inline GBytes *
+drop_keys_for (Hub *h, Part *to, GBytes *msg, gpointer data)
+{
+  if (msg_type (msg) == GST_E2EE_MSG_KEYS && g_strcmp0 (to->id, data) == 0)
+    return NULL;
+  return g_bytes_ref (msg);
+}
+
 static inline guint
 total (Hub *h, gsize offset)
 {
