@@ -10,36 +10,14 @@
 #include "config.h"
 #endif
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <string.h>
-
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
+#include "../check/server-process.h"
 #include "meetingproto.h"
 
 #define TIMEOUT_US (20 * G_USEC_PER_SEC)
-
-/* The server must not outlive a test that failed half-way. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
-{
-  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
-  GSubprocess *p;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, argv, err);
-  g_object_unref (l);
-  return p;
-}
 
 typedef struct
 {
@@ -225,8 +203,7 @@ test_meeting_over_server (void)
 {
   const gchar *server = g_getenv ("GST_MEETING_SERVER");
   GSubprocess *proc;
-  GDataInputStream *in;
-  gchar *line, *url;
+  gchar *base, *url;
   Member *m[4];
   gchar *code0, *code1;
   guint64 e1, e2, e3;
@@ -237,10 +214,10 @@ test_meeting_over_server (void)
     proc = spawn_server (G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv, &err);
   }
   g_assert_no_error (err);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &err);
-  g_assert_nonnull (line);
-  url = g_strdup_printf ("%s/room", line + strlen ("listening on "));
+  base = server_read_url (proc, &err);
+  g_assert_nonnull (base);
+  url = g_strdup_printf ("%s/room", base);
+  g_free (base);
 
   for (guint i = 0; i < 3; i++) {
     gchar *name = g_strdup_printf ("user%u", i);
@@ -268,9 +245,7 @@ test_meeting_over_server (void)
   g_subprocess_send_signal (proc, SIGTERM);
   g_subprocess_wait (proc, NULL, NULL);
   g_assert_true (g_subprocess_get_if_exited (proc));
-  g_object_unref (in);
   g_object_unref (proc);
-  g_free (line);
   g_free (url);
 }
 

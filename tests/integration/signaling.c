@@ -9,36 +9,17 @@
 #include "config.h"
 #endif
 
-#include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "../check/server-process.h"
+#include "../check/ws-client.h"
 #include "meetingproto.h"
 
 static const gchar *server_path;
-
-/* The server must not outlive a test that failed half-way. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
-{
-  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
-  GSubprocess *p;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, argv, err);
-  g_object_unref (l);
-  return p;
-}
 
 typedef struct
 {
@@ -46,25 +27,11 @@ typedef struct
   gchar *url;
 } Server;
 
-typedef struct
-{
-  SoupSession *session;
-  SoupWebsocketConnection *ws;
-  GQueue inbox; /* JsonObject* */
-  gboolean closed;
-  GError *error;
-  gboolean done;
-} Client;
-
-#define TIMEOUT_US (10 * G_USEC_PER_SEC)
-
 static Server *
 server_start (const gchar *const *extra)
 {
   Server *s = g_new0 (Server, 1);
   GPtrArray *argv = g_ptr_array_new ();
-  GDataInputStream *in;
-  gchar *line;
   GError *err = NULL;
 
   g_ptr_array_add (argv, (gpointer)server_path);
@@ -77,14 +44,10 @@ server_start (const gchar *const *extra)
       G_SUBPROCESS_FLAGS_STDOUT_PIPE, (const gchar *const *)argv->pdata, &err);
   g_assert_no_error (err);
   g_ptr_array_unref (argv);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &err);
+  s->url = server_read_url (s->proc, &err);
   g_assert_no_error (err);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on ws://127.0.0.1:"));
-  s->url = g_strdup (line + strlen ("listening on "));
-  g_free (line);
-  g_object_unref (in);
+  g_assert_nonnull (s->url);
+  g_assert_true (g_str_has_prefix (s->url, "ws://127.0.0.1:"));
   return s;
 }
 
@@ -117,7 +80,6 @@ server_stop (Server *s)
 static void
 on_message (SoupWebsocketConnection *ws, gint type, GBytes *msg, Client *c)
 {
-  JsonParser *p = json_parser_new ();
   MeetingMsg m;
   const gchar *why = NULL;
   gsize n;
@@ -129,95 +91,36 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *msg, Client *c)
   if (!meeting_msg_parse (&m, MEETING_TO_CLIENT, d, n, &why))
     g_error ("malformed message from the server (%s): %.*s", why, (int)n, d);
   meeting_msg_clear (&m);
-  g_assert_true (json_parser_load_from_data (p, d, n, NULL));
-  g_queue_push_tail (&c->inbox,
-      json_object_ref (json_node_get_object (json_parser_get_root (p))));
-  g_object_unref (p);
-}
-
-static void
-on_closed (SoupWebsocketConnection *ws, Client *c)
-{
-  c->closed = TRUE;
-}
-
-static void
-on_connected (GObject *src, GAsyncResult *res, gpointer data)
-{
-  Client *c = data;
-
-  c->ws = soup_session_websocket_connect_finish (
-      SOUP_SESSION (src), res, &c->error);
-  c->done = TRUE;
+  g_assert_true (client_queue_json (c, d, n));
 }
 
 static Client *
 client_connect (Server *s, const gchar *room)
 {
-  Client *c = g_new0 (Client, 1);
   gchar *url = g_strdup_printf ("%s/%s", s->url, room);
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, url);
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
+  Client *c = client_connect_url (url, G_CALLBACK (on_message));
 
-  c->session = soup_session_new ();
-  soup_session_websocket_connect_async (
-      c->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_connected, c);
-  while (!c->done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (c->error);
   g_assert_nonnull (c->ws);
-  g_signal_connect (c->ws, "message", G_CALLBACK (on_message), c);
-  g_signal_connect (c->ws, "closed", G_CALLBACK (on_closed), c);
-  g_object_unref (msg);
   g_free (url);
   return c;
-}
-
-static void
-client_free (Client *c)
-{
-  if (c->ws &&
-      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  g_clear_object (&c->ws);
-  g_object_unref (c->session);
-  g_queue_clear_full (&c->inbox, (GDestroyNotify)json_object_unref);
-  g_free (c);
-}
-
-static void
-client_send (Client *c, const gchar *text)
-{
-  soup_websocket_connection_send_text (c->ws, text);
 }
 
 /* Next message of a type (others before it are skipped), or fails. */
 static JsonObject *
 expect (Client *c, const gchar *type)
 {
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
+  JsonObject *o = client_expect (c, type);
 
-  while (g_get_monotonic_time () < deadline) {
-    while (c->inbox.length) {
-      JsonObject *o = g_queue_pop_head (&c->inbox);
-      if (g_str_equal (json_object_get_string_member (o, "type"), type))
-        return o;
-      json_object_unref (o);
-    }
-    g_main_context_iteration (NULL, TRUE);
-  }
-  g_error ("no '%s' message within 10 s", type);
-  return NULL;
+  if (!o)
+    g_error ("no '%s' message within 10 s", type);
+  return o;
 }
 
 static void
 wait_closed (Client *c)
 {
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
-
-  while (!c->closed && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (c->closed);
+  g_assert_true (client_iterate_until (&c->closed));
 }
 
 static void

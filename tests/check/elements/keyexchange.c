@@ -11,6 +11,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "../kx-media.h"
 #include "gste2eekeyring.h"
 
 #define INSTANCE "00112233445566778899aabbccddeeff"
@@ -114,29 +115,8 @@ static void
 check_media (GstElement *a, GstElement *b)
 {
   GstE2eeKeyring *ka = keyring_of (a), *kb = keyring_of (b);
-  GstContext *ca = gst_e2ee_context_new_keyring (ka, TRUE);
-  GstContext *cb = gst_e2ee_context_new_keyring (kb, TRUE);
-  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
-  GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
-  GstHarness *he, *hd;
-  GstBuffer *ct, *out;
 
-  gst_element_set_context (enc, ca);
-  gst_element_set_context (dec, cb);
-  he = gst_harness_new_with_element (enc, "sink", "src");
-  hd = gst_harness_new_with_element (dec, "sink", "src");
-  gst_harness_set_src_caps_str (he, "audio/x-opus");
-  ct = gst_harness_push_and_pull (he, gst_buffer_new_allocate (NULL, 90, NULL));
-  gst_harness_set_src_caps (hd, gst_pad_get_current_caps (he->sinkpad));
-  out = gst_harness_push_and_pull (hd, ct);
-  fail_unless (out != NULL && gst_buffer_get_size (out) == 90);
-  gst_buffer_unref (out);
-  gst_harness_teardown (he);
-  gst_harness_teardown (hd);
-  gst_object_unref (enc);
-  gst_object_unref (dec);
-  gst_context_unref (ca);
-  gst_context_unref (cb);
+  check_keyring_media (ka, kb, GST_OBJECT_NAME (a), GST_OBJECT_NAME (b));
   gst_object_unref (ka);
   gst_object_unref (kb);
 }

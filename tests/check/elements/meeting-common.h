@@ -1,6 +1,6 @@
 /* Helpers shared by the meetingsink/meetingsrc tests (meeting.c,
- * meeting-src.c): the server as a child process, plain WebSocket clients,
- * RTP packets, bus errors.
+ * meeting-src.c): the server as a child process (../server-process.h),
+ * plain WebSocket clients (../ws-client.h), RTP packets, bus errors.
  *
  * Copyright (C) 2026 gst-e2ee-meeting contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -9,7 +9,6 @@
 #define __MEETING_COMMON_H__
 
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <gio/gio.h>
 #include <gst/app/app.h>
@@ -19,7 +18,9 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#define TIMEOUT_US (10 * G_USEC_PER_SEC)
+#include "../server-process.h"
+#include "../ws-client.h"
+
 #define AUDIO_CAPS                                                             \
   "application/x-rtp,media=audio,clock-rate=8000,encoding-name=L16,"           \
   "payload=96,channels=1"
@@ -30,25 +31,6 @@
   "sframe-suite=(string)aes-128-gcm-sha256-128"
 
 G_GNUC_UNUSED static GSubprocess *server;
-
-/* The server must not outlive a test that failed half-way. */
-static inline void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static inline GSubprocess *
-spawn_server (GSubprocessFlags flags, const gchar *const *argv, GError **err)
-{
-  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
-  GSubprocess *p;
-
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, argv, err);
-  g_object_unref (l);
-  return p;
-}
 G_GNUC_UNUSED static gchar *server_url;
 
 /* extra: one more server option, or NULL */
@@ -56,9 +38,7 @@ static inline void
 server_start_with (const gchar *extra)
 {
   const gchar *path = g_getenv ("GST_MEETING_SERVER");
-  GDataInputStream *in;
   GError *err = NULL;
-  gchar *line;
 
   fail_unless (path != NULL, "GST_MEETING_SERVER is not set");
   {
@@ -68,12 +48,8 @@ server_start_with (const gchar *extra)
         argv, &err);
   }
   fail_unless (server != NULL);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (in, NULL, NULL, &err);
-  fail_unless (line && g_str_has_prefix (line, "listening on ws://"));
-  server_url = g_strdup (line + strlen ("listening on "));
-  g_free (line);
-  g_object_unref (in);
+  server_url = server_read_url (server, &err);
+  fail_unless (server_url && g_str_has_prefix (server_url, "ws://"));
 }
 
 static inline void
@@ -100,110 +76,41 @@ room_uri (const gchar *room)
 
 /* ------------------------------------------------- a plain WS client */
 
-typedef struct
-{
-  SoupSession *session;
-  SoupWebsocketConnection *ws;
-  GQueue inbox; /* JsonObject* */
-  GError *error;
-  gboolean done;
-} Client;
-
 static inline void
 on_client_message (
     SoupWebsocketConnection *ws, gint type, GBytes *msg, Client *c)
 {
-  JsonParser *p = json_parser_new ();
   gsize n;
   const gchar *d = g_bytes_get_data (msg, &n);
 
-  fail_unless (json_parser_load_from_data (p, d, n, NULL));
-  g_queue_push_tail (&c->inbox,
-      json_object_ref (json_node_get_object (json_parser_get_root (p))));
-  g_object_unref (p);
+  fail_unless (client_queue_json (c, d, n));
 }
 
+/* The next message of this type arrives (others are skipped), or fails. */
 static inline void
-on_client_connected (GObject *src, GAsyncResult *res, gpointer data)
+client_wait_for (Client *c, const gchar *type)
 {
-  Client *c = data;
+  JsonObject *o = client_expect (c, type);
 
-  c->ws = soup_session_websocket_connect_finish (
-      SOUP_SESSION (src), res, &c->error);
-  c->done = TRUE;
+  fail_unless (o != NULL, "no '%s' message", type);
+  json_object_unref (o);
 }
 
-static inline void
-iterate_until (gboolean *flag)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
-
-  while (!*flag && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  fail_unless (*flag);
-}
-
+/* A client in the room, welcomed. */
 static inline Client *
 client_join (const gchar *room, const gchar *name)
 {
-  Client *c = g_new0 (Client, 1);
   gchar *uri = room_uri (room);
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri);
+  Client *c = client_connect_url (uri, G_CALLBACK (on_client_message));
   gchar *join = g_strdup_printf (
       "{\"type\":\"join\",\"name\":\"%s\",\"receive\":false}", name);
 
-  c->session = soup_session_new ();
-  soup_session_websocket_connect_async (c->session, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, on_client_connected, c);
-  iterate_until (&c->done);
   fail_unless (c->ws != NULL);
-  g_signal_connect (c->ws, "message", G_CALLBACK (on_client_message), c);
-  soup_websocket_connection_send_text (c->ws, join);
-  g_object_unref (msg);
+  client_send (c, join);
   g_free (uri);
   g_free (join);
+  client_wait_for (c, "welcome");
   return c;
-}
-
-static inline void
-client_free (Client *c)
-{
-  if (c->ws &&
-      soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  /* let the close go out */
-  for (guint i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-  g_clear_object (&c->ws);
-  g_object_unref (c->session);
-  g_queue_clear_full (&c->inbox, (GDestroyNotify)json_object_unref);
-  g_free (c);
-}
-
-/* The next message of this type (others are skipped), or NULL. */
-static inline JsonObject *
-client_expect (Client *c, const gchar *type)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
-
-  while (g_get_monotonic_time () < deadline) {
-    while (c->inbox.length) {
-      JsonObject *o = g_queue_pop_head (&c->inbox);
-      if (g_str_equal (json_object_get_string_member (o, "type"), type))
-        return o;
-      json_object_unref (o);
-    }
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  }
-  return NULL;
-}
-
-static inline void
-client_send (Client *c, const gchar *text)
-{
-  soup_websocket_connection_send_text (c->ws, text);
 }
 
 /* --------------------------------------------------------------- helpers */
@@ -234,7 +141,4 @@ pop_error (GstElement *pipeline, guint timeout_s)
   return m;
 }
 
-/* ----------------------------------------------------------------- tests */
-
-/* A stream not encrypted by e2eeenc is never sent: an error instead. */
 #endif /* __MEETING_COMMON_H__ */

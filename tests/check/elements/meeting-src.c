@@ -20,6 +20,38 @@ typedef struct
 } PadLog;
 
 static void
+pad_log_init (PadLog *log)
+{
+  g_mutex_init (&log->lock);
+  log->added = g_ptr_array_new_with_free_func (g_free);
+  log->removed = g_ptr_array_new_with_free_func (g_free);
+  log->caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void
+pad_log_clear (PadLog *log)
+{
+  g_ptr_array_unref (log->added);
+  g_ptr_array_unref (log->removed);
+  g_hash_table_unref (log->caps);
+  g_mutex_clear (&log->lock);
+}
+
+/* an end-to-end encrypted stream of the client's */
+static void
+client_publish (Client *c, const gchar *stream, const gchar *kind, guint ssrc,
+    const gchar *caps)
+{
+  gchar *text = g_strdup_printf ("{\"type\":\"publish\",\"stream\":\"%s\","
+                                 "\"kind\":\"%s\",\"ssrc\":%u,\"caps\":\"%s\","
+                                 "\"e2ee\":true}",
+      stream, kind, ssrc, caps);
+
+  client_send (c, text);
+  g_free (text);
+}
+
+static void
 on_pad_added (GstElement *el, GstPad *pad, PadLog *log)
 {
   GstCaps *caps = gst_pad_query_caps (pad, NULL);
@@ -73,25 +105,12 @@ run_src_pads (const gchar *media, guint expected)
   GstElement *msrc = gst_element_factory_make ("meetingsrc", NULL);
   PadLog log = { 0 };
   Client *eve;
-  JsonObject *o;
 
-  g_mutex_init (&log.lock);
-  log.added = g_ptr_array_new_with_free_func (g_free);
-  log.removed = g_ptr_array_new_with_free_func (g_free);
-  log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  pad_log_init (&log);
   eve = client_join ("pads", "Eve x");
-  o = client_expect (eve, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
-  client_send (eve,
-      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
-      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
-  client_send (eve,
-      "{\"type\":\"publish\",\"stream\":\"video_0\",\"kind\":\"video\","
-      "\"ssrc\":222,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
-  o = client_expect (eve, "published");
-  fail_unless (o != NULL);
-  json_object_unref (o);
+  client_publish (eve, "audio_0", "audio", 111, AUDIO_CAPS);
+  client_publish (eve, "video_0", "video", 222, VIDEO_CAPS);
+  client_wait_for (eve, "published");
 
   g_object_set (
       msrc, "uri", uri, "participant", "watcher", "media", media, NULL);
@@ -134,12 +153,8 @@ run_src_pads (const gchar *media, guint expected)
   /* unpublishing and leaving keep the pads, for the streams' return: the
    * same stream again (a new SSRC) takes its pad back, no new pad */
   client_send (eve, "{\"type\":\"unpublish\",\"stream\":\"video_0\"}");
-  client_send (eve,
-      "{\"type\":\"publish\",\"stream\":\"video_0\",\"kind\":\"video\","
-      "\"ssrc\":333,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
-  o = client_expect (eve, "published");
-  fail_unless (o != NULL);
-  json_object_unref (o);
+  client_publish (eve, "video_0", "video", 333, VIDEO_CAPS);
+  client_wait_for (eve, "published");
   client_free (eve);
   g_usleep (500 * 1000);
   g_mutex_lock (&log.lock);
@@ -153,10 +168,7 @@ run_src_pads (const gchar *media, guint expected)
   fail_unless (wait_count (&log, log.removed, expected));
   fail_unless_equals_int (GST_ELEMENT (msrc)->numsrcpads, 0);
   gst_object_unref (pipeline);
-  g_ptr_array_unref (log.added);
-  g_ptr_array_unref (log.removed);
-  g_hash_table_unref (log.caps);
-  g_mutex_clear (&log.lock);
+  pad_log_clear (&log);
   g_free (uri);
 }
 
@@ -240,25 +252,14 @@ GST_START_TEST (test_src_reentrant_and_eos)
   GError *err = NULL;
   gchar *debug = NULL;
   Client *eve;
-  JsonObject *o;
 
   server_start ();
   uri = room_uri ("reentrant");
-  g_mutex_init (&r.log.lock);
-  r.log.added = g_ptr_array_new_with_free_func (g_free);
-  r.log.removed = g_ptr_array_new_with_free_func (g_free);
-  r.log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  pad_log_init (&r.log);
   r.eos = g_ptr_array_new_with_free_func (g_free);
   eve = client_join ("reentrant", "Eve x");
-  o = client_expect (eve, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
-  client_send (eve,
-      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
-      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
-  o = client_expect (eve, "published");
-  fail_unless (o != NULL);
-  json_object_unref (o);
+  client_publish (eve, "audio_0", "audio", 111, AUDIO_CAPS);
+  client_wait_for (eve, "published");
 
   r.msrc = gst_element_factory_make ("meetingsrc", NULL);
   g_object_set (
@@ -308,11 +309,8 @@ GST_START_TEST (test_src_reentrant_and_eos)
   fail_unless_equals_int (GST_ELEMENT (r.msrc)->numsrcpads, 0);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
-  g_ptr_array_unref (r.log.added);
-  g_ptr_array_unref (r.log.removed);
   g_ptr_array_unref (r.eos);
-  g_hash_table_unref (r.log.caps);
-  g_mutex_clear (&r.log.lock);
+  pad_log_clear (&r.log);
   g_free (uri);
   server_stop ();
 }
@@ -345,25 +343,14 @@ GST_START_TEST (test_src_name_reclaimed)
   GstElement *msrc = gst_element_factory_make ("meetingsrc", NULL);
   PadLog log = { 0 };
   Client *old, *again;
-  JsonObject *o;
   gchar *caps;
 
   server_start ();
   uri = room_uri ("reclaim");
-  g_mutex_init (&log.lock);
-  log.added = g_ptr_array_new_with_free_func (g_free);
-  log.removed = g_ptr_array_new_with_free_func (g_free);
-  log.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  pad_log_init (&log);
   old = client_join ("reclaim", "Ann");
-  o = client_expect (old, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
-  client_send (old,
-      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
-      "\"ssrc\":111,\"caps\":\"" AUDIO_CAPS "\",\"e2ee\":true}");
-  o = client_expect (old, "published");
-  fail_unless (o != NULL);
-  json_object_unref (o);
+  client_publish (old, "audio_0", "audio", 111, AUDIO_CAPS);
+  client_wait_for (old, "published");
 
   g_object_set (msrc, "uri", uri, "participant", "watcher", NULL);
   g_signal_connect (msrc, "pad-added", G_CALLBACK (on_pad_added), &log);
@@ -373,12 +360,7 @@ GST_START_TEST (test_src_name_reclaimed)
   fail_unless (has (log.added, "Ann_audio_0"));
 
   again = client_join ("reclaim", "Ann");
-  o = client_expect (again, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
-  client_send (again,
-      "{\"type\":\"publish\",\"stream\":\"audio_0\",\"kind\":\"audio\","
-      "\"ssrc\":222,\"caps\":\"" VIDEO_CAPS "\",\"e2ee\":true}");
+  client_publish (again, "audio_0", "audio", 222, VIDEO_CAPS);
   fail_unless (wait_count (&log, log.added, 2));
 
   client_free (old);
@@ -399,10 +381,7 @@ GST_START_TEST (test_src_name_reclaimed)
   client_free (again);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
-  g_ptr_array_unref (log.added);
-  g_ptr_array_unref (log.removed);
-  g_hash_table_unref (log.caps);
-  g_mutex_clear (&log.lock);
+  pad_log_clear (&log);
   g_free (uri);
   server_stop ();
 }

@@ -66,9 +66,6 @@ GST_START_TEST (test_sink_announces)
   server_start ();
   uri = room_uri ("announce");
   watcher = client_join ("announce", "watcher");
-  o = client_expect (watcher, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
   desc = g_strdup_printf (
       "appsrc name=src format=time ! e2eeenc "
       "key=000102030405060708090a0b0c0d0e0f "
@@ -112,9 +109,7 @@ GST_START_TEST (test_sink_announces)
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   /* leaving withdraws the stream */
-  o = client_expect (watcher, "left");
-  fail_unless (o != NULL);
-  json_object_unref (o);
+  client_wait_for (watcher, "left");
   gst_object_unref (src);
   gst_object_unref (pipeline);
   client_free (watcher);
@@ -250,9 +245,6 @@ GST_START_TEST (test_shared_session_and_keyexchange)
   server_start ();
   uri = room_uri ("shared");
   watcher = client_join ("shared", "watcher");
-  o = client_expect (watcher, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
   desc = g_strdup_printf ("meetingsink uri=%s participant=pat "
                           "meetingsrc keyexchange name=kx",
       uri);
@@ -455,9 +447,6 @@ GST_START_TEST (test_sink_allow_clear)
   server_start_with ("--allow-clear");
   uri = room_uri ("clear-ok");
   watcher = client_join ("clear-ok", "watcher");
-  o = client_expect (watcher, "welcome");
-  fail_unless (o != NULL);
-  json_object_unref (o);
   desc = g_strdup_printf ("appsrc name=src format=time ! "
                           "meetingsink name=m participant=x allow-clear=true "
                           "uri=%s m.audio_0",
