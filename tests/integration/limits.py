@@ -41,7 +41,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import meetinglib as meeting  # noqa: E402
-from meetinglib import Fail, check, log, RawWebSocket  # noqa: E402
+from meetinglib import Fail, check, log, RawWebSocket, ws_frame  # noqa: E402
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 FRAME = 32 * 1024
@@ -83,31 +83,12 @@ class RssWatch:
         return self.peak - self.base
 
 
-def frame(opcode, payload, fin, mask):
-    n = len(payload)
-    b0 = (0x80 if fin else 0) | opcode
-    mbit = 0x80 if mask else 0
-    if n < 126:
-        h = struct.pack("!BB", b0, mbit | n)
-    elif n < 65536:
-        h = struct.pack("!BBH", b0, mbit | 126, n)
-    else:
-        h = struct.pack("!BBQ", b0, mbit | 127, n)
-    if not mask:
-        return h + payload
-    key = os.urandom(4)
-    k = (key * (n // 4 + 1))[:n]
-    body = (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")) \
-        .to_bytes(n, "big") if n else b""
-    return h + key + body
-
-
 def flood(sock, mask, limit=GIB):
     """Sends one text message as FRAME-byte frames that never finish, up to
     limit bytes; returns the bytes sent when the peer stopped taking them
     (None if it took all of them)."""
-    first = frame(1, b"x" * FRAME, False, mask)
-    cont = frame(0, b"x" * FRAME, False, mask)
+    first = ws_frame(1, b"x" * FRAME, False, mask)
+    cont = ws_frame(0, b"x" * FRAME, False, mask)
     sock.settimeout(10)
     sent = 0
     try:
@@ -173,14 +154,14 @@ def test_ws_flood_server():
 
         # malformed frames close the connection too
         for what, data in (
-                ("reserved opcode", frame(3, b"abc", True, True)),
-                ("unmasked frame", frame(1, b'{"type":"ping"}', True,
-                                         False)),
-                ("fragmented ping", frame(9, b"x", False, True)),
-                ("126-byte ping", frame(9, b"x" * 126, True, True)),
-                ("continuation first", frame(0, b"x", True, True)),
-                ("RSV1 bit", bytes([0xC1]) + frame(1, b"{}", True,
-                                                   True)[1:]),
+                ("reserved opcode", ws_frame(3, b"abc", True, True)),
+                ("unmasked frame", ws_frame(1, b'{"type":"ping"}', True,
+                                            False)),
+                ("fragmented ping", ws_frame(9, b"x", False, True)),
+                ("126-byte ping", ws_frame(9, b"x" * 126, True, True)),
+                ("continuation first", ws_frame(0, b"x", True, True)),
+                ("RSV1 bit", bytes([0xC1]) + ws_frame(1, b"{}", True,
+                                                      True)[1:]),
                 ("64-bit length, top bit",
                  bytes([0x81, 0xFF]) + struct.pack("!Q", 1 << 63) +
                  os.urandom(4))):
@@ -240,7 +221,7 @@ class HostileServer:
             welcome = ('{"type":"welcome","version":1,"id":"p1",'
                        '"room":"flood","instance":"%s","roster":[],'
                        '"streams":[]}' % ("00" * 16))
-            c.sendall(frame(1, welcome.encode(), True, False))
+            c.sendall(ws_frame(1, welcome.encode(), True, False))
             time.sleep(3)  # the pipeline settles before it is measured
             watch = RssWatch(self.pid) if self.pid else None
             self.connected.set()

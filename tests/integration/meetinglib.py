@@ -209,6 +209,27 @@ def same_meeting(peers):
 
 # ------------------------------------------------------------- websocket
 
+def ws_frame(opcode, payload, fin=True, mask=True, key=None):
+    """One WebSocket frame; masked (as a client sends) with key, 4 random
+    bytes if None."""
+    n = len(payload)
+    b0 = (0x80 if fin else 0) | opcode
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        h = struct.pack("!BB", b0, mbit | n)
+    elif n < 65536:
+        h = struct.pack("!BBH", b0, mbit | 126, n)
+    else:
+        h = struct.pack("!BBQ", b0, mbit | 127, n)
+    if not mask:
+        return h + payload
+    key = key or os.urandom(4)
+    k = (key * (n // 4 + 1))[:n]
+    body = (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")) \
+        .to_bytes(n, "big") if n else b""
+    return h + key + body
+
+
 class RawWebSocket:
     """A deliberately plain WebSocket client that can send anything."""
 
@@ -231,17 +252,8 @@ class RawWebSocket:
     def send(self, data, opcode=1):
         if isinstance(data, str):
             data = data.encode()
-        mask = os.urandom(4)
-        n = len(data)
-        if n < 126:
-            h = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-        elif n < 65536:
-            h = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-        else:
-            h = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-        body = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
         try:
-            self.s.sendall(h + mask + body)
+            self.s.sendall(ws_frame(opcode, data))
         except OSError:
             self.closed = True
 
