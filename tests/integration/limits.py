@@ -105,23 +105,14 @@ def flood(sock, mask, limit=GIB):
     return None
 
 
-def join(port, room, name):
-    ws = RawWebSocket(port, room)
-    ws.send('{"type":"join","name":"%s","receive":false}' % name)
-    while True:
-        m = ws.recv()
-        check(m is not None, "%s was refused" % name)
-        if m["type"] == "welcome":
-            return ws
+def join(port, room, name, tls=None):
+    ws = RawWebSocket(port, room, tls)
+    ws.join(name, receive=False)
+    return ws
 
 
 def alive(ws, what):
-    ws.send('{"type":"ping"}')
-    while True:
-        m = ws.recv()
-        check(m is not None, "%s: the connection was closed" % what)
-        if m["type"] == "pong":
-            return
+    ws.ping("%s: the connection was closed" % what)
 
 
 def server_log():
@@ -380,29 +371,6 @@ def test_conn_limits():
         srv.stop()
 
 
-def wss(port, path, ctx):
-    """A RawWebSocket over TLS."""
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port),
-                                                 timeout=5),
-                        server_hostname="127.0.0.1")
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((
-        "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n" % (path, port, key)).encode())
-    resp = b""
-    while b"\r\n\r\n" not in resp:
-        chunk = s.recv(4096)
-        check(chunk, "handshake closed")
-        resp += chunk
-    check(b" 101 " in resp.split(b"\r\n")[0], "no upgrade: %r" % resp)
-    ws = RawWebSocket.__new__(RawWebSocket)
-    ws.s = s
-    ws.buf = resp.split(b"\r\n\r\n", 1)[1]
-    ws.closed = False
-    return ws
-
-
 def test_wss_bounds():
     import ssl
     cert, key = meeting.make_cert(meeting.TMP)
@@ -412,13 +380,7 @@ def test_wss_bounds():
     try:
         t0 = time.monotonic()
         idle = socket.create_connection(("127.0.0.1", srv.port))
-        alice = wss(srv.port, "tls", ctx)
-        alice.send('{"type":"join","name":"alice","receive":false}')
-        while True:
-            m = alice.recv()
-            check(m is not None, "alice was refused")
-            if m["type"] == "welcome":
-                break
+        alice = join(srv.port, "tls", "alice", ctx)
         t = wait_closed(idle, 10)
         check(t is not None and time.monotonic() - t0 >= 1.5,
               "a connection that never starts TLS is closed after the join "
@@ -426,7 +388,7 @@ def test_wss_bounds():
         log("a connection that never began TLS was closed after %.1f s "
             "(--join-timeout 2)" % (time.monotonic() - t0))
         watch = RssWatch(srv.proc.pid)
-        mallory = wss(srv.port, "tls", ctx)
+        mallory = RawWebSocket(srv.port, "tls", ctx)
         sent = flood(mallory.s, True)
         grew = watch.done()
         check(sent is not None, "the server took 1 GiB of one message")

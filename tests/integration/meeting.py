@@ -157,13 +157,7 @@ def test_hostile():
         ws.expect_error("bad-request")
         ws.send('{"type":"board","data":"AAAA"}')
         ws.expect_error("not-joined")
-        ws.send('{"type":"join","name":"mallory"}')
-        welcome = None
-        while welcome is None:
-            m = ws.recv()
-            check(m is not None, "mallory was refused")
-            if m["type"] == "welcome":
-                welcome = m
+        welcome = ws.join("mallory")
         ssrc = welcome["streams"][0]["ssrc"]
         ws.send('{"type":"frobnicate"}')
         ws.expect_error("bad-request")
@@ -416,13 +410,7 @@ def test_flood():
         code = same_meeting(peers)["code"]
 
         ws = RawWebSocket(srv.port, "flood")
-        ws.send('{"type":"join","name":"mallory"}')
-        while True:
-            m = ws.recv()
-            check(m is not None, "mallory was refused")
-            if m["type"] == "welcome":
-                break
-        mallory = m["id"]
+        mallory = ws.join("mallory")["id"]
         # the rate limit is 100 messages/s: stay just under it
         sent, codes = flood(ws, 7, 90)
         check(not ws.closed, "the flooder was dropped: %s" % codes)
@@ -430,11 +418,7 @@ def test_flood():
               set(codes) == {"board-quota"},
               "the flooder got board-quota for most of %d posts: %s" %
               (sent, codes))
-        ws.send('{"type":"ping"}')
-        m = ws.recv()
-        while m is not None and m["type"] != "pong":
-            m = ws.recv()
-        check(m is not None, "the flooder is still answered")
+        ws.ping("the flooder is still answered")
 
         def keep_answering():  # pings too: mallory stays in the meeting
             while ws.recv(60) is not None:
@@ -688,12 +672,8 @@ def media_failed_server():
                 reason = m.get("reason")
         check(reason == "media-failed", "left reason %r" % reason)
         time.sleep(1)
-        watcher.send('{"type":"ping"}')
-        m = watcher.recv()
-        while m is not None and m["type"] != "pong":
-            m = watcher.recv()
-        check(m is not None, "a signaling-only client is not subject to "
-              "--media-timeout")
+        watcher.ping("a signaling-only client is not subject to "
+                     "--media-timeout")
         watcher.send('{"type":"leave"}')
         log("server: media-failed after %.1f s, left reason %s; a client "
             "without ice stays" % (waited, reason))

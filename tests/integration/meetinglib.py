@@ -233,8 +233,11 @@ def ws_frame(opcode, payload, fin=True, mask=True, key=None):
 class RawWebSocket:
     """A deliberately plain WebSocket client that can send anything."""
 
-    def __init__(self, port, path):
+    def __init__(self, port, path, tls=None):
+        """tls: an ssl.SSLContext for wss://."""
         self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if tls:
+            self.s = tls.wrap_socket(self.s, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         self.s.sendall((
             "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
@@ -294,6 +297,24 @@ class RawWebSocket:
         except (EOFError, OSError):
             self.closed = True
             return None
+
+    def join(self, name, **fields):
+        """Joins as name; the welcome (fails if the server refuses)."""
+        self.send(json.dumps(dict(type="join", name=name, **fields)))
+        while True:
+            m = self.recv()
+            check(m is not None, "%s was refused" % name)
+            if m["type"] == "welcome":
+                return m
+
+    def ping(self, what):
+        """A ping answered; fails with what if the connection closes."""
+        self.send('{"type":"ping"}')
+        while True:
+            m = self.recv()
+            check(m is not None, what)
+            if m["type"] == "pong":
+                return
 
     def expect_error(self, code):
         while True:
