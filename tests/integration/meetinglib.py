@@ -115,18 +115,24 @@ class Peer:
             self.events.put(ev)
         self.events.put(None)
 
+    def next_event(self, end, what):
+        """The next event (None: the process's stdout closed) before the
+        time.monotonic() end; fails with what otherwise."""
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Fail("%s: %s (last status %s)" %
+                           (self.name, what, json.dumps(self.status)))
+            try:
+                return self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+
     def wait(self, pred, timeout, what):
         """Waits for a new event for which pred is true."""
         end = time.monotonic() + timeout
         while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise Fail("%s: timed out waiting for %s (last status %s)" %
-                           (self.name, what, json.dumps(self.status)))
-            try:
-                ev = self.events.get(timeout=left)
-            except queue.Empty:
-                continue
+            ev = self.next_event(end, "timed out waiting for " + what)
             if ev is None:
                 raise Fail("%s exited while waiting for %s" %
                            (self.name, what))
@@ -518,14 +524,7 @@ def drain(peer, timeout):
     end = time.monotonic() + timeout
     out = []
     while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            raise Fail("%s: still running after %.0f s (last status %s)" %
-                       (peer.name, timeout, json.dumps(peer.status)))
-        try:
-            ev = peer.events.get(timeout=left)
-        except queue.Empty:
-            continue
+        ev = peer.next_event(end, "still running after %.0f s" % timeout)
         if ev is None:
             return out
         out.append((time.monotonic(), ev))
