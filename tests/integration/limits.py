@@ -32,7 +32,6 @@ import resource
 import shutil
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -408,19 +407,12 @@ def test_fd_exhaustion():
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-    proc = subprocess.Popen(
-        [meeting.SERVER, "--listen", "127.0.0.1:0", "--join-timeout", "60",
-         "--max-connections", "1000", "--max-connections-per-address",
-         "1000"],
-        stdout=subprocess.PIPE,
-        stderr=open(os.path.join(meeting.TMP, "server.err"), "a"),
-        text=True, preexec_fn=low_limit)
+    srv = meeting.Server("--join-timeout", "60", "--max-connections", "1000",
+                         "--max-connections-per-address", "1000",
+                         preexec_fn=low_limit)
+    port = srv.port
     socks = []
     try:
-        line = proc.stdout.readline().strip()
-        check(line.startswith("listening on ws://127.0.0.1:"),
-              "server did not start: %r" % line)
-        port = int(line.rsplit(":", 1)[1])
         alice = join(port, "fds", "alice")
         refused = False
         for i in range(200):
@@ -460,18 +452,11 @@ def test_fd_exhaustion():
         log("after the release a new participant joined in %.2f s" %
             (time.monotonic() - t0))
         alive(alice, "alice")
-        check(proc.poll() is None, "the server died")
+        check(srv.proc.poll() is None, "the server died")
     finally:
         for s in socks:
             s.close()
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                rc = proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise Fail("server did not stop on SIGTERM")
-            check(rc == 0, "server exited %d on SIGTERM" % rc)
+        srv.stop()
 
 
 TESTS = {

@@ -58,11 +58,12 @@ def log(*a):
 # ------------------------------------------------------------- processes
 
 class Server:
-    def __init__(self, *extra, port=0, host="127.0.0.1"):
+    def __init__(self, *extra, port=0, host="127.0.0.1", preexec_fn=None):
         self.proc = subprocess.Popen(
             [SERVER, "--listen", "%s:%d" % (host, port)] + list(extra),
             stdout=subprocess.PIPE, stderr=open(
-                os.path.join(TMP, "server.err"), "a"), text=True)
+                os.path.join(TMP, "server.err"), "a"), text=True,
+            preexec_fn=preexec_fn)
         line = self.proc.stdout.readline().strip()
         check(line.startswith("listening on ws://%s:" % host) or
               line.startswith("listening on wss://%s:" % host),
