@@ -29,11 +29,9 @@ import base64
 import hashlib
 import os
 import resource
-import shutil
 import socket
 import struct
 import sys
-import tempfile
 import threading
 import time
 
@@ -468,25 +466,5 @@ TESTS = {
 }
 
 
-def main():
-    if len(sys.argv) < 3:
-        print(__doc__)
-        return 2
-    meeting.SERVER, meeting.PEER = sys.argv[1], sys.argv[2]
-    names = sys.argv[3:] or list(TESTS)
-    failed = 0
-    for name in names:
-        meeting.TMP = tempfile.mkdtemp(prefix="limits-%s-" % name)
-        t0 = time.monotonic()
-        try:
-            TESTS[name]()
-            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
-            shutil.rmtree(meeting.TMP)
-        except Fail as e:
-            failed += 1
-            log("FAIL %s: %s (logs in %s)" % (name, e, meeting.TMP))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(meeting.main(__doc__, TESTS, "limits"))

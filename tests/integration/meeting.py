@@ -19,16 +19,12 @@ SPDX-License-Identifier: LGPL-2.1-or-later
 import base64
 import json
 import os
-import queue
-import random
-import select
 import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -795,31 +791,5 @@ TESTS = {
 }
 
 
-def main():
-    if len(sys.argv) < 3:
-        print(__doc__)
-        return 2
-    lib.SERVER, lib.PEER = sys.argv[1], sys.argv[2]
-    names = sys.argv[3:] or list(TESTS)
-    failed = skipped = 0
-    for name in names:
-        lib.TMP = tempfile.mkdtemp(prefix="meeting-%s-" % name)
-        t0 = time.monotonic()
-        try:
-            TESTS[name]()
-            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
-            shutil.rmtree(lib.TMP)
-        except Fail as e:
-            failed += 1
-            log("FAIL %s: %s (logs in %s)" % (name, e, lib.TMP))
-        except Skip as e:
-            skipped += 1
-            log("skip %s: %s" % (name, e))
-            shutil.rmtree(lib.TMP)
-    if failed:
-        return 1
-    return 77 if skipped == len(names) else 0  # 77: meson's "skipped"
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lib.main(__doc__, TESTS, "meeting"))

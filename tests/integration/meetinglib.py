@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import queue
-import random
 import select
 import shutil
 import signal
@@ -530,3 +529,32 @@ def drain(peer, timeout):
             return out
         out.append((time.monotonic(), ev))
 
+
+def main(doc, tests, prefix):
+    """The command line of meeting.py and limits.py: SERVER PEER [TEST...],
+    each test in its own TMP (kept when it fails); 77 (meson's "skipped")
+    when every test was skipped."""
+    global SERVER, PEER, TMP
+    if len(sys.argv) < 3:
+        print(doc)
+        return 2
+    SERVER, PEER = sys.argv[1], sys.argv[2]
+    names = sys.argv[3:] or list(tests)
+    failed = skipped = 0
+    for name in names:
+        TMP = tempfile.mkdtemp(prefix="%s-%s-" % (prefix, name))
+        t0 = time.monotonic()
+        try:
+            tests[name]()
+            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
+            shutil.rmtree(TMP)
+        except Fail as e:
+            failed += 1
+            log("FAIL %s: %s (logs in %s)" % (name, e, TMP))
+        except Skip as e:
+            skipped += 1
+            log("skip %s: %s" % (name, e))
+            shutil.rmtree(TMP)
+    if failed:
+        return 1
+    return 77 if skipped == len(names) else 0
