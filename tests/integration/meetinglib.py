@@ -175,18 +175,26 @@ class Peer:
             self.proc.wait()
 
 
-def hears(st, others, min_packets=100):
-    """True if status st shows every other's tone and picture decrypted."""
+def hears_audio(st, others, min_packets=100):
+    """True if status st shows every other's tone decrypted."""
     if st.get("event") != "status":
         return False
-    streams = st["streams"]
     for o in others:
-        tone, colour = PEOPLE[o]
-        a = streams.get(o + "_audio_0")
+        tone = PEOPLE[o][0]
+        a = st["streams"].get(o + "_audio_0")
         if not a or a["packets"] < min_packets or \
                 abs(a["tone"] - tone) > tone * 0.02:
             return False
-        v = streams.get(o + "_video_0")
+    return True
+
+
+def hears(st, others, min_packets=100):
+    """True if status st shows every other's tone and picture decrypted."""
+    if not hears_audio(st, others, min_packets):
+        return False
+    for o in others:
+        colour = PEOPLE[o][1]
+        v = st["streams"].get(o + "_video_0")
         if not v or v["frames"] < min_packets // 4:
             return False
         want = [(colour >> 16) & 255, (colour >> 8) & 255, colour & 255]
@@ -195,11 +203,17 @@ def hears(st, others, min_packets=100):
     return True
 
 
-def all_hear(peers, timeout, min_packets=100):
+def all_hear(peers, timeout, min_packets=100, hear=hears):
+    """Waits until every peer decrypts every other (hear: what that
+    takes, hears or hears_audio)."""
     for p in peers:
         others = [q.name for q in peers if q is not p]
-        p.wait(lambda st: hears(st, others, min_packets), timeout,
+        p.wait(lambda st: hear(st, others, min_packets), timeout,
                "decrypting " + ", ".join(others))
+
+
+def all_hear_audio(peers, timeout, min_packets=100):
+    all_hear(peers, timeout, min_packets, hears_audio)
 
 
 def same_meeting(peers):
@@ -408,26 +422,6 @@ def decrypts(suite, key, metadata, payload):
 # ------------------------------------------------------ the board (C1)
 
 LATE = {"dave": (550, 0xffff00)}  # a late joiner, for the board tests
-
-
-def hears_audio(st, others, min_packets=100):
-    """True if status st shows every other's tone decrypted."""
-    if st.get("event") != "status":
-        return False
-    for o in others:
-        tone = PEOPLE[o][0]
-        a = st["streams"].get(o + "_audio_0")
-        if not a or a["packets"] < min_packets or \
-                abs(a["tone"] - tone) > tone * 0.02:
-            return False
-    return True
-
-
-def all_hear_audio(peers, timeout, min_packets=100):
-    for p in peers:
-        others = [q.name for q in peers if q is not p]
-        p.wait(lambda st: hears_audio(st, others, min_packets), timeout,
-               "decrypting " + ", ".join(others))
 
 
 class BoardStats:
