@@ -54,6 +54,19 @@ def log(*a):
     print(*a, flush=True)
 
 
+def wait_for(pred, timeout, what):
+    """Polls pred until it is true (its value) or fails after timeout s;
+    what (or what(), for the state at the end) names what was waited for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.2)
+    raise Fail("timed out (%d s): %s" % (timeout, what() if callable(what)
+                                         else what))
+
+
 # ------------------------------------------------------------- processes
 
 class Server:
@@ -444,10 +457,7 @@ class BoardStats:
 
     def wait_new(self, timeout=5):
         n = len(self.lines)
-        end = time.monotonic() + timeout
-        while len(self.lines) == n:
-            check(time.monotonic() < end, "no board stats line")
-            time.sleep(0.1)
+        wait_for(lambda: len(self.lines) > n, timeout, "a board stats line")
         return self.lines[-1]
 
 
