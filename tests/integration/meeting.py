@@ -31,10 +31,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import meetinglib as lib  # noqa: E402
 from meetinglib import (  # noqa: E402,F401
-    Fail, Skip, check, log, Server, Peer, hears, all_hear, same_meeting,
-    RawWebSocket, read_capture, plaintext_chunks, read_keys, sframe_packets,
-    decrypts, PEOPLE, LATE, hears_audio, all_hear_audio, BoardStats, flood,
-    make_cert, drain, HERE)
+    Fail, Skip, check, log, Server, Peer, start_peers, hears, all_hear,
+    same_meeting, RawWebSocket, read_capture, plaintext_chunks, read_keys,
+    sframe_packets, decrypts, PEOPLE, LATE, hears_audio, all_hear_audio,
+    BoardStats, flood, make_cert, drain, hear_anew, HERE)
 
 
 # ----------------------------------------------------------------- tests
@@ -45,9 +45,7 @@ def test_meeting():
     url = srv.url + "/meeting"
     peers = []
     try:
-        for name in PEOPLE:
-            peers.append(Peer(url, name))
-            time.sleep(0.3)
+        start_peers(peers, url, PEOPLE)
         all_hear(peers, 40)
         st = same_meeting(peers)
         log("three parties decrypt each other; epoch %d, leader %s, code %s"
@@ -139,9 +137,7 @@ def test_hostile():
     url = srv.url + "/hostile"
     peers = []
     try:
-        for name in PEOPLE:
-            peers.append(Peer(url, name))
-            time.sleep(0.3)
+        start_peers(peers, url, PEOPLE)
         all_hear(peers, 40)
         st = same_meeting(peers)
 
@@ -205,10 +201,7 @@ def test_hostile():
         check("rate-limited" in codes, "flood is rate-limited: %s" % codes)
         log("mallory's bad input got the right errors")
 
-        for p in peers:
-            p.command("reset")
-        all_hear(peers, 30)
-        check(same_meeting(peers)["code"] == st["code"],
+        check(hear_anew(peers, 30)["code"] == st["code"],
               "the meeting is the same after mallory")
         log("everybody still decrypts everybody")
 
@@ -241,9 +234,7 @@ def test_restart():
     url = srv.url + "/restart"
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name, "--reconnect-timeout", "60"))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"), "--reconnect-timeout", "60")
         all_hear(peers, 30)
         st = same_meeting(peers)
         srv.stop()
@@ -361,9 +352,7 @@ def test_ratelimit():
     url = srv.url + "/ratelimit"
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name, "--no-video"))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"), "--no-video")
         for p in peers:
             other = "bob" if p.name == "alice" else "alice"
             p.wait(lambda s: s["event"] == "status" and s["streams"].get(
@@ -399,9 +388,7 @@ def test_flood():
     peers = []
     PEOPLE.update(LATE)
     try:
-        for name in ("alice", "bob", "carol"):
-            peers.append(Peer(url, name, "--no-video"))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob", "carol"), "--no-video")
         all_hear_audio(peers, 40)
         code = same_meeting(peers)["code"]
 
@@ -429,19 +416,13 @@ def test_flood():
         check(st["bytes"] < 256 * 1024 + 3 * 64 * 1024,
               "the board is bounded: %s" % st)
 
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 30)
-        check(same_meeting(peers)["code"] == code,
+        check(hear_anew(peers, 30, all_hear_audio)["code"] == code,
               "the meeting is the same after the flood")
         log("alice, bob and carol still decrypt each other, same code")
 
         # a late joiner replays the board, junk included, and is keyed in
         peers.append(Peer(url, "dave", "--no-video"))
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 40)
-        st4 = same_meeting(peers)
+        st4 = hear_anew(peers, 40, all_hear_audio)
         log("dave joined late and decrypts everybody; epoch %d, code %s" %
             (st4["epoch"], st4["code"]))
         check(not ws.closed, "the flooder is still connected")
@@ -467,9 +448,7 @@ def test_board_bound():
     opts = ("--no-video", "--heartbeat", "100", "--rekey", "4")
     PEOPLE.update(LATE)
     try:
-        for name in ("alice", "bob", "carol"):
-            peers.append(Peer(url, name, *opts))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob", "carol"), *opts)
         all_hear_audio(peers, 40)
         same_meeting(peers)
         first = stats.wait_new()
@@ -489,16 +468,10 @@ def test_board_bound():
         check(last["superseded"] - first["superseded"] >= 150,
               "heartbeats superseded their predecessors: %s" % last)
         check(last["refused"] == 0, "nothing refused: %s" % last)
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 30)
-        same_meeting(peers)
+        hear_anew(peers, 30, all_hear_audio)
 
         peers.append(Peer(url, "dave", *opts))
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 40)
-        st = same_meeting(peers)
+        st = hear_anew(peers, 40, all_hear_audio)
         log("dave joined from the bounded board: epoch %d, code %s" %
             (st["epoch"], st["code"]))
         for p in peers:
@@ -518,9 +491,7 @@ def test_tls():
     url = srv.url + "/tls"
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name, "--tls-ca-file", cert))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"), "--tls-ca-file", cert)
         all_hear(peers, 30)
         same_meeting(peers)
         log("two participants over wss:// decrypt each other")
@@ -581,9 +552,7 @@ def blocked_carol(url, carol_prefix=()):
     reconnect = 15
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"))
         all_hear(peers, 40)
         epoch0 = same_meeting(peers)["epoch"]
         carol = Peer(url, "carol", "--reconnect-timeout", str(reconnect),
@@ -619,10 +588,7 @@ def blocked_carol(url, carol_prefix=()):
 
         # the others: still one meeting, decrypting each other; carol's
         # attempts cost them a bounded number of epochs
-        for p in peers:
-            p.command("reset")
-        all_hear(peers, 30)
-        st = same_meeting(peers)
+        st = hear_anew(peers, 30)
         epochs = st["epoch"] - epoch0
         log("alice and bob went through %d epochs meanwhile (%d joins of "
             "carol)" % (epochs, joins))

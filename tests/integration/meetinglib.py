@@ -188,6 +188,14 @@ class Peer:
             self.proc.wait()
 
 
+def start_peers(peers, url, names, *extra):
+    """A Peer for each of names, 0.3 s apart, appended to peers (the
+    caller's finally kills them)."""
+    for name in names:
+        peers.append(Peer(url, name, *extra))
+        time.sleep(0.3)
+
+
 def hears_audio(st, others, min_packets=100):
     """True if status st shows every other's tone decrypted."""
     if st.get("event") != "status":
@@ -238,6 +246,15 @@ def same_meeting(peers):
           "security codes differ: %s" % codes)
     check(len({s["leader"] for s in st}) == 1, "leaders differ")
     return st[0]
+
+
+def hear_anew(peers, timeout, hear=all_hear):
+    """Every peer's counts reset, then all decrypt each other again (hear:
+    all_hear or all_hear_audio) in one meeting: its status."""
+    for p in peers:
+        p.command("reset")
+    hear(peers, timeout)
+    return same_meeting(peers)
 
 
 # ------------------------------------------------------------- websocket
