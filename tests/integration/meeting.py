@@ -5,12 +5,15 @@ keyexchange, e2eeenc, e2eedec) on 127.0.0.1.
 
   meeting.py SERVER PEER [TEST...]
 
-Tests: meeting (three parties, a leave, the capture), hostile (a malicious
-client, then the leader killed), restart (the server restarts), faults
-(loss, reordering and duplication in the relay), tls, ratelimit, media (a
-participant whose UDP is blocked; media-failed), first-join (an unreachable
-server is an ERROR of a gst-launch-1.0 line). Each starts and stops its
-own processes and is bounded in time.
+Tests: meeting (three parties, a leave, the capture), flood (a participant
+floods the board), board-bound (the board stays bounded under heartbeats
+and rekeys), hostile (a malicious client, then the leader killed), restart
+(the server restarts), faults (loss, reordering and duplication in the
+relay), tls, ratelimit, media (a participant whose UDP is blocked;
+media-failed), media-netns (the same, blocked in a network namespace:
+root only), first-join (an unreachable server is an ERROR of a
+gst-launch-1.0 line). Each starts and stops its own processes and is
+bounded in time.
 
 Copyright (C) 2026 gst-e2ee-meeting contributors
 SPDX-License-Identifier: LGPL-2.1-or-later

@@ -1,7 +1,8 @@
 """Helpers of the meeting integration tests (meeting.py, limits.py): the
-server and participant processes, a raw WebSocket client, capture and key
-readers, the SFrame reference check, board statistics and floods, a test
-certificate. SERVER, PEER and TMP are set by the test runner.
+server and participant processes, a raw WebSocket client and its frames,
+capture and key readers, the SFrame reference check, board statistics and
+floods, a test certificate, the command line (main, which sets SERVER,
+PEER and TMP). launchlib.py and tests/fuzz/meeting-seeds.py use parts.
 
 Copyright (C) 2026 gst-e2ee-meeting contributors
 SPDX-License-Identifier: LGPL-2.1-or-later
