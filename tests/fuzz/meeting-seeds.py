@@ -8,8 +8,11 @@ SPDX-License-Identifier: LGPL-2.1-or-later
 import json
 import os
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import meetinglib  # noqa: E402 (its WebSocket frames)
 
 
 def rec(kind, data):
@@ -193,19 +196,8 @@ write("fuzz-session", "media-failed", [
 # fuzz-wsguard: [bit 0: masked (server side), bits 1-7: chunking seed]
 # [bound, 2 bytes big endian][the bytes a peer sends]
 def ws_frame(opcode, payload, fin=True, mask=True):
-    n = len(payload)
-    b0 = (0x80 if fin else 0) | opcode
-    m = 0x80 if mask else 0
-    if n < 126:
-        h = struct.pack("!BB", b0, m | n)
-    elif n < 65536:
-        h = struct.pack("!BBH", b0, m | 126, n)
-    else:
-        h = struct.pack("!BBQ", b0, m | 127, n)
-    if not mask:
-        return h + payload
-    key = b"\x01\x02\x03\x04"
-    return h + key + bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+    # a fixed masking key: the seeds are the same every time
+    return meetinglib.ws_frame(opcode, payload, fin, mask, b"\x01\x02\x03\x04")
 
 
 def ws_seed(name, masked, bound, frames):

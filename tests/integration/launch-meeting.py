@@ -73,7 +73,7 @@ def run(server_path, tmp):
 
         wait_for(lambda: bob.count("a") >= WANT_AUDIO and
                  bob.count("v") >= WANT_VIDEO, TIMEOUT,
-                 "bob decoding alice (audio %d/%d, video %d/%d)" % (
+                 lambda: "bob decoding alice (audio %d/%d, video %d/%d)" % (
                      bob.count("a"), WANT_AUDIO, bob.count("v"), WANT_VIDEO))
         log("bob decoded %d audio buffers and %d video frames"
             % (bob.count("a"), bob.count("v")))
@@ -105,7 +105,7 @@ def run(server_path, tmp):
             tmp)
         procs.append(carol)
         wait_for(lambda: carol.count("v") >= WANT_VIDEO, TIMEOUT,
-                 "carol decoding alice's video (%d/%d)"
+                 lambda: "carol decoding alice's video (%d/%d)"
                  % (carol.count("v"), WANT_VIDEO))
         warned = carol.grep(r"WARNING.*e2eedec|cipher-suite .* overrides")
         check(any(DEFAULT_SUITE in w and AUDIO_SUITE in w

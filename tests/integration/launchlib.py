@@ -21,7 +21,7 @@ import threading
 import time
 
 
-from meetinglib import Fail, check, log  # noqa: F401 (re-exported)
+from meetinglib import Fail, check, log, wait_for  # noqa: F401 (re-exported)
 
 
 class Launch:
@@ -38,7 +38,6 @@ class Launch:
             argv.append("-e")
         argv += line.split()
         log("%s: %s" % (name, " ".join(argv)))
-        self.started = time.monotonic()
         self.proc = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, errors="replace")
@@ -79,16 +78,6 @@ class Launch:
                 self.proc.wait()
         self.reader.join(5)
         self.out.close()
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise Fail("timed out (%d s): %s" % (timeout, what() if callable(what)
-                                         else what))
 
 
 def start_server(server_path, tmp, port=0):

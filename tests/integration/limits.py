@@ -29,19 +29,16 @@ import base64
 import hashlib
 import os
 import resource
-import shutil
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import meetinglib as meeting  # noqa: E402
-from meetinglib import Fail, check, log, RawWebSocket  # noqa: E402
+from meetinglib import Fail, check, log, RawWebSocket, ws_frame  # noqa: E402
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 FRAME = 32 * 1024
@@ -83,31 +80,12 @@ class RssWatch:
         return self.peak - self.base
 
 
-def frame(opcode, payload, fin, mask):
-    n = len(payload)
-    b0 = (0x80 if fin else 0) | opcode
-    mbit = 0x80 if mask else 0
-    if n < 126:
-        h = struct.pack("!BB", b0, mbit | n)
-    elif n < 65536:
-        h = struct.pack("!BBH", b0, mbit | 126, n)
-    else:
-        h = struct.pack("!BBQ", b0, mbit | 127, n)
-    if not mask:
-        return h + payload
-    key = os.urandom(4)
-    k = (key * (n // 4 + 1))[:n]
-    body = (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")) \
-        .to_bytes(n, "big") if n else b""
-    return h + key + body
-
-
 def flood(sock, mask, limit=GIB):
     """Sends one text message as FRAME-byte frames that never finish, up to
     limit bytes; returns the bytes sent when the peer stopped taking them
     (None if it took all of them)."""
-    first = frame(1, b"x" * FRAME, False, mask)
-    cont = frame(0, b"x" * FRAME, False, mask)
+    first = ws_frame(1, b"x" * FRAME, False, mask)
+    cont = ws_frame(0, b"x" * FRAME, False, mask)
     sock.settimeout(10)
     sent = 0
     try:
@@ -124,23 +102,14 @@ def flood(sock, mask, limit=GIB):
     return None
 
 
-def join(port, room, name):
-    ws = RawWebSocket(port, room)
-    ws.send('{"type":"join","name":"%s","receive":false}' % name)
-    while True:
-        m = ws.recv()
-        check(m is not None, "%s was refused" % name)
-        if m["type"] == "welcome":
-            return ws
+def join(port, room, name, tls=None):
+    ws = RawWebSocket(port, room, tls)
+    ws.join(name, receive=False)
+    return ws
 
 
 def alive(ws, what):
-    ws.send('{"type":"ping"}')
-    while True:
-        m = ws.recv()
-        check(m is not None, "%s: the connection was closed" % what)
-        if m["type"] == "pong":
-            return
+    ws.ping("%s: the connection was closed" % what)
 
 
 def server_log():
@@ -173,14 +142,14 @@ def test_ws_flood_server():
 
         # malformed frames close the connection too
         for what, data in (
-                ("reserved opcode", frame(3, b"abc", True, True)),
-                ("unmasked frame", frame(1, b'{"type":"ping"}', True,
-                                         False)),
-                ("fragmented ping", frame(9, b"x", False, True)),
-                ("126-byte ping", frame(9, b"x" * 126, True, True)),
-                ("continuation first", frame(0, b"x", True, True)),
-                ("RSV1 bit", bytes([0xC1]) + frame(1, b"{}", True,
-                                                   True)[1:]),
+                ("reserved opcode", ws_frame(3, b"abc", True, True)),
+                ("unmasked frame", ws_frame(1, b'{"type":"ping"}', True,
+                                            False)),
+                ("fragmented ping", ws_frame(9, b"x", False, True)),
+                ("126-byte ping", ws_frame(9, b"x" * 126, True, True)),
+                ("continuation first", ws_frame(0, b"x", True, True)),
+                ("RSV1 bit", bytes([0xC1]) + ws_frame(1, b"{}", True,
+                                                      True)[1:]),
                 ("64-bit length, top bit",
                  bytes([0x81, 0xFF]) + struct.pack("!Q", 1 << 63) +
                  os.urandom(4))):
@@ -240,7 +209,7 @@ class HostileServer:
             welcome = ('{"type":"welcome","version":1,"id":"p1",'
                        '"room":"flood","instance":"%s","roster":[],'
                        '"streams":[]}' % ("00" * 16))
-            c.sendall(frame(1, welcome.encode(), True, False))
+            c.sendall(ws_frame(1, welcome.encode(), True, False))
             time.sleep(3)  # the pipeline settles before it is measured
             watch = RssWatch(self.pid) if self.pid else None
             self.connected.set()
@@ -266,10 +235,8 @@ def test_ws_flood_client():
         check(hostile.connected.wait(30), "the session never connected")
         ev = peer.wait(lambda e: e["event"] == "disconnected", 60,
                        "the session to drop the connection")
-        deadline = time.monotonic() + 20
-        while not hostile.results and time.monotonic() < deadline:
-            time.sleep(0.1)
-        check(hostile.results, "the hostile server never saw the end")
+        meeting.wait_for(lambda: hostile.results, 20,
+                         "the hostile server to see the end")
         sent, grew = hostile.results[0]
         check(isinstance(sent, int),
               "the session took 1 GiB of one message" if sent is None
@@ -399,29 +366,6 @@ def test_conn_limits():
         srv.stop()
 
 
-def wss(port, path, ctx):
-    """A RawWebSocket over TLS."""
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port),
-                                                 timeout=5),
-                        server_hostname="127.0.0.1")
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((
-        "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n" % (path, port, key)).encode())
-    resp = b""
-    while b"\r\n\r\n" not in resp:
-        chunk = s.recv(4096)
-        check(chunk, "handshake closed")
-        resp += chunk
-    check(b" 101 " in resp.split(b"\r\n")[0], "no upgrade: %r" % resp)
-    ws = RawWebSocket.__new__(RawWebSocket)
-    ws.s = s
-    ws.buf = resp.split(b"\r\n\r\n", 1)[1]
-    ws.closed = False
-    return ws
-
-
 def test_wss_bounds():
     import ssl
     cert, key = meeting.make_cert(meeting.TMP)
@@ -431,13 +375,7 @@ def test_wss_bounds():
     try:
         t0 = time.monotonic()
         idle = socket.create_connection(("127.0.0.1", srv.port))
-        alice = wss(srv.port, "tls", ctx)
-        alice.send('{"type":"join","name":"alice","receive":false}')
-        while True:
-            m = alice.recv()
-            check(m is not None, "alice was refused")
-            if m["type"] == "welcome":
-                break
+        alice = join(srv.port, "tls", "alice", ctx)
         t = wait_closed(idle, 10)
         check(t is not None and time.monotonic() - t0 >= 1.5,
               "a connection that never starts TLS is closed after the join "
@@ -445,7 +383,7 @@ def test_wss_bounds():
         log("a connection that never began TLS was closed after %.1f s "
             "(--join-timeout 2)" % (time.monotonic() - t0))
         watch = RssWatch(srv.proc.pid)
-        mallory = wss(srv.port, "tls", ctx)
+        mallory = RawWebSocket(srv.port, "tls", ctx)
         sent = flood(mallory.s, True)
         grew = watch.done()
         check(sent is not None, "the server took 1 GiB of one message")
@@ -465,19 +403,12 @@ def test_fd_exhaustion():
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-    proc = subprocess.Popen(
-        [meeting.SERVER, "--listen", "127.0.0.1:0", "--join-timeout", "60",
-         "--max-connections", "1000", "--max-connections-per-address",
-         "1000"],
-        stdout=subprocess.PIPE,
-        stderr=open(os.path.join(meeting.TMP, "server.err"), "a"),
-        text=True, preexec_fn=low_limit)
+    srv = meeting.Server("--join-timeout", "60", "--max-connections", "1000",
+                         "--max-connections-per-address", "1000",
+                         preexec_fn=low_limit)
+    port = srv.port
     socks = []
     try:
-        line = proc.stdout.readline().strip()
-        check(line.startswith("listening on ws://127.0.0.1:"),
-              "server did not start: %r" % line)
-        port = int(line.rsplit(":", 1)[1])
         alice = join(port, "fds", "alice")
         refused = False
         for i in range(200):
@@ -517,18 +448,11 @@ def test_fd_exhaustion():
         log("after the release a new participant joined in %.2f s" %
             (time.monotonic() - t0))
         alive(alice, "alice")
-        check(proc.poll() is None, "the server died")
+        check(srv.proc.poll() is None, "the server died")
     finally:
         for s in socks:
             s.close()
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                rc = proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise Fail("server did not stop on SIGTERM")
-            check(rc == 0, "server exited %d on SIGTERM" % rc)
+        srv.stop()
 
 
 TESTS = {
@@ -540,25 +464,5 @@ TESTS = {
 }
 
 
-def main():
-    if len(sys.argv) < 3:
-        print(__doc__)
-        return 2
-    meeting.SERVER, meeting.PEER = sys.argv[1], sys.argv[2]
-    names = sys.argv[3:] or list(TESTS)
-    failed = 0
-    for name in names:
-        meeting.TMP = tempfile.mkdtemp(prefix="limits-%s-" % name)
-        t0 = time.monotonic()
-        try:
-            TESTS[name]()
-            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
-            shutil.rmtree(meeting.TMP)
-        except Fail as e:
-            failed += 1
-            log("FAIL %s: %s (logs in %s)" % (name, e, meeting.TMP))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(meeting.main(__doc__, TESTS, "limits"))

@@ -5,12 +5,15 @@ keyexchange, e2eeenc, e2eedec) on 127.0.0.1.
 
   meeting.py SERVER PEER [TEST...]
 
-Tests: meeting (three parties, a leave, the capture), hostile (a malicious
-client, then the leader killed), restart (the server restarts), faults
-(loss, reordering and duplication in the relay), tls, ratelimit, media (a
-participant whose UDP is blocked; media-failed), first-join (an unreachable
-server is an ERROR of a gst-launch-1.0 line). Each starts and stops its
-own processes and is bounded in time.
+Tests: meeting (three parties, a leave, the capture), flood (a participant
+floods the board), board-bound (the board stays bounded under heartbeats
+and rekeys), hostile (a malicious client, then the leader killed), restart
+(the server restarts), faults (loss, reordering and duplication in the
+relay), tls, ratelimit, media (a participant whose UDP is blocked;
+media-failed), media-netns (the same, blocked in a network namespace:
+root only), first-join (an unreachable server is an ERROR of a
+gst-launch-1.0 line). Each starts and stops its own processes and is
+bounded in time.
 
 Copyright (C) 2026 gst-e2ee-meeting contributors
 SPDX-License-Identifier: LGPL-2.1-or-later
@@ -19,26 +22,22 @@ SPDX-License-Identifier: LGPL-2.1-or-later
 import base64
 import json
 import os
-import queue
-import random
-import select
 import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import meetinglib as lib  # noqa: E402
 from meetinglib import (  # noqa: E402,F401
-    Fail, Skip, check, log, Server, Peer, hears, all_hear, same_meeting,
-    RawWebSocket, read_capture, plaintext_chunks, read_keys, sframe_packets,
-    decrypts, PEOPLE, LATE, hears_audio, all_hear_audio, BoardStats, flood,
-    make_cert, drain, HERE)
+    Fail, Skip, check, log, Server, Peer, start_peers, hears, all_hear,
+    same_meeting, RawWebSocket, read_capture, plaintext_chunks, read_keys,
+    sframe_packets, decrypts, PEOPLE, LATE, hears_audio, all_hear_audio,
+    BoardStats, flood, make_cert, drain, hear_anew, HERE)
 
 
 # ----------------------------------------------------------------- tests
@@ -49,9 +48,7 @@ def test_meeting():
     url = srv.url + "/meeting"
     peers = []
     try:
-        for name in PEOPLE:
-            peers.append(Peer(url, name))
-            time.sleep(0.3)
+        start_peers(peers, url, PEOPLE)
         all_hear(peers, 40)
         st = same_meeting(peers)
         log("three parties decrypt each other; epoch %d, leader %s, code %s"
@@ -143,9 +140,7 @@ def test_hostile():
     url = srv.url + "/hostile"
     peers = []
     try:
-        for name in PEOPLE:
-            peers.append(Peer(url, name))
-            time.sleep(0.3)
+        start_peers(peers, url, PEOPLE)
         all_hear(peers, 40)
         st = same_meeting(peers)
 
@@ -157,13 +152,7 @@ def test_hostile():
         ws.expect_error("bad-request")
         ws.send('{"type":"board","data":"AAAA"}')
         ws.expect_error("not-joined")
-        ws.send('{"type":"join","name":"mallory"}')
-        welcome = None
-        while welcome is None:
-            m = ws.recv()
-            check(m is not None, "mallory was refused")
-            if m["type"] == "welcome":
-                welcome = m
+        welcome = ws.join("mallory")
         ssrc = welcome["streams"][0]["ssrc"]
         ws.send('{"type":"frobnicate"}')
         ws.expect_error("bad-request")
@@ -215,10 +204,7 @@ def test_hostile():
         check("rate-limited" in codes, "flood is rate-limited: %s" % codes)
         log("mallory's bad input got the right errors")
 
-        for p in peers:
-            p.command("reset")
-        all_hear(peers, 30)
-        check(same_meeting(peers)["code"] == st["code"],
+        check(hear_anew(peers, 30)["code"] == st["code"],
               "the meeting is the same after mallory")
         log("everybody still decrypts everybody")
 
@@ -251,9 +237,7 @@ def test_restart():
     url = srv.url + "/restart"
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name, "--reconnect-timeout", "60"))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"), "--reconnect-timeout", "60")
         all_hear(peers, 30)
         st = same_meeting(peers)
         srv.stop()
@@ -371,9 +355,7 @@ def test_ratelimit():
     url = srv.url + "/ratelimit"
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name, "--no-video"))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"), "--no-video")
         for p in peers:
             other = "bob" if p.name == "alice" else "alice"
             p.wait(lambda s: s["event"] == "status" and s["streams"].get(
@@ -409,20 +391,12 @@ def test_flood():
     peers = []
     PEOPLE.update(LATE)
     try:
-        for name in ("alice", "bob", "carol"):
-            peers.append(Peer(url, name, "--no-video"))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob", "carol"), "--no-video")
         all_hear_audio(peers, 40)
         code = same_meeting(peers)["code"]
 
         ws = RawWebSocket(srv.port, "flood")
-        ws.send('{"type":"join","name":"mallory"}')
-        while True:
-            m = ws.recv()
-            check(m is not None, "mallory was refused")
-            if m["type"] == "welcome":
-                break
-        mallory = m["id"]
+        mallory = ws.join("mallory")["id"]
         # the rate limit is 100 messages/s: stay just under it
         sent, codes = flood(ws, 7, 90)
         check(not ws.closed, "the flooder was dropped: %s" % codes)
@@ -430,11 +404,7 @@ def test_flood():
               set(codes) == {"board-quota"},
               "the flooder got board-quota for most of %d posts: %s" %
               (sent, codes))
-        ws.send('{"type":"ping"}')
-        m = ws.recv()
-        while m is not None and m["type"] != "pong":
-            m = ws.recv()
-        check(m is not None, "the flooder is still answered")
+        ws.ping("the flooder is still answered")
 
         def keep_answering():  # pings too: mallory stays in the meeting
             while ws.recv(60) is not None:
@@ -449,19 +419,13 @@ def test_flood():
         check(st["bytes"] < 256 * 1024 + 3 * 64 * 1024,
               "the board is bounded: %s" % st)
 
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 30)
-        check(same_meeting(peers)["code"] == code,
+        check(hear_anew(peers, 30, all_hear_audio)["code"] == code,
               "the meeting is the same after the flood")
         log("alice, bob and carol still decrypt each other, same code")
 
         # a late joiner replays the board, junk included, and is keyed in
         peers.append(Peer(url, "dave", "--no-video"))
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 40)
-        st4 = same_meeting(peers)
+        st4 = hear_anew(peers, 40, all_hear_audio)
         log("dave joined late and decrypts everybody; epoch %d, code %s" %
             (st4["epoch"], st4["code"]))
         check(not ws.closed, "the flooder is still connected")
@@ -487,9 +451,7 @@ def test_board_bound():
     opts = ("--no-video", "--heartbeat", "100", "--rekey", "4")
     PEOPLE.update(LATE)
     try:
-        for name in ("alice", "bob", "carol"):
-            peers.append(Peer(url, name, *opts))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob", "carol"), *opts)
         all_hear_audio(peers, 40)
         same_meeting(peers)
         first = stats.wait_new()
@@ -509,16 +471,10 @@ def test_board_bound():
         check(last["superseded"] - first["superseded"] >= 150,
               "heartbeats superseded their predecessors: %s" % last)
         check(last["refused"] == 0, "nothing refused: %s" % last)
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 30)
-        same_meeting(peers)
+        hear_anew(peers, 30, all_hear_audio)
 
         peers.append(Peer(url, "dave", *opts))
-        for p in peers:
-            p.command("reset")
-        all_hear_audio(peers, 40)
-        st = same_meeting(peers)
+        st = hear_anew(peers, 40, all_hear_audio)
         log("dave joined from the bounded board: epoch %d, code %s" %
             (st["epoch"], st["code"]))
         for p in peers:
@@ -538,9 +494,7 @@ def test_tls():
     url = srv.url + "/tls"
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name, "--tls-ca-file", cert))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"), "--tls-ca-file", cert)
         all_hear(peers, 30)
         same_meeting(peers)
         log("two participants over wss:// decrypt each other")
@@ -601,9 +555,7 @@ def blocked_carol(url, carol_prefix=()):
     reconnect = 15
     peers = []
     try:
-        for name in ("alice", "bob"):
-            peers.append(Peer(url, name))
-            time.sleep(0.3)
+        start_peers(peers, url, ("alice", "bob"))
         all_hear(peers, 40)
         epoch0 = same_meeting(peers)["epoch"]
         carol = Peer(url, "carol", "--reconnect-timeout", str(reconnect),
@@ -639,10 +591,7 @@ def blocked_carol(url, carol_prefix=()):
 
         # the others: still one meeting, decrypting each other; carol's
         # attempts cost them a bounded number of epochs
-        for p in peers:
-            p.command("reset")
-        all_hear(peers, 30)
-        st = same_meeting(peers)
+        st = hear_anew(peers, 30)
         epochs = st["epoch"] - epoch0
         log("alice and bob went through %d epochs meanwhile (%d joins of "
             "carol)" % (epochs, joins))
@@ -688,12 +637,8 @@ def media_failed_server():
                 reason = m.get("reason")
         check(reason == "media-failed", "left reason %r" % reason)
         time.sleep(1)
-        watcher.send('{"type":"ping"}')
-        m = watcher.recv()
-        while m is not None and m["type"] != "pong":
-            m = watcher.recv()
-        check(m is not None, "a signaling-only client is not subject to "
-              "--media-timeout")
+        watcher.ping("a signaling-only client is not subject to "
+                     "--media-timeout")
         watcher.send('{"type":"leave"}')
         log("server: media-failed after %.1f s, left reason %s; a client "
             "without ice stays" % (waited, reason))
@@ -815,31 +760,5 @@ TESTS = {
 }
 
 
-def main():
-    if len(sys.argv) < 3:
-        print(__doc__)
-        return 2
-    lib.SERVER, lib.PEER = sys.argv[1], sys.argv[2]
-    names = sys.argv[3:] or list(TESTS)
-    failed = skipped = 0
-    for name in names:
-        lib.TMP = tempfile.mkdtemp(prefix="meeting-%s-" % name)
-        t0 = time.monotonic()
-        try:
-            TESTS[name]()
-            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
-            shutil.rmtree(lib.TMP)
-        except Fail as e:
-            failed += 1
-            log("FAIL %s: %s (logs in %s)" % (name, e, lib.TMP))
-        except Skip as e:
-            skipped += 1
-            log("skip %s: %s" % (name, e))
-            shutil.rmtree(lib.TMP)
-    if failed:
-        return 1
-    return 77 if skipped == len(names) else 0  # 77: meson's "skipped"
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lib.main(__doc__, TESTS, "meeting"))

@@ -1,7 +1,8 @@
 """Helpers of the meeting integration tests (meeting.py, limits.py): the
-server and participant processes, a raw WebSocket client, capture and key
-readers, the SFrame reference check, board statistics and floods, a test
-certificate. SERVER, PEER and TMP are set by the test runner.
+server and participant processes, a raw WebSocket client and its frames,
+capture and key readers, the SFrame reference check, board statistics and
+floods, a test certificate, the command line (main, which sets SERVER,
+PEER and TMP). launchlib.py and tests/fuzz/meeting-seeds.py use parts.
 
 Copyright (C) 2026 gst-e2ee-meeting contributors
 SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,7 +12,6 @@ import base64
 import json
 import os
 import queue
-import random
 import select
 import shutil
 import signal
@@ -55,14 +55,28 @@ def log(*a):
     print(*a, flush=True)
 
 
+def wait_for(pred, timeout, what):
+    """Polls pred until it is true (its value) or fails after timeout s;
+    what (or what(), for the state at the end) names what was waited for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.2)
+    raise Fail("timed out (%d s): %s" % (timeout, what() if callable(what)
+                                         else what))
+
+
 # ------------------------------------------------------------- processes
 
 class Server:
-    def __init__(self, *extra, port=0, host="127.0.0.1"):
+    def __init__(self, *extra, port=0, host="127.0.0.1", preexec_fn=None):
         self.proc = subprocess.Popen(
             [SERVER, "--listen", "%s:%d" % (host, port)] + list(extra),
             stdout=subprocess.PIPE, stderr=open(
-                os.path.join(TMP, "server.err"), "a"), text=True)
+                os.path.join(TMP, "server.err"), "a"), text=True,
+            preexec_fn=preexec_fn)
         line = self.proc.stdout.readline().strip()
         check(line.startswith("listening on ws://%s:" % host) or
               line.startswith("listening on wss://%s:" % host),
@@ -115,18 +129,24 @@ class Peer:
             self.events.put(ev)
         self.events.put(None)
 
+    def next_event(self, end, what):
+        """The next event (None: the process's stdout closed) before the
+        time.monotonic() end; fails with what otherwise."""
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Fail("%s: %s (last status %s)" %
+                           (self.name, what, json.dumps(self.status)))
+            try:
+                return self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+
     def wait(self, pred, timeout, what):
         """Waits for a new event for which pred is true."""
         end = time.monotonic() + timeout
         while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise Fail("%s: timed out waiting for %s (last status %s)" %
-                           (self.name, what, json.dumps(self.status)))
-            try:
-                ev = self.events.get(timeout=left)
-            except queue.Empty:
-                continue
+            ev = self.next_event(end, "timed out waiting for " + what)
             if ev is None:
                 raise Fail("%s exited while waiting for %s" %
                            (self.name, what))
@@ -169,18 +189,34 @@ class Peer:
             self.proc.wait()
 
 
-def hears(st, others, min_packets=100):
-    """True if status st shows every other's tone and picture decrypted."""
+def start_peers(peers, url, names, *extra):
+    """A Peer for each of names, 0.3 s apart, appended to peers (the
+    caller's finally kills them)."""
+    for name in names:
+        peers.append(Peer(url, name, *extra))
+        time.sleep(0.3)
+
+
+def hears_audio(st, others, min_packets=100):
+    """True if status st shows every other's tone decrypted."""
     if st.get("event") != "status":
         return False
-    streams = st["streams"]
     for o in others:
-        tone, colour = PEOPLE[o]
-        a = streams.get(o + "_audio_0")
+        tone = PEOPLE[o][0]
+        a = st["streams"].get(o + "_audio_0")
         if not a or a["packets"] < min_packets or \
                 abs(a["tone"] - tone) > tone * 0.02:
             return False
-        v = streams.get(o + "_video_0")
+    return True
+
+
+def hears(st, others, min_packets=100):
+    """True if status st shows every other's tone and picture decrypted."""
+    if not hears_audio(st, others, min_packets):
+        return False
+    for o in others:
+        colour = PEOPLE[o][1]
+        v = st["streams"].get(o + "_video_0")
         if not v or v["frames"] < min_packets // 4:
             return False
         want = [(colour >> 16) & 255, (colour >> 8) & 255, colour & 255]
@@ -189,11 +225,17 @@ def hears(st, others, min_packets=100):
     return True
 
 
-def all_hear(peers, timeout, min_packets=100):
+def all_hear(peers, timeout, min_packets=100, hear=hears):
+    """Waits until every peer decrypts every other (hear: what that
+    takes, hears or hears_audio)."""
     for p in peers:
         others = [q.name for q in peers if q is not p]
-        p.wait(lambda st: hears(st, others, min_packets), timeout,
+        p.wait(lambda st: hear(st, others, min_packets), timeout,
                "decrypting " + ", ".join(others))
+
+
+def all_hear_audio(peers, timeout, min_packets=100):
+    all_hear(peers, timeout, min_packets, hears_audio)
 
 
 def same_meeting(peers):
@@ -207,13 +249,46 @@ def same_meeting(peers):
     return st[0]
 
 
+def hear_anew(peers, timeout, hear=all_hear):
+    """Every peer's counts reset, then all decrypt each other again (hear:
+    all_hear or all_hear_audio) in one meeting: its status."""
+    for p in peers:
+        p.command("reset")
+    hear(peers, timeout)
+    return same_meeting(peers)
+
+
 # ------------------------------------------------------------- websocket
+
+def ws_frame(opcode, payload, fin=True, mask=True, key=None):
+    """One WebSocket frame; masked (as a client sends) with key, 4 random
+    bytes if None."""
+    n = len(payload)
+    b0 = (0x80 if fin else 0) | opcode
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        h = struct.pack("!BB", b0, mbit | n)
+    elif n < 65536:
+        h = struct.pack("!BBH", b0, mbit | 126, n)
+    else:
+        h = struct.pack("!BBQ", b0, mbit | 127, n)
+    if not mask:
+        return h + payload
+    key = key or os.urandom(4)
+    k = (key * (n // 4 + 1))[:n]
+    body = (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")) \
+        .to_bytes(n, "big") if n else b""
+    return h + key + body
+
 
 class RawWebSocket:
     """A deliberately plain WebSocket client that can send anything."""
 
-    def __init__(self, port, path):
+    def __init__(self, port, path, tls=None):
+        """tls: an ssl.SSLContext for wss://."""
         self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if tls:
+            self.s = tls.wrap_socket(self.s, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         self.s.sendall((
             "GET /%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
@@ -231,17 +306,8 @@ class RawWebSocket:
     def send(self, data, opcode=1):
         if isinstance(data, str):
             data = data.encode()
-        mask = os.urandom(4)
-        n = len(data)
-        if n < 126:
-            h = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-        elif n < 65536:
-            h = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-        else:
-            h = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-        body = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
         try:
-            self.s.sendall(h + mask + body)
+            self.s.sendall(ws_frame(opcode, data))
         except OSError:
             self.closed = True
 
@@ -282,6 +348,24 @@ class RawWebSocket:
         except (EOFError, OSError):
             self.closed = True
             return None
+
+    def join(self, name, **fields):
+        """Joins as name; the welcome (fails if the server refuses)."""
+        self.send(json.dumps(dict(type="join", name=name, **fields)))
+        while True:
+            m = self.recv()
+            check(m is not None, "%s was refused" % name)
+            if m["type"] == "welcome":
+                return m
+
+    def ping(self, what):
+        """A ping answered; fails with what if the connection closes."""
+        self.send('{"type":"ping"}')
+        while True:
+            m = self.recv()
+            check(m is not None, what)
+            if m["type"] == "pong":
+                return
 
     def expect_error(self, code):
         while True:
@@ -371,26 +455,6 @@ def decrypts(suite, key, metadata, payload):
 LATE = {"dave": (550, 0xffff00)}  # a late joiner, for the board tests
 
 
-def hears_audio(st, others, min_packets=100):
-    """True if status st shows every other's tone decrypted."""
-    if st.get("event") != "status":
-        return False
-    for o in others:
-        tone = PEOPLE[o][0]
-        a = st["streams"].get(o + "_audio_0")
-        if not a or a["packets"] < min_packets or \
-                abs(a["tone"] - tone) > tone * 0.02:
-            return False
-    return True
-
-
-def all_hear_audio(peers, timeout, min_packets=100):
-    for p in peers:
-        others = [q.name for q in peers if q is not p]
-        p.wait(lambda st: hears_audio(st, others, min_packets), timeout,
-               "decrypting " + ", ".join(others))
-
-
 class BoardStats:
     """Reads the server's --stats-interval lines: the latest board line of
     a room, and every one seen."""
@@ -411,10 +475,7 @@ class BoardStats:
 
     def wait_new(self, timeout=5):
         n = len(self.lines)
-        end = time.monotonic() + timeout
-        while len(self.lines) == n:
-            check(time.monotonic() < end, "no board stats line")
-            time.sleep(0.1)
+        wait_for(lambda: len(self.lines) > n, timeout, "a board stats line")
         return self.lines[-1]
 
 
@@ -485,15 +546,37 @@ def drain(peer, timeout):
     end = time.monotonic() + timeout
     out = []
     while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            raise Fail("%s: still running after %.0f s (last status %s)" %
-                       (peer.name, timeout, json.dumps(peer.status)))
-        try:
-            ev = peer.events.get(timeout=left)
-        except queue.Empty:
-            continue
+        ev = peer.next_event(end, "still running after %.0f s" % timeout)
         if ev is None:
             return out
         out.append((time.monotonic(), ev))
 
+
+def main(doc, tests, prefix):
+    """The command line of meeting.py and limits.py: SERVER PEER [TEST...],
+    each test in its own TMP (kept when it fails); 77 (meson's "skipped")
+    when every test was skipped."""
+    global SERVER, PEER, TMP
+    if len(sys.argv) < 3:
+        print(doc)
+        return 2
+    SERVER, PEER = sys.argv[1], sys.argv[2]
+    names = sys.argv[3:] or list(tests)
+    failed = skipped = 0
+    for name in names:
+        TMP = tempfile.mkdtemp(prefix="%s-%s-" % (prefix, name))
+        t0 = time.monotonic()
+        try:
+            tests[name]()
+            log("ok %s (%.1f s)" % (name, time.monotonic() - t0))
+            shutil.rmtree(TMP)
+        except Fail as e:
+            failed += 1
+            log("FAIL %s: %s (logs in %s)" % (name, e, TMP))
+        except Skip as e:
+            skipped += 1
+            log("skip %s: %s" % (name, e))
+            shutil.rmtree(TMP)
+    if failed:
+        return 1
+    return 77 if skipped == len(names) else 0
