@@ -222,6 +222,7 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
   NiceOutputMessage msgs[MAX_BATCH];
   GOutputVector vecs[MAX_BATCH];
   GstMapInfo maps[MAX_BATCH];
+  GstBuffer *mapped_bufs[MAX_BATCH];
   gboolean ok = TRUE;
 
   for (guint done = 0; done < n;) {
@@ -233,6 +234,7 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
       if (!gst_buffer_map (buffers[done + i], &maps[mapped], GST_MAP_READ))
         continue;
       head_mapped |= i == 0;
+      mapped_bufs[mapped] = buffers[done + i];
       vecs[mapped].buffer = maps[mapped].data;
       vecs[mapped].size = maps[mapped].size;
       msgs[mapped].buffers = &vecs[mapped];
@@ -249,7 +251,7 @@ gst_meeting_session_send (GstMeetingSession *s, GstBuffer **buffers, guint n)
       ok = FALSE;
     g_mutex_unlock (&s->agent_lock);
     for (guint i = 0; i < mapped; i++)
-      gst_buffer_unmap (buffers[done + i], &maps[i]);
+      gst_buffer_unmap (mapped_bufs[i], &maps[i]);
     done += k;
   }
   return ok;
